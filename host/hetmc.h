@@ -1,0 +1,161 @@
+/*
+ * hetmc.h - the library behind the hetmc CLI: one backend interface, a registry, results.
+ *
+ * Every backend counts the hits of the hetmc stream (shared/STREAM.md) among samples
+ * [first, first + count) for a 64-bit seed, and reports how long each phase took:
+ *   setup_s    creating workers, processes or programs until all are ready to compute;
+ *   compute_s  the computation itself (the slowest worker's, for parallel backends);
+ *   collect_s  gathering results: joins, pipes, reductions, transfers.
+ * wall_s is the whole run() call as the caller saw it, measured by the caller.
+ *
+ * Conventions: public names start with hm_, errors are returned as negative HM_E* codes with
+ * a message in an hm_error, and every resource starts as NULL so one cleanup path is safe.
+ */
+#ifndef HETMC_H
+#define HETMC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define HM_VERSION "0.1.0"
+/* Version of the CSV contract (shared/DESIGN.md); bump on any change of columns or meaning. */
+#define HM_CSV_FORMAT_VERSION 1
+/* Largest accepted sample count: 2^63. */
+#define HM_MAX_SAMPLES (UINT64_C(1) << 63)
+
+/* Error codes, X-macro so names and default messages come from one table. */
+#define HM_ERRNO_MAP(X)                                                                      \
+    X(OK, 0, "success")                                                                      \
+    X(INVAL, -1, "invalid argument")                                                         \
+    X(NOMEM, -2, "out of memory")                                                            \
+    X(UNAVAIL, -3, "backend or device not available")                                        \
+    X(SYS, -4, "system call failed")                                                         \
+    X(WORKER, -5, "a worker failed")                                                         \
+    X(TIMEOUT, -6, "timed out")                                                              \
+    X(DEVICE, -7, "device error")
+
+enum hm_errno {
+#define HM_ERRNO_ENUM(name, val, msg) HM_E##name = (val),
+    HM_ERRNO_MAP(HM_ERRNO_ENUM)
+#undef HM_ERRNO_ENUM
+};
+
+const char *hm_strerror(int code);
+
+/* A message for the user: one line, no trailing newline. */
+typedef struct hm_error {
+    int code;
+    char msg[512];
+} hm_error;
+
+/* Sets err (if not NULL) and returns code, so callers can write `return hm_fail(...)`. */
+int hm_fail(hm_error *err, int code, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/* How a backend is set up; one struct for every backend, each reads what it needs. */
+typedef struct hm_config {
+    unsigned workers;     /* threads, processes, ranks; >= 1 */
+    const char *device;   /* device selector (OpenCL); NULL means the backend's default */
+    size_t local_size;    /* OpenCL work-group size; 0 means chosen from the device */
+    double timeout_s;     /* per-run limit for process backends; 0 means none */
+    const char *self_exe; /* path of the running hetmc binary (for spawn), may be NULL */
+} hm_config;
+
+/* One measured run. Times are in seconds; a field that does not apply is NAN. */
+typedef struct hm_result {
+    uint64_t hits;
+    double setup_s, compute_s, collect_s;
+    double build_s;    /* program build (OpenCL), part of setup_s or of prepare */
+    double kernel_s;   /* device kernel time from event profiling (OpenCL) */
+    double transfer_s; /* host<->device transfers (OpenCL) */
+    size_t local_size; /* work-group size used (OpenCL), 0 if none */
+    unsigned launches; /* kernel launches (OpenCL), 0 if none */
+    char device[128];  /* what ran it: "cpu", or the OpenCL device name */
+    char timer[64];    /* which clocks produced the times, e.g. "host-monotonic" */
+} hm_result;
+
+/* Resets a result to "nothing measured": zero counts, NAN times. */
+void hm_result_init(hm_result *r);
+
+typedef struct hm_ctx hm_ctx; /* backend-private state */
+
+/* Options a backend reads beyond workers; the CLI rejects them for backends that ignore them. */
+#define HM_USES_DEVICE 1u
+#define HM_USES_LOCAL_SIZE 2u
+#define HM_USES_TIMEOUT 4u
+
+/* A backend: a name and three functions. The core never knows which one runs.
+ *   prepare  validates cfg and acquires what can be reused across runs;
+ *   run      counts hits in [first, first + count) and fills the phase times;
+ *   release  frees everything prepare acquired (ctx may be NULL). */
+typedef struct hm_backend {
+    const char *name;
+    const char *summary;
+    unsigned max_workers; /* 0: any count; serial: 1. The CLI's default is min(cores, this). */
+    unsigned uses;        /* HM_USES_* bits: which hm_config options this backend reads */
+    int (*prepare)(const hm_config *cfg, hm_ctx **ctx, hm_error *err);
+    int (*run)(hm_ctx *ctx, uint64_t seed, uint64_t first, uint64_t count, hm_result *out,
+               hm_error *err);
+    void (*release)(hm_ctx *ctx);
+} hm_backend;
+
+/* The registry: every backend compiled into this binary, in a fixed order. */
+size_t hm_backend_count(void);
+const hm_backend *hm_backend_at(size_t i);
+const hm_backend *hm_backend_find(const char *name);
+/* Names of backends that exist in hetmc but were not built into this binary, with why. */
+const char *hm_backends_missing(void);
+/* "serial, openmp, ..." into buf. */
+void hm_backend_names(char *buf, size_t len);
+
+/* Convenience: prepare, run once over [0, samples), release. wall_s gets the run() time. */
+int hm_count_once(const hm_backend *b, const hm_config *cfg, uint64_t seed, uint64_t samples,
+                  hm_result *out, double *wall_s, hm_error *err);
+
+/* The reference count: hits(seed, [first, first + count)) by the plain definition on one
+ * thread. Slow; for tests and cross-checks. */
+uint64_t hm_reference_hits(uint64_t seed, uint64_t first, uint64_t count);
+/* The vectorised host kernel on one thread; same count as hm_reference_hits. */
+uint64_t hm_kernel_hits(uint64_t seed, uint64_t first, uint64_t count);
+/* Raw generator output, for the known-answer tests: philox4x32_10(ctr, key). */
+void hm_philox4x32(const uint32_t ctr[4], const uint32_t key[2], uint32_t out[4]);
+
+/* Splits [first, first + count) into `parts` contiguous slices that differ by at most one
+ * sample; slice k is [*a, *a + *n). */
+void hm_slice(uint64_t first, uint64_t count, unsigned parts, unsigned k, uint64_t *a,
+              uint64_t *n);
+
+/* Monotonic clock in seconds, and its resolution. */
+double hm_now(void);
+double hm_clock_resolution(void);
+
+/* Validation of a count (STREAM.md): the estimate must lie within `max_sigma` standard errors
+ * of pi. Returns 1 if acceptable; fills *sigmas with the distance in standard errors. Counts
+ * with samples < 1000 are not judged (returns 1). */
+#define HM_VALIDATE_SIGMA 6.0
+#define HM_VALIDATE_MIN_SAMPLES 1000
+int hm_validate(uint64_t hits, uint64_t samples, double *sigmas);
+double hm_pi_estimate(uint64_t hits, uint64_t samples);
+
+/* Number parsing for the CLI: plain integers, 1e8, 2^30, 100M/1G (SI), 64Ki/1Gi (binary),
+ * 0x hex. Returns 0 and the value, or -1 for text that is not such a number or overflows
+ * 64 bits. */
+int hm_parse_u64(const char *text, uint64_t *out);
+
+/* Online core count (at least 1). */
+unsigned hm_online_cores(void);
+
+/* Provenance: facts about this build and machine, one "key: value" line each. */
+void hm_provenance_write(FILE *f);
+const char *hm_build_flags(void);
+const char *hm_git_commit(void);
+const char *hm_compiler(void);
+/* Host name and CPU model into buf (never fails; "unknown" when unreadable). */
+void hm_hostname(char *buf, size_t len);
+void hm_cpu_model(char *buf, size_t len);
+
+#endif /* HETMC_H */

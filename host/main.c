@@ -1,0 +1,65 @@
+/* main.c - the hetmc CLI: picks the subcommand; each subcommand parses its own options. */
+#include "cli.h"
+
+#include <string.h>
+
+typedef struct command {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *summary;
+} command;
+
+static const command commands[] = {
+    {"run", hm_cmd_run, "one backend, one size: warm-up, R timed repetitions, validated"},
+};
+
+static void print_help(FILE *f)
+{
+    fprintf(f, "hetmc %s - Monte Carlo pi on threads, processes, OpenMP and OpenCL devices,\n"
+               "with one counter-based stream (Philox4x32-10) so every backend counts the same "
+               "hits.\n\nusage: hetmc <command> [options]   (hetmc <command> --help for its "
+               "options)\n\ncommands:\n",
+            HM_VERSION);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\nbackends in this build:\n");
+    for (size_t i = 0; i < hm_backend_count(); i++)
+        fprintf(f, "  %-10s %s\n", hm_backend_at(i)->name, hm_backend_at(i)->summary);
+    const char *missing = hm_backends_missing();
+    if (missing[0]) {
+        fprintf(f, "\nnot built into this binary:\n");
+        for (const char *p = missing; *p;) {
+            const char *nl = strchr(p, '\n');
+            fprintf(f, "  %.*s\n", (int)(nl - p), p);
+            p = nl + 1;
+        }
+    }
+    fprintf(f, "\nNumbers accept 1000000, 1e8, 2^30, 100M, 1G (powers of 1000) and 64Ki, 1Gi "
+               "(powers of 1024).\nExit status: 0 ok, 1 a run or check failed, 2 bad usage.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2)
+        return hm_usage_error(NULL, "a command is required; try 'hetmc --help'");
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        print_help(stdout);
+        return HM_EXIT_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("hetmc %s\n", HM_VERSION);
+        hm_provenance_write(stdout);
+        return HM_EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].fn(argc - 1, argv + 1);
+
+    char names[256] = "";
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        strcat(names, i ? ", " : "");
+        strcat(names, commands[i].name);
+    }
+    return hm_usage_error(NULL, "unknown command '%s'; accepted: %s, --help, --version", argv[1],
+                          names);
+}

@@ -1,0 +1,91 @@
+/* provenance.c - where a result came from: this build, this machine. */
+#define _POSIX_C_SOURCE 200809L
+#include "hetmc.h"
+
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef HETMC_GIT_COMMIT
+#define HETMC_GIT_COMMIT "unknown"
+#endif
+#ifndef HETMC_BUILD_FLAGS
+#define HETMC_BUILD_FLAGS "unknown"
+#endif
+
+const char *hm_git_commit(void)
+{
+    return HETMC_GIT_COMMIT;
+}
+
+const char *hm_build_flags(void)
+{
+    return HETMC_BUILD_FLAGS;
+}
+
+const char *hm_compiler(void)
+{
+#if defined(__clang__)
+    return "clang " __clang_version__;
+#elif defined(__GNUC__)
+    return "gcc " __VERSION__;
+#else
+    return "unknown";
+#endif
+}
+
+void hm_hostname(char *buf, size_t len)
+{
+    if (gethostname(buf, len) != 0 || !buf[0])
+        snprintf(buf, len, "unknown");
+    buf[len - 1] = '\0';
+}
+
+void hm_cpu_model(char *buf, size_t len)
+{
+    char line[512];
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    snprintf(buf, len, "unknown");
+    if (!f)
+        return;
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, "model name", 10) == 0) {
+            char *v = strchr(line, ':');
+            if (v) {
+                v += strspn(v, ": \t");
+                v[strcspn(v, "\n")] = '\0';
+                snprintf(buf, len, "%s", v);
+            }
+            break;
+        }
+    }
+    fclose(f);
+}
+
+void hm_provenance_write(FILE *f)
+{
+    char host[256], cpu[256], when[64];
+    struct utsname u;
+    time_t now = time(NULL);
+    struct tm tm;
+
+    hm_hostname(host, sizeof host);
+    hm_cpu_model(cpu, sizeof cpu);
+    gmtime_r(&now, &tm);
+    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    fprintf(f, "hetmc_version: %s\n", HM_VERSION);
+    fprintf(f, "csv_format_version: %d\n", HM_CSV_FORMAT_VERSION);
+    fprintf(f, "git_commit: %s\n", hm_git_commit());
+    fprintf(f, "compiler: %s\n", hm_compiler());
+    fprintf(f, "build_flags: %s\n", hm_build_flags());
+    if (uname(&u) == 0)
+        fprintf(f, "os: %s %s %s\n", u.sysname, u.release, u.machine);
+    fprintf(f, "host: %s\n", host);
+    fprintf(f, "cpu_model: %s\n", cpu);
+    fprintf(f, "online_cores: %u\n", hm_online_cores());
+    fprintf(f, "date_utc: %s\n", when);
+    char names[256];
+    hm_backend_names(names, sizeof names);
+    fprintf(f, "backends: %s\n", names);
+}

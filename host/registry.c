@@ -1,0 +1,55 @@
+/* registry.c - every backend built into this binary, in the order the CLI lists them. */
+#include "hetmc.h"
+
+#include <string.h>
+
+extern const hm_backend hm_backend_serial;
+#if HETMC_HAVE_OPENMP
+extern const hm_backend hm_backend_openmp;
+#endif
+
+static const hm_backend *const registry[] = {
+    &hm_backend_serial,
+#if HETMC_HAVE_OPENMP
+    &hm_backend_openmp,
+#endif
+};
+
+size_t hm_backend_count(void)
+{
+    return sizeof registry / sizeof registry[0];
+}
+
+const hm_backend *hm_backend_at(size_t i)
+{
+    return i < hm_backend_count() ? registry[i] : NULL;
+}
+
+const hm_backend *hm_backend_find(const char *name)
+{
+    for (size_t i = 0; i < hm_backend_count(); i++)
+        if (strcmp(registry[i]->name, name) == 0)
+            return registry[i];
+    return NULL;
+}
+
+const char *hm_backends_missing(void)
+{
+    return ""
+#if !HETMC_HAVE_OPENMP
+           "openmp (built with HETMC_OPENMP=OFF or no OpenMP compiler support)\n"
+#endif
+        ;
+}
+
+void hm_backend_names(char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < hm_backend_count() && used < len; i++) {
+        int n = snprintf(buf + used, len - used, "%s%s", i ? ", " : "", registry[i]->name);
+        if (n < 0)
+            break;
+        used += (size_t)n;
+    }
+}

@@ -1,0 +1,215 @@
+/* report.c - rows, validation of every run, CSV and table output. */
+#define _POSIX_C_SOURCE 200809L
+#include "report.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <string.h>
+#include <time.h>
+
+static const double HM_PI = 3.14159265358979323846;
+
+const char *hm_status_name(hm_status s)
+{
+    switch (s) {
+    case HM_STATUS_OK:
+        return "ok";
+    case HM_STATUS_SKIPPED:
+        return "skipped";
+    case HM_STATUS_FAILED:
+        return "failed";
+    }
+    return "failed";
+}
+
+void hm_row_init(hm_row *row, const char *backend, unsigned workers, uint64_t samples,
+                 uint64_t seed, unsigned rep)
+{
+    memset(row, 0, sizeof *row);
+    row->backend = backend;
+    row->workers = workers;
+    row->samples = samples;
+    row->seed = seed;
+    row->rep = rep;
+    row->status = HM_STATUS_OK;
+    row->wall_s = NAN;
+    row->sigmas = NAN;
+    hm_result_init(&row->res);
+}
+
+void hm_row_note(hm_row *row, const char *fmt, ...)
+{
+    size_t used = strlen(row->note);
+    va_list ap;
+    if (used && used + 2 < sizeof row->note) {
+        memcpy(row->note + used, "; ", 3);
+        used += 2;
+    }
+    va_start(ap, fmt);
+    vsnprintf(row->note + used, sizeof row->note - used, fmt, ap);
+    va_end(ap);
+    for (char *p = row->note; *p; p++)
+        if (*p == '\n' || *p == '\r')
+            *p = ' ';
+}
+
+hm_status hm_measure(const hm_backend *b, hm_ctx *ctx, uint64_t seed, uint64_t samples,
+                     hm_row *row)
+{
+    hm_error err = {0};
+    hm_result_init(&row->res);
+    double t0 = hm_now();
+    int rc = b->run(ctx, seed, 0, samples, &row->res, &err);
+    row->wall_s = hm_now() - t0;
+    if (rc < 0) {
+        row->status = HM_STATUS_FAILED;
+        row->has_hits = 0;
+        hm_row_note(row, "%s", err.msg[0] ? err.msg : hm_strerror(rc));
+        return row->status;
+    }
+    row->has_hits = 1;
+    if (!hm_validate(row->res.hits, samples, &row->sigmas)) {
+        row->status = HM_STATUS_FAILED;
+        hm_row_note(row,
+                    "validation failed: %llu hits of %llu samples puts pi at %.9g, %.3g standard "
+                    "errors from pi (limit %.0f)",
+                    (unsigned long long)row->res.hits, (unsigned long long)samples,
+                    hm_pi_estimate(row->res.hits, samples), row->sigmas, HM_VALIDATE_SIGMA);
+        return row->status;
+    }
+    /* STREAM's habit: a time under 1000 clock ticks is too short to trust. */
+    if (row->wall_s < 1000.0 * hm_clock_resolution())
+        hm_row_note(row, "wall time under 1000 clock ticks (%.3g s): too short to trust",
+                    row->wall_s);
+    row->status = HM_STATUS_OK;
+    return row->status;
+}
+
+double hm_row_rate(const hm_row *row)
+{
+    if (row->status != HM_STATUS_OK || !(row->wall_s > 0))
+        return NAN;
+    return (double)row->samples / row->wall_s;
+}
+
+void hm_csv_field(FILE *f, const char *s)
+{
+    if (!s)
+        s = "";
+    if (strpbrk(s, ",\"\r\n") == NULL) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+/* A number column: empty when not applicable (NAN). %.9g keeps nanoseconds on seconds. */
+static void csv_num(FILE *f, double v, const char *fmt)
+{
+    fputc(',', f);
+    if (!isnan(v))
+        fprintf(f, fmt, v);
+}
+
+void hm_csv_header(FILE *f)
+{
+    fputs("format_version,timestamp_utc,host,backend,device,workers,samples,seed,rep,status,"
+          "hits,pi_estimate,abs_error,wall_s,setup_s,compute_s,collect_s,samples_per_s,"
+          "note,timer,build_s,kernel_s,transfer_s,local_size,launches,sigmas\n",
+          f);
+    fflush(f);
+}
+
+int hm_csv_row(FILE *f, const hm_row *row)
+{
+    char host[256], when[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    int ok = row->status == HM_STATUS_OK;
+
+    hm_hostname(host, sizeof host);
+    gmtime_r(&now, &tm);
+    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+
+    fprintf(f, "%d,%s,", HM_CSV_FORMAT_VERSION, when);
+    hm_csv_field(f, host);
+    fputc(',', f);
+    hm_csv_field(f, row->backend);
+    fputc(',', f);
+    hm_csv_field(f, row->res.device);
+    fprintf(f, ",%u,%llu,%llu,%u,%s,", row->workers, (unsigned long long)row->samples,
+            (unsigned long long)row->seed, row->rep, hm_status_name(row->status));
+    if (row->has_hits) {
+        double est = hm_pi_estimate(row->res.hits, row->samples);
+        fprintf(f, "%llu", (unsigned long long)row->res.hits);
+        csv_num(f, est, "%.17g");
+        csv_num(f, fabs(est - HM_PI), "%.17g");
+    } else {
+        fputs(",,", f);
+    }
+    csv_num(f, row->wall_s, "%.9g");
+    csv_num(f, row->res.setup_s, "%.9g");
+    csv_num(f, row->res.compute_s, "%.9g");
+    csv_num(f, row->res.collect_s, "%.9g");
+    csv_num(f, ok ? hm_row_rate(row) : NAN, "%.6g");
+    fputc(',', f);
+    hm_csv_field(f, row->note);
+    fputc(',', f);
+    hm_csv_field(f, row->res.timer);
+    csv_num(f, row->res.build_s, "%.9g");
+    csv_num(f, row->res.kernel_s, "%.9g");
+    csv_num(f, row->res.transfer_s, "%.9g");
+    fputc(',', f);
+    if (row->res.local_size)
+        fprintf(f, "%zu", row->res.local_size);
+    fputc(',', f);
+    if (row->res.launches)
+        fprintf(f, "%u", row->res.launches);
+    csv_num(f, row->sigmas, "%.4g");
+    fputc('\n', f);
+    return fflush(f) == 0 && !ferror(f) ? 0 : -1;
+}
+
+void hm_table_header(FILE *f)
+{
+    fprintf(f, "%-8s %-10s %4s %7s %-7s %20s %-12s %10s %11s %11s %11s %11s %11s\n", "backend",
+            "device", "rep", "workers", "status", "hits", "pi_estimate", "error (SE)", "wall (s)",
+            "setup (s)", "compute (s)", "collect (s)", "samples/s");
+}
+
+static void table_num(FILE *f, double v, const char *fmt)
+{
+    if (isnan(v))
+        fprintf(f, " %11s", "-");
+    else
+        fprintf(f, fmt, v);
+}
+
+void hm_table_row(FILE *f, const hm_row *row)
+{
+    fprintf(f, "%-8s %-10.10s %4u %7u %-7s ", row->backend, row->res.device, row->rep,
+            row->workers, hm_status_name(row->status));
+    if (row->has_hits)
+        fprintf(f, "%20llu %-12.10f", (unsigned long long)row->res.hits,
+                hm_pi_estimate(row->res.hits, row->samples));
+    else
+        fprintf(f, "%20s %-12s", "-", "-");
+    if (isnan(row->sigmas))
+        fprintf(f, " %10s", "-");
+    else
+        fprintf(f, " %10.2f", row->sigmas);
+    table_num(f, row->wall_s, " %11.6f");
+    table_num(f, row->res.setup_s, " %11.6f");
+    table_num(f, row->res.compute_s, " %11.6f");
+    table_num(f, row->res.collect_s, " %11.6f");
+    table_num(f, hm_row_rate(row), " %11.4g");
+    fputc('\n', f);
+    if (row->note[0])
+        fprintf(f, "  note: %s\n", row->note);
+}

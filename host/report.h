@@ -1,0 +1,57 @@
+/*
+ * report.h - one measured repetition as a row, and the two ways hetmc prints rows:
+ * the tidy CSV of shared/DESIGN.md (one row per repetition) and a fixed-width table for people.
+ */
+#ifndef HETMC_REPORT_H
+#define HETMC_REPORT_H
+
+#include "hetmc.h"
+
+typedef enum hm_status { HM_STATUS_OK, HM_STATUS_SKIPPED, HM_STATUS_FAILED } hm_status;
+
+typedef struct hm_row {
+    const char *backend;
+    unsigned workers;
+    uint64_t samples;
+    uint64_t seed;
+    unsigned rep;       /* 1-based; the untimed warm-up is never written */
+    hm_status status;
+    int has_hits;       /* 0 when the run produced no count (failed before counting, skipped) */
+    hm_result res;
+    double wall_s;      /* the caller's clock around run(); NAN if not measured */
+    double sigmas;      /* distance of the estimate from pi in standard errors; NAN if none */
+    char note[512];     /* why skipped or failed, or a warning; no newlines */
+} hm_row;
+
+const char *hm_status_name(hm_status s);
+
+/* Clears a row for (backend, workers, samples, seed, rep). */
+void hm_row_init(hm_row *row, const char *backend, unsigned workers, uint64_t samples,
+                 uint64_t seed, unsigned rep);
+/* Appends a sentence to row->note ("; " between sentences). */
+void hm_row_note(hm_row *row, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* Runs one repetition of b over [0, samples) and fills row: times, hits, and status, which is
+ * failed when run() fails or the estimate is more than HM_VALIDATE_SIGMA standard errors
+ * from pi. Returns the row's status. */
+hm_status hm_measure(const hm_backend *b, hm_ctx *ctx, uint64_t seed, uint64_t samples,
+                     hm_row *row);
+
+/* Samples per second of an ok row (samples / wall_s); NAN for any other row. */
+double hm_row_rate(const hm_row *row);
+
+/* The CSV contract: header, then rows; every row is flushed as soon as it is written. */
+void hm_csv_header(FILE *f);
+int hm_csv_row(FILE *f, const hm_row *row);
+/* Writes s as one RFC 4180 field (quoted when it holds a comma, quote or line break). */
+void hm_csv_field(FILE *f, const char *s);
+
+/* The human table: header with units, then one line per row. */
+void hm_table_header(FILE *f);
+void hm_table_row(FILE *f, const hm_row *row);
+
+#endif /* HETMC_REPORT_H */

@@ -1,0 +1,37 @@
+/*
+ * hm_compat.h - the few names the kernel needs, spelled for both C11 and OpenCL C.
+ *
+ * The pi kernel (mcpi.cl) is compiled twice: by the host C compiler, which includes it into
+ * the CPU backends, and by an OpenCL compiler at run time. This header is the only place that
+ * knows which one is reading. Like Random123's features headers, every HM_* macro is always
+ * defined, so the kernel never needs an #ifdef of its own.
+ */
+#ifndef HM_COMPAT_H
+#define HM_COMPAT_H
+
+#if defined(__OPENCL_VERSION__)
+/* OpenCL C: fixed-width types are built in; Random123 typedefs uint32_t/uint64_t itself. */
+typedef uint hm_u32;
+typedef ulong hm_u64;
+#define HM_KERNEL __kernel
+#define HM_GLOBAL __global
+#define HM_LOCAL __local
+#define HM_INLINE inline
+/* Vectorisation on OpenCL devices comes from the runtime (PoCL vectorises across work-items). */
+#define HM_SIMD_REDUCTION_ADD(var)
+#define HM_IS_OPENCL 1
+#else
+#include <stdint.h>
+typedef uint32_t hm_u32;
+typedef uint64_t hm_u64;
+#define HM_KERNEL
+#define HM_GLOBAL
+#define HM_LOCAL
+#define HM_INLINE static inline
+/* _Pragma keeps the directive inside a macro; -fopenmp-simd makes it work without -fopenmp. */
+#define HM_PRAGMA(x) _Pragma(#x)
+#define HM_SIMD_REDUCTION_ADD(var) HM_PRAGMA(omp simd reduction(+ : var))
+#define HM_IS_OPENCL 0
+#endif
+
+#endif /* HM_COMPAT_H */

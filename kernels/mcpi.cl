@@ -1,0 +1,94 @@
+/*
+ * mcpi.cl - the Monte Carlo pi kernel, written once for every backend.
+ *
+ * This file is valid C11 and OpenCL C 1.2. The CPU backends include it (host/kernel.c); the
+ * OpenCL backend compiles the very same text, baked into the binary at build time. It
+ * implements the hetmc sample stream, version 1 (shared/STREAM.md):
+ *
+ *   key of seed s        k = { (u32) s, (u32)(s >> 32) }
+ *   counter of block j   c = { (u32) j, (u32)(j >> 32), 0, 0 }
+ *   r = philox4x32_10(c, k); sample 2j is (r0, r1), sample 2j+1 is (r2, r3)
+ *   (x, y) is a hit when x*x + y*y < 2^64, in exact integer arithmetic.
+ *
+ * hm_count_plain() is the definition, one sample at a time. hm_count_fast() must return
+ * exactly the same count; it only reorders the work so that compilers can vectorise it.
+ */
+#ifndef HM_MCPI_CL
+#define HM_MCPI_CL
+
+#include "hm_compat.h"
+#include <Random123/philox.h>
+
+/* Random123's philox4x32 (10 rounds) on explicit words; the known-answer tests go through here. */
+HM_INLINE philox4x32_ctr_t hm_philox(hm_u32 c0, hm_u32 c1, hm_u32 c2, hm_u32 c3, hm_u32 k0,
+                                     hm_u32 k1)
+{
+    philox4x32_ctr_t c = {{c0, c1, c2, c3}};
+    philox4x32_key_t k = {{k0, k1}};
+    return philox4x32(c, k);
+}
+
+/* Philox output for block j of the stream of `seed`: words 2 and 3 of the counter are 0. */
+HM_INLINE philox4x32_ctr_t hm_block(hm_u64 seed, hm_u64 j)
+{
+    return hm_philox((hm_u32)j, (hm_u32)(j >> 32), 0u, 0u, (hm_u32)seed, (hm_u32)(seed >> 32));
+}
+
+/* 1 when x^2 + y^2 < 2^64, i.e. y^2 <= 2^64 - 1 - x^2, else 0. No floating point. */
+HM_INLINE hm_u32 hm_hit(hm_u32 x, hm_u32 y)
+{
+    return (hm_u64)y * y <= ~((hm_u64)x * x) ? 1u : 0u;
+}
+
+/* Both samples of block j. */
+HM_INLINE hm_u32 hm_block_hits(hm_u64 seed, hm_u64 j)
+{
+    philox4x32_ctr_t r = hm_block(seed, j);
+    return hm_hit(r.v[0], r.v[1]) + hm_hit(r.v[2], r.v[3]);
+}
+
+/* The definition: hits among samples [first, first + count), one sample at a time.
+ * first + count must not exceed 2^64 - 1. */
+HM_INLINE hm_u64 hm_count_plain(hm_u64 seed, hm_u64 first, hm_u64 count)
+{
+    hm_u64 hits = 0;
+    for (hm_u64 i = first; i < first + count; i++) {
+        philox4x32_ctr_t r = hm_block(seed, i >> 1);
+        hits += (i & 1u) ? hm_hit(r.v[2], r.v[3]) : hm_hit(r.v[0], r.v[1]);
+    }
+    return hits;
+}
+
+/* Hits in the whole blocks [j0, j0 + nblocks). The loop carries no dependence but the sum,
+ * so on the host it is vectorised lane-wise: each lane runs philox on its own counter. */
+HM_INLINE hm_u64 hm_count_blocks(hm_u64 seed, hm_u64 j0, hm_u64 nblocks)
+{
+    hm_u64 hits = 0;
+    HM_SIMD_REDUCTION_ADD(hits)
+    for (hm_u64 b = 0; b < nblocks; b++)
+        hits += hm_block_hits(seed, j0 + b);
+    return hits;
+}
+
+/* Same count as hm_count_plain(seed, first, count): a leading odd sample, whole blocks, and a
+ * trailing even sample. */
+HM_INLINE hm_u64 hm_count_fast(hm_u64 seed, hm_u64 first, hm_u64 count)
+{
+    hm_u64 hits = 0;
+    if (count == 0)
+        return 0;
+    if (first & 1u) {
+        philox4x32_ctr_t r = hm_block(seed, first >> 1);
+        hits += hm_hit(r.v[2], r.v[3]);
+        first++;
+        count--;
+    }
+    hits += hm_count_blocks(seed, first >> 1, count >> 1);
+    if (count & 1u) {
+        philox4x32_ctr_t r = hm_block(seed, (first + count - 1) >> 1);
+        hits += hm_hit(r.v[0], r.v[1]);
+    }
+    return hits;
+}
+
+#endif /* HM_MCPI_CL */

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# setup.sh - installs what hetmc needs on Debian 12 (only what is missing) and builds it.
+#
+#   bash scripts/setup.sh [BUILD_DIR] [extra cmake -D options...]
+#
+# Safe to run twice: packages already installed are skipped, apt-get update runs only when
+# something is missing, and the build is incremental.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+BUILD_DIR=${1:-build}
+shift || true
+
+# Debian packages, one per need:
+#   build: compiler, cmake, git (for provenance), Random123 (the generator)
+#   opencl: ICD loader + headers, PoCL (OpenCL on the CPU), clinfo, oclgrind (kernel checker)
+#   bench: Google Benchmark and a C++ compiler for its shim
+#   mpi: Open MPI
+#   plots: matplotlib for scripts/plot.py
+PACKAGES=(
+  gcc g++ make cmake git pkg-config librandom123-dev
+  ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo oclgrind
+  libbenchmark-dev
+  openmpi-bin libopenmpi-dev
+  python3 python3-matplotlib
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  SUDO=
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { echo "setup: need root or sudo to install ${missing[*]}" >&2; exit 1; }
+    SUDO=sudo
+  fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  echo "setup: all ${#PACKAGES[@]} Debian packages present"
+fi
+
+cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null
+cmake --build "$BUILD_DIR" -j"$(nproc)"
+echo "setup: built $BUILD_DIR/hetmc"

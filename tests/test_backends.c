@@ -1,0 +1,135 @@
+/*
+ * test_backends.c - exactness of one backend against serial (the vectorised host kernel, itself
+ * checked against the definition in test_stream) and the golden counts of STREAM.md.
+ *
+ *   test_backends BACKEND [--large]
+ *   test_backends --registry NAME...   every backend of this build is among NAME...
+ *
+ * Sizes: 0, 1, 2, 3, odd primes, sizes not divisible by the worker count, more workers than
+ * samples, worker counts 1 to 8 (more than the cores); --large adds N = 2^32 + 3.
+ */
+#include "check.h"
+#include "hetmc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const uint64_t sizes[] = {0, 1, 2, 3, 4, 5, 7, 8, 9, 13, 31, 97, 1009, 4096, 65537,
+                                 1000003, 9999991};
+static const uint64_t seeds[] = {42, 0, UINT64_MAX};
+
+static unsigned max_workers_for(const hm_backend *b)
+{
+    return b->max_workers && b->max_workers < 8 ? b->max_workers : 8;
+}
+
+static int prepare(const hm_backend *b, unsigned w, hm_ctx **ctx)
+{
+    hm_config cfg = {.workers = w, .self_exe = getenv("HETMC_EXE")};
+    hm_error err = {0};
+    int rc = b->prepare(&cfg, ctx, &err);
+    if (rc < 0)
+        fprintf(stderr, "%s: prepare with %u workers failed: %s\n", b->name, w, err.msg);
+    return rc;
+}
+
+static void count(const hm_backend *b, hm_ctx *ctx, unsigned w, uint64_t seed, uint64_t first,
+                  uint64_t n, uint64_t expect)
+{
+    hm_result res;
+    hm_error err = {0};
+    hm_result_init(&res);
+    int rc = b->run(ctx, seed, first, n, &res, &err);
+    CHECK(rc == 0);
+    if (rc < 0) {
+        fprintf(stderr, "%s: run failed (%u workers, N %" PRIu64 "): %s\n", b->name, w, n,
+                err.msg);
+        return;
+    }
+    CHECK_EQ_U64(res.hits, expect, "%s, %u workers, seed %" PRIu64 ", first %" PRIu64
+                 ", N %" PRIu64, b->name, w, seed, first, n);
+}
+
+static void exactness(const hm_backend *b)
+{
+    for (unsigned w = 1; w <= max_workers_for(b); w++) {
+        hm_ctx *ctx = NULL;
+        CHECK(prepare(b, w, &ctx) == 0);
+        if (check_failures)
+            return;
+        for (size_t s = 0; s < sizeof seeds / sizeof seeds[0]; s++)
+            for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+                count(b, ctx, w, seeds[s], 0, sizes[i], hm_kernel_hits(seeds[s], 0, sizes[i]));
+        /* A range far into the stream: counter high words in play, odd start. */
+        uint64_t first = (UINT64_C(1) << 33) - 3;
+        count(b, ctx, w, 9, first, 100001, hm_reference_hits(9, first, 100001));
+        b->release(ctx);
+    }
+}
+
+static void golden(const hm_backend *b)
+{
+    static const struct {
+        uint64_t seed, n, hits;
+    } g[] = {
+        {0, 0, 0},
+        {42, 7, 5},
+        {0, 1000001, 784446},
+        {UINT64_C(18446744073709551615), 1000, 778},
+        {42, 100000000, 78539599},
+    };
+    unsigned w = max_workers_for(b) >= 3 ? 3 : max_workers_for(b);
+    hm_ctx *ctx = NULL;
+    CHECK(prepare(b, w, &ctx) == 0);
+    if (check_failures)
+        return;
+    for (size_t i = 0; i < sizeof g / sizeof g[0]; i++)
+        count(b, ctx, w, g[i].seed, 0, g[i].n, g[i].hits);
+    b->release(ctx);
+}
+
+static void large(const hm_backend *b)
+{
+    const uint64_t n = (UINT64_C(1) << 32) + 3;
+    uint64_t expect = hm_kernel_hits(1234, 0, n);
+    unsigned w = max_workers_for(b) >= 3 ? 3 : 1;
+    hm_ctx *ctx = NULL;
+    CHECK(prepare(b, w, &ctx) == 0);
+    if (check_failures)
+        return;
+    count(b, ctx, w, 1234, 0, n, expect);
+    b->release(ctx);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc >= 2 && strcmp(argv[1], "--registry") == 0) {
+        /* Every backend compiled in must have its own exactness test. */
+        for (size_t i = 0; i < hm_backend_count(); i++) {
+            int found = 0;
+            for (int a = 2; a < argc; a++)
+                found |= strcmp(argv[a], hm_backend_at(i)->name) == 0;
+            CHECK(found);
+            if (!found)
+                fprintf(stderr, "backend %s has no exactness test in tests/CMakeLists.txt\n",
+                        hm_backend_at(i)->name);
+        }
+        return check_report("test_backends --registry");
+    }
+    if (argc < 2) {
+        fprintf(stderr, "usage: test_backends BACKEND [--large]\n");
+        return 2;
+    }
+    const hm_backend *b = hm_backend_find(argv[1]);
+    if (!b) {
+        fprintf(stderr, "backend %s is not in this build\n", argv[1]);
+        return 1;
+    }
+    if (argc >= 3 && strcmp(argv[2], "--large") == 0) {
+        large(b);
+    } else {
+        golden(b);
+        exactness(b);
+    }
+    return check_report(b->name);
+}
