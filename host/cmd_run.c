@@ -33,6 +33,7 @@ typedef struct run_options {
     int local_size_set, timeout_set;
     uint64_t reps;
     int csv;
+    int header_done;
 } run_options;
 
 static void run_help(FILE *f)
@@ -161,8 +162,32 @@ static int run_parse(int argc, char **argv, run_options *o)
     return -1;
 }
 
-static void emit(const run_options *o, const hm_row *row)
+/* Prints the header before the first row, so that a run rejected while preparing writes
+ * nothing to stdout. */
+static void emit_header(run_options *o)
 {
+    if (o->header_done)
+        return;
+    o->header_done = 1;
+    if (o->csv) {
+        hm_csv_header(stdout);
+        return;
+    }
+    printf("# hetmc %s run: backend %s, %llu worker%s, %llu samples, seed %llu\n", HM_VERSION,
+           o->backend->name, (unsigned long long)o->workers, o->workers == 1 ? "" : "s",
+           (unsigned long long)o->samples, (unsigned long long)o->seed);
+    printf("# method: 1 untimed warm-up, then %llu timed repetition%s; wall = the whole run "
+           "on CLOCK_MONOTONIC (resolution %.3g s);\n#         each count must lie within "
+           "%.0f standard errors of pi and equal the warm-up's\n",
+           (unsigned long long)o->reps, o->reps == 1 ? "" : "s", hm_clock_resolution(),
+           HM_VALIDATE_SIGMA);
+    hm_table_header(stdout);
+    fflush(stdout);
+}
+
+static void emit(run_options *o, const hm_row *row)
+{
+    emit_header(o);
     if (o->csv)
         hm_csv_row(stdout, row);
     else {
@@ -175,6 +200,84 @@ static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
+}
+
+/* Prepares b with cfg, runs the warm-up and the repetitions, prints every row. Returns 0 when
+ * every row is ok, HM_EXIT_FAIL when one failed, HM_EXIT_USAGE when prepare rejected cfg. */
+static int run_one(run_options *o, const hm_backend *b, const hm_config *cfg)
+{
+    hm_ctx *ctx = NULL;
+    hm_error err = {0};
+    double *rates = NULL;
+    int failed = 0;
+    size_t nrates = 0;
+    hm_row row;
+
+    int rc = b->prepare(cfg, &ctx, &err);
+    if (rc == HM_EINVAL || rc == HM_EUNAVAIL)
+        return hm_usage_error("run", "%s", err.msg);
+    if (rc < 0) {
+        /* The backend could not start (a build failure, a device error): a failed row. */
+        hm_row_init(&row, b->name, cfg->workers, o->samples, o->seed, 0);
+        if (cfg->device)
+            snprintf(row.res.device, sizeof row.res.device, "%s", cfg->device);
+        row.status = HM_STATUS_FAILED;
+        hm_row_note(&row, "could not start: %s", err.msg);
+        emit(o, &row);
+        fprintf(stderr, "hetmc run: backend %s could not start: %s\n", b->name, err.msg);
+        return HM_EXIT_FAIL;
+    }
+
+    rates = calloc((size_t)o->reps, sizeof *rates);
+    if (!rates) {
+        fprintf(stderr, "hetmc run: out of memory\n");
+        b->release(ctx);
+        return HM_EXIT_FAIL;
+    }
+
+    hm_row_init(&row, b->name, cfg->workers, o->samples, o->seed, 0);
+    if (hm_measure(b, ctx, o->seed, o->samples, &row) != HM_STATUS_OK) {
+        /* The warm-up failed: report it as rep 0 so the failure is on record. */
+        hm_row_note(&row, "the untimed warm-up failed");
+        emit(o, &row);
+        fprintf(stderr, "hetmc run: %s: %s\n", b->name, row.note);
+        failed = 1;
+        goto done;
+    }
+    uint64_t expect = row.res.hits;
+    char device[sizeof row.res.device];
+    snprintf(device, sizeof device, "%s", row.res.device);
+
+    for (unsigned rep = 1; rep <= o->reps; rep++) {
+        hm_row_init(&row, b->name, cfg->workers, o->samples, o->seed, rep);
+        hm_measure(b, ctx, o->seed, o->samples, &row);
+        if (row.status == HM_STATUS_OK && row.res.hits != expect) {
+            row.status = HM_STATUS_FAILED;
+            hm_row_note(&row, "hits %llu differ from the warm-up's %llu: not reproducible",
+                        (unsigned long long)row.res.hits, (unsigned long long)expect);
+        }
+        emit(o, &row);
+        if (row.status != HM_STATUS_OK) {
+            fprintf(stderr, "hetmc run: %s rep %u failed: %s\n", b->name, rep, row.note);
+            failed = 1;
+        } else {
+            rates[nrates++] = hm_row_rate(&row);
+        }
+    }
+
+    if (!o->csv && nrates) {
+        qsort(rates, nrates, sizeof *rates, cmp_double);
+        double median = nrates % 2 ? rates[nrates / 2]
+                                   : 0.5 * (rates[nrates / 2 - 1] + rates[nrates / 2]);
+        printf("# %s on %s: median %.4g samples/s, best %.4g samples/s over %zu ok "
+               "repetition%s\n",
+               b->name, device, median, rates[nrates - 1], nrates, nrates == 1 ? "" : "s");
+    }
+
+done:
+    free(rates);
+    b->release(ctx);
+    return failed ? HM_EXIT_FAIL : HM_EXIT_OK;
 }
 
 int hm_cmd_run(int argc, char **argv)
@@ -192,84 +295,32 @@ int hm_cmd_run(int argc, char **argv)
         .timeout_s = (double)o.timeout_s,
         .self_exe = hm_self_exe(),
     };
-    hm_ctx *ctx = NULL;
-    hm_error err = {0};
-    double *rates = NULL;
-    int failed = 0;
-    size_t nrates = 0;
-
-    rc = b->prepare(&cfg, &ctx, &err);
-    if (rc == HM_EINVAL || rc == HM_EUNAVAIL)
-        return hm_usage_error("run", "%s", err.msg);
-    if (rc < 0) {
-        fprintf(stderr, "hetmc run: backend %s could not start: %s\n", b->name, err.msg);
-        return HM_EXIT_FAIL;
+    unsigned *devices = NULL;
+    int ndevices = 1;
+    if (b->select_devices) {
+        hm_error err = {0};
+        ndevices = b->select_devices(o.device, &devices, &err);
+        if (ndevices < 0)
+            return hm_usage_error("run", "%s", err.msg);
     }
 
-    rates = calloc((size_t)o.reps, sizeof *rates);
-    if (!rates) {
-        fprintf(stderr, "hetmc run: out of memory\n");
-        b->release(ctx);
-        return HM_EXIT_FAIL;
-    }
-
-    if (o.csv) {
-        hm_csv_header(stdout);
-    } else {
-        printf("# hetmc %s run: backend %s, %llu worker%s, %llu samples, seed %llu\n", HM_VERSION,
-               b->name, (unsigned long long)o.workers, o.workers == 1 ? "" : "s",
-               (unsigned long long)o.samples, (unsigned long long)o.seed);
-        printf("# method: 1 untimed warm-up, then %llu timed repetition%s; wall = the whole run "
-               "on CLOCK_MONOTONIC (resolution %.3g s);\n#         each count must lie within "
-               "%.0f standard errors of pi and equal the warm-up's\n",
-               (unsigned long long)o.reps, o.reps == 1 ? "" : "s", hm_clock_resolution(),
-               HM_VALIDATE_SIGMA);
-        hm_table_header(stdout);
-        fflush(stdout);
-    }
-
-    hm_row row;
-    hm_row_init(&row, b->name, (unsigned)o.workers, o.samples, o.seed, 0);
-    if (hm_measure(b, ctx, o.seed, o.samples, &row) != HM_STATUS_OK) {
-        /* The warm-up failed: report it as rep 0 so the failure is on record. */
-        hm_row_note(&row, "the untimed warm-up failed");
-        emit(&o, &row);
-        fprintf(stderr, "hetmc run: %s: %s\n", b->name, row.note);
-        failed = 1;
-        goto done;
-    }
-    uint64_t expect = row.res.hits;
-
-    for (unsigned rep = 1; rep <= o.reps; rep++) {
-        hm_row_init(&row, b->name, (unsigned)o.workers, o.samples, o.seed, rep);
-        hm_measure(b, ctx, o.seed, o.samples, &row);
-        if (row.status == HM_STATUS_OK && row.res.hits != expect) {
-            row.status = HM_STATUS_FAILED;
-            hm_row_note(&row, "hits %llu differ from the warm-up's %llu: not reproducible",
-                        (unsigned long long)row.res.hits, (unsigned long long)expect);
+    int status = HM_EXIT_OK;
+    for (int d = 0; d < ndevices; d++) {
+        char index[16];
+        if (devices) {
+            snprintf(index, sizeof index, "%u", devices[d]);
+            cfg.device = index;
         }
-        emit(&o, &row);
-        if (row.status != HM_STATUS_OK) {
-            fprintf(stderr, "hetmc run: %s rep %u failed: %s\n", b->name, rep, row.note);
-            failed = 1;
-        } else {
-            rates[nrates++] = hm_row_rate(&row);
+        rc = run_one(&o, b, &cfg);
+        if (rc == HM_EXIT_USAGE) {
+            status = rc;
+            break;
         }
+        if (rc != HM_EXIT_OK)
+            status = rc; /* one device failing does not stop the others */
     }
-
-    if (!o.csv) {
-        if (nrates) {
-            qsort(rates, nrates, sizeof *rates, cmp_double);
-            double median = nrates % 2 ? rates[nrates / 2]
-                                       : 0.5 * (rates[nrates / 2 - 1] + rates[nrates / 2]);
-            printf("# %s: median %.4g samples/s, best %.4g samples/s over %zu ok repetition%s\n",
-                   b->name, median, rates[nrates - 1], nrates, nrates == 1 ? "" : "s");
-        }
-        printf("# %s\n", failed ? "FAILED: see the notes above" : "validates: every count checked");
-    }
-
-done:
-    free(rates);
-    b->release(ctx);
-    return failed ? HM_EXIT_FAIL : HM_EXIT_OK;
+    free(devices);
+    if (!o.csv && o.header_done)
+        printf("# %s\n", status ? "FAILED: see the notes above" : "validates: every count checked");
+    return status;
 }

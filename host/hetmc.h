@@ -101,6 +101,12 @@ typedef struct hm_backend {
     int (*run)(hm_ctx *ctx, uint64_t seed, uint64_t first, uint64_t count, hm_result *out,
                hm_error *err);
     void (*release)(hm_ctx *ctx);
+    /* Optional; NULL for backends without devices. Expands a --device selector (NULL: the
+     * backend's default) into the device indices it names, in order. Returns the count (> 0)
+     * with the indices in *idx (malloc'ed; the caller frees), HM_EINVAL with a message listing
+     * the devices when the selector matches none, or HM_EUNAVAIL when there is no device at
+     * all. The caller then prepares once per index, with cfg->device set to the index. */
+    int (*select_devices)(const char *selector, unsigned **idx, hm_error *err);
 } hm_backend;
 
 /* The registry: every backend compiled into this binary, in a fixed order. */
