@@ -1,7 +1,108 @@
-/* kernel.c - the host side of the one kernel: mcpi.cl compiled as C. */
+/*
+ * kernel.c - the host side of the one kernel: mcpi.cl compiled as C, plus the choice of the
+ * whole-block routine. Every variant counts exactly what hm_count_plain() counts:
+ *   portable  hm_count_blocks() of mcpi.cl, lane-wise C that compilers vectorise;
+ *   avx2      hand-vectorised, 4 lanes (host/kernel_x86.c), on CPUs with AVX2;
+ *   avx512    hand-vectorised, 8 lanes, on CPUs with AVX-512F.
+ * The default is the widest the CPU supports (checked at run time); HETMC_KERNEL=name or
+ * hm_kernel_select() picks one, for tests and for comparing them.
+ */
 #include "hetmc.h"
+#include "kernel_impl.h"
+
+#include <stdatomic.h>
+#include <string.h>
 
 #include "mcpi.cl"
+
+typedef uint64_t (*blocks_fn)(uint64_t seed, uint64_t j0, uint64_t nblocks);
+
+static uint64_t blocks_portable(uint64_t seed, uint64_t j0, uint64_t nblocks)
+{
+    return hm_count_blocks(seed, j0, nblocks);
+}
+
+static const struct variant {
+    const char *name;
+    blocks_fn fn;
+} variants[] = {
+#if HM_X86_KERNELS
+    {"avx512", hm_blocks_avx512},
+    {"avx2", hm_blocks_avx2},
+#endif
+    {"portable", blocks_portable},
+};
+#define NVARIANTS (sizeof variants / sizeof variants[0])
+
+/* Set once before workers start (or on first use); atomic so that a lazy first use from
+ * several threads is still well defined. */
+static _Atomic(const struct variant *) chosen;
+
+static int supported(const struct variant *v)
+{
+#if HM_X86_KERNELS
+    __builtin_cpu_init();
+    if (strcmp(v->name, "avx512") == 0)
+        return __builtin_cpu_supports("avx512f");
+    if (strcmp(v->name, "avx2") == 0)
+        return __builtin_cpu_supports("avx2");
+#endif
+    return strcmp(v->name, "portable") == 0;
+}
+
+static const struct variant *best(void)
+{
+    for (size_t i = 0; i < NVARIANTS; i++)
+        if (supported(&variants[i]))
+            return &variants[i];
+    return &variants[NVARIANTS - 1];
+}
+
+int hm_kernel_select(const char *name, hm_error *err)
+{
+    char names[128] = "";
+    if (!name || !name[0] || strcmp(name, "auto") == 0) {
+        atomic_store(&chosen, best());
+        return HM_EOK;
+    }
+    for (size_t i = 0; i < NVARIANTS; i++) {
+        if (strcmp(name, variants[i].name) != 0)
+            continue;
+        if (!supported(&variants[i]))
+            return hm_fail(err, HM_EUNAVAIL, "host kernel '%s' is not supported by this CPU",
+                           name);
+        atomic_store(&chosen, &variants[i]);
+        return HM_EOK;
+    }
+    for (size_t i = 0; i < NVARIANTS; i++) {
+        strcat(names, i ? ", " : "");
+        strcat(names, variants[i].name);
+    }
+    return hm_fail(err, HM_EINVAL, "host kernel '%s' is unknown; accepted: auto, %s", name, names);
+}
+
+static const struct variant *current(void)
+{
+    const struct variant *v = atomic_load_explicit(&chosen, memory_order_relaxed);
+    if (!v) {
+        v = best();
+        atomic_store_explicit(&chosen, v, memory_order_relaxed);
+    }
+    return v;
+}
+
+const char *hm_kernel_name(void)
+{
+    return current()->name;
+}
+
+int hm_kernel_supported(const char *name)
+{
+    for (size_t i = 0; i < NVARIANTS; i++)
+        if (strcmp(name, variants[i].name) == 0)
+            return supported(&variants[i]);
+    return 0;
+}
 
 uint64_t hm_reference_hits(uint64_t seed, uint64_t first, uint64_t count)
 {
@@ -10,7 +111,9 @@ uint64_t hm_reference_hits(uint64_t seed, uint64_t first, uint64_t count)
 
 uint64_t hm_kernel_hits(uint64_t seed, uint64_t first, uint64_t count)
 {
-    return hm_count_fast(seed, first, count);
+    hm_u64 j0, nblocks;
+    hm_u64 hits = hm_count_edges(seed, first, count, &j0, &nblocks);
+    return hits + current()->fn(seed, j0, nblocks);
 }
 
 void hm_philox4x32(const uint32_t ctr[4], const uint32_t key[2], uint32_t out[4])

@@ -1,6 +1,7 @@
 /* main.c - the hetmc CLI: picks the subcommand; each subcommand parses its own options. */
 #include "cli.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct command {
@@ -40,6 +41,9 @@ static void print_help(FILE *f)
 
 int main(int argc, char **argv)
 {
+    hm_error err = {0};
+    if (hm_kernel_select(getenv("HETMC_KERNEL"), &err) < 0)
+        return hm_usage_error(NULL, "HETMC_KERNEL: %s", err.msg);
     if (argc < 2)
         return hm_usage_error(NULL, "a command is required; try 'hetmc --help'");
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {

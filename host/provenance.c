@@ -84,6 +84,7 @@ void hm_provenance_write(FILE *f)
     fprintf(f, "host: %s\n", host);
     fprintf(f, "cpu_model: %s\n", cpu);
     fprintf(f, "online_cores: %u\n", hm_online_cores());
+    fprintf(f, "host_kernel: %s\n", hm_kernel_name());
     fprintf(f, "date_utc: %s\n", when);
     char names[256];
     hm_backend_names(names, sizeof names);

@@ -18,7 +18,9 @@ typedef ulong hm_u64;
 #define HM_LOCAL __local
 #define HM_INLINE inline
 /* Vectorisation on OpenCL devices comes from the runtime (PoCL vectorises across work-items). */
+#define HM_SIMD
 #define HM_SIMD_REDUCTION_ADD(var)
+#define HM_UNROLL(n)
 #define HM_IS_OPENCL 1
 #else
 #include <stdint.h>
@@ -30,7 +32,14 @@ typedef uint64_t hm_u64;
 #define HM_INLINE static inline
 /* _Pragma keeps the directive inside a macro; -fopenmp-simd makes it work without -fopenmp. */
 #define HM_PRAGMA(x) _Pragma(#x)
+#define HM_SIMD HM_PRAGMA(omp simd)
 #define HM_SIMD_REDUCTION_ADD(var) HM_PRAGMA(omp simd reduction(+ : var))
+/* gcc needs the rounds unrolled to keep the lanes in registers; clang does better without. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define HM_UNROLL(n) HM_PRAGMA(GCC unroll n)
+#else
+#define HM_UNROLL(n)
+#endif
 #define HM_IS_OPENCL 0
 #endif
 

@@ -59,36 +59,84 @@ HM_INLINE hm_u64 hm_count_plain(hm_u64 seed, hm_u64 first, hm_u64 count)
     return hits;
 }
 
-/* Hits in the whole blocks [j0, j0 + nblocks). The loop carries no dependence but the sum,
- * so on the host it is vectorised lane-wise: each lane runs philox on its own counter. */
+/* Blocks computed side by side by the lane-wise path: a multiple of every SIMD width. */
+#define HM_LANES 32
+
+/* Hits in the whole blocks [j0, j0 + nblocks), lane-wise: HM_LANES counters at a time, each
+ * lane running the ten Philox rounds on its own counter, so that compilers turn every lane
+ * loop into vector instructions. Each 32-bit word lives in a 64-bit lane: one 32x32->64
+ * multiply (pmuludq on x86) then gives both halves of Philox's mulhilo. Only the low 32 bits of
+ * a lane are meaningful; the high bits are don't-care until the final mask. The rounds are
+ * Random123's philox4x32 round, with its constants; test_stream checks this path against
+ * hm_count_plain() on every kind of range. */
 HM_INLINE hm_u64 hm_count_blocks(hm_u64 seed, hm_u64 j0, hm_u64 nblocks)
 {
-    hm_u64 hits = 0;
-    HM_SIMD_REDUCTION_ADD(hits)
-    for (hm_u64 b = 0; b < nblocks; b++)
+    const hm_u64 mask = 0xffffffffu;
+    hm_u64 hits = 0, b = 0;
+    for (; b + HM_LANES <= nblocks; b += HM_LANES) {
+        hm_u64 x0[HM_LANES], x1[HM_LANES], x2[HM_LANES], x3[HM_LANES];
+        hm_u64 k0 = (hm_u32)seed, k1 = (hm_u32)(seed >> 32), lane_hits = 0;
+        HM_SIMD
+        for (int l = 0; l < HM_LANES; l++) {
+            hm_u64 j = j0 + b + (hm_u64)l;
+            x0[l] = j;
+            x1[l] = j >> 32;
+            x2[l] = 0;
+            x3[l] = 0;
+        }
+        HM_UNROLL(10)
+        for (int r = 0; r < 10; r++) {
+            HM_SIMD
+            for (int l = 0; l < HM_LANES; l++) {
+                hm_u64 p0 = (x0[l] & mask) * (hm_u64)PHILOX_M4x32_0;
+                hm_u64 p1 = (x2[l] & mask) * (hm_u64)PHILOX_M4x32_1;
+                x0[l] = (p1 >> 32) ^ x1[l] ^ k0;
+                x1[l] = p1;
+                x2[l] = (p0 >> 32) ^ x3[l] ^ k1;
+                x3[l] = p0;
+            }
+            k0 = (hm_u32)(k0 + PHILOX_W32_0);
+            k1 = (hm_u32)(k1 + PHILOX_W32_1);
+        }
+        HM_SIMD_REDUCTION_ADD(lane_hits)
+        for (int l = 0; l < HM_LANES; l++) {
+            hm_u64 a = x0[l] & mask, c = x1[l] & mask, d = x2[l] & mask, e = x3[l] & mask;
+            lane_hits += (c * c <= ~(a * a) ? 1u : 0u) + (e * e <= ~(d * d) ? 1u : 0u);
+        }
+        hits += lane_hits;
+    }
+    for (; b < nblocks; b++)
         hits += hm_block_hits(seed, j0 + b);
     return hits;
 }
 
-/* Same count as hm_count_plain(seed, first, count): a leading odd sample, whole blocks, and a
- * trailing even sample. */
-HM_INLINE hm_u64 hm_count_fast(hm_u64 seed, hm_u64 first, hm_u64 count)
+/* Counts the partial blocks at the ends of [first, first + count): a leading odd sample and a
+ * trailing even sample. Returns their hits and stores the whole blocks in between. */
+HM_INLINE hm_u64 hm_count_edges(hm_u64 seed, hm_u64 first, hm_u64 count, hm_u64 *j0,
+                                hm_u64 *nblocks)
 {
     hm_u64 hits = 0;
-    if (count == 0)
-        return 0;
-    if (first & 1u) {
+    if (count && (first & 1u)) {
         philox4x32_ctr_t r = hm_block(seed, first >> 1);
         hits += hm_hit(r.v[2], r.v[3]);
         first++;
         count--;
     }
-    hits += hm_count_blocks(seed, first >> 1, count >> 1);
     if (count & 1u) {
         philox4x32_ctr_t r = hm_block(seed, (first + count - 1) >> 1);
         hits += hm_hit(r.v[0], r.v[1]);
     }
+    *j0 = first >> 1;
+    *nblocks = count >> 1;
     return hits;
+}
+
+/* Same count as hm_count_plain(seed, first, count), lane-wise. */
+HM_INLINE hm_u64 hm_count_fast(hm_u64 seed, hm_u64 first, hm_u64 count)
+{
+    hm_u64 j0, nblocks;
+    hm_u64 hits = hm_count_edges(seed, first, count, &j0, &nblocks);
+    return hits + hm_count_blocks(seed, j0, nblocks);
 }
 
 #endif /* HM_MCPI_CL */

@@ -130,8 +130,21 @@ static void validation(void)
 
 int main(void)
 {
-    golden();
-    fast_matches_plain();
+    static const char *const variants[] = {"portable", "avx2", "avx512"};
+    for (size_t v = 0; v < sizeof variants / sizeof variants[0]; v++) {
+        hm_error err = {0};
+        if (!hm_kernel_supported(variants[v])) {
+            printf("host kernel %s: not supported on this CPU, not tested\n", variants[v]);
+            continue;
+        }
+        CHECK(hm_kernel_select(variants[v], &err) == 0);
+        printf("host kernel %s: checking against the definition\n", hm_kernel_name());
+        golden();
+        fast_matches_plain();
+    }
+    hm_error err = {0};
+    CHECK(hm_kernel_select("nosuch", &err) == HM_EINVAL);
+    CHECK(hm_kernel_select(NULL, &err) == 0);
     slicing();
     parsing();
     validation();
