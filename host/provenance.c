@@ -7,9 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#ifndef HETMC_GIT_COMMIT
-#define HETMC_GIT_COMMIT "unknown"
-#endif
+#include "hetmc_git_commit.h" /* generated at build time by cmake/gitcommit.cmake */
 #ifndef HETMC_BUILD_FLAGS
 #define HETMC_BUILD_FLAGS "unknown"
 #endif
