@@ -234,6 +234,10 @@ static int prepare_rank(const hm_config *cfg, hm_ctx *ctx, hm_error *err)
         if ((rc = pick_device(ctx->inner, cfg->device, device, sizeof device, err)) < 0)
             return rc;
         inner.device = device;
+        /* --workers defaults to the core count, meant for ranks on cores; a device backend
+         * that takes fewer gets what it takes. */
+        if (ctx->inner->max_workers && inner.workers > ctx->inner->max_workers)
+            inner.workers = ctx->inner->max_workers;
     } else {
         if (cfg->local_size)
             return hm_fail(err, HM_EINVAL, "--local-size applies to mpi only with --device "
