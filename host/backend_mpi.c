@@ -25,9 +25,10 @@
  * Failures never leave a rank blocked: after its share every rank joins one MPI_Allreduce of
  * a failure flag, so when one rank's inner backend fails all ranks return the same error
  * (naming the lowest failing rank, with its message). A rank that dies (a signal, exit) makes
- * Open MPI's mpirun end the whole job with a non-zero status; MPI errors use MPI's default
- * handler, which aborts the job. HETMC_MPI_FAULT=kill:K or fail:K makes rank K raise SIGKILL or
- * fail its share in every run, so that the tests can show both paths end the run.
+ * Open MPI's mpirun end the whole job with a non-zero status; an MPI error prints the rank and
+ * MPI's message and aborts the job (MPI_Abort), as MPI's default handler would.
+ * HETMC_MPI_FAULT=kill:K, fail:K or mpi:K makes rank K raise SIGKILL, fail its share, or make
+ * an invalid MPI call in every run, so that the tests can show that each path ends the run.
  *
  * MPI is initialised by the first prepare (MPI_Init_thread, MPI_THREAD_FUNNELED: only the
  * main thread calls MPI) and finalised at exit, so that a process may prepare many times; not
@@ -59,7 +60,7 @@ struct hm_ctx {
     const hm_backend *inner;
     hm_ctx *inner_ctx;
     unsigned workers;
-    int fault_kill, fault_fail; /* rank to kill or fail in every run; -1 for none */
+    int fault_kill, fault_fail, fault_mpi; /* rank to fault in every run; -1 for none */
     int labelled;               /* the device label is completed once, in the first run */
     char label[sizeof(((hm_result *)0)->device)];
     char note[256];
@@ -93,6 +94,23 @@ static void silence_output(void)
     close(null);
 }
 
+/* MPI errors end the whole job, as MPI's default handler does, but first say which rank and
+ * what, on the rank's real stderr (a rank other than 0 has /dev/null on fd 2). */
+static void on_mpi_error(MPI_Comm *comm, int *code, ...)
+{
+    char text[MPI_MAX_ERROR_STRING];
+    char line[MPI_MAX_ERROR_STRING + 64];
+    int len = 0;
+    if (MPI_Error_string(*code, text, &len) != MPI_SUCCESS)
+        snprintf(text, sizeof text, "error code %d", *code);
+    int n = snprintf(line, sizeof line, "hetmc mpi: rank %d of %d: MPI error: %s\n", world.rank,
+                     world.size, text);
+    if (n > 0 && write(world.saved_stderr >= 0 ? world.saved_stderr : STDERR_FILENO, line,
+                       (size_t)n < sizeof line ? (size_t)n : sizeof line - 1) < 0)
+        n = 0; /* nothing more to do: the job ends below either way */
+    MPI_Abort(*comm, 1);
+}
+
 static int mpi_start(hm_error *err)
 {
     int flag = 0, provided = 0;
@@ -111,6 +129,10 @@ static int mpi_start(hm_error *err)
         atexit(mpi_stop);
     }
     world.init_s = hm_now() - t0;
+    MPI_Errhandler handler;
+    MPI_Comm_create_errhandler(on_mpi_error, &handler);
+    MPI_Comm_set_errhandler(MPI_COMM_WORLD, handler);
+    MPI_Errhandler_free(&handler);
     MPI_Comm_rank(MPI_COMM_WORLD, &world.rank);
     MPI_Comm_size(MPI_COMM_WORLD, &world.size);
     MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &local);
@@ -151,22 +173,24 @@ static int agree(int rc, hm_error *err)
     return hm_fail(err, m.code, "rank %d of %d failed: %s", first, world.size, m.msg);
 }
 
-/* HETMC_MPI_FAULT: "kill:K" or "fail:K" (K a rank), for the fault tests. */
+/* HETMC_MPI_FAULT: "kill:K", "fail:K" or "mpi:K" (K a rank), for the fault tests. */
 static int parse_fault(hm_ctx *ctx, hm_error *err)
 {
     const char *v = getenv("HETMC_MPI_FAULT");
     char *end = NULL;
-    ctx->fault_kill = ctx->fault_fail = -1;
+    ctx->fault_kill = ctx->fault_fail = ctx->fault_mpi = -1;
     if (!v || !v[0])
         return HM_EOK;
     int *which = strncmp(v, "kill:", 5) == 0 ? &ctx->fault_kill
                  : strncmp(v, "fail:", 5) == 0 ? &ctx->fault_fail
+                 : strncmp(v, "mpi:", 4) == 0  ? &ctx->fault_mpi
                                                 : NULL;
-    long k = which ? strtol(v + 5, &end, 10) : -1;
-    if (!which || end == v + 5 || *end || k < 0 || k >= world.size)
+    const char *num = which == &ctx->fault_mpi ? v + 4 : v + 5;
+    long k = which ? strtol(num, &end, 10) : -1;
+    if (!which || end == num || *end || k < 0 || k >= world.size)
         return hm_fail(err, HM_EINVAL,
-                       "HETMC_MPI_FAULT '%s' is not a fault; accepted: kill:K or fail:K with K "
-                       "a rank from 0 to %d",
+                       "HETMC_MPI_FAULT '%s' is not a fault; accepted: kill:K, fail:K or mpi:K "
+                       "with K a rank from 0 to %d",
                        v, world.size - 1);
     *which = (int)k;
     return HM_EOK;
@@ -336,6 +360,10 @@ static int mpi_run(hm_ctx *ctx, uint64_t seed, uint64_t first, uint64_t count, h
     hm_slice(first, count, (unsigned)world.size, (unsigned)world.rank, &a, &n);
     if (ctx->fault_kill == world.rank)
         raise(SIGKILL);
+    if (ctx->fault_mpi == world.rank) {
+        int root = world.size; /* no such rank: MPI reports MPI_ERR_ROOT */
+        MPI_Bcast(&root, 1, MPI_INT, root, MPI_COMM_WORLD);
+    }
     if (ctx->fault_fail == world.rank)
         rc = hm_fail(&local, HM_EWORKER, "injected failure (HETMC_MPI_FAULT=fail:%d)",
                      world.rank);

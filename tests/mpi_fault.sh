@@ -5,6 +5,8 @@
 #          non-zero status and say which rank died
 #   fail   HETMC_MPI_FAULT=fail:2 under -np 3: rank 2's share fails; every rank must leave with
 #          exit 1 and rank 0 must name rank 2 and the reason (one failed row, no speed)
+#   mpierr HETMC_MPI_FAULT=mpi:1 under -np 3: rank 1 makes an invalid MPI call; hetmc's MPI error
+#          handler must name the rank and MPI's error, and abort the job
 #   usage  bad arguments under -np 2: exit 2 with the argument named, nothing on stdout
 # Every mpirun runs under `timeout 60`: status 124 (a hang) fails the test.
 set -u
@@ -42,6 +44,9 @@ case $case in
 kill)
   expect nonzero "rank 1 .*(signal 9|Killed)" 2 kill:1 --workers 1 --samples 1e7 --reps 1
   ;;
+mpierr)
+  expect nonzero "rank 1 of 3: MPI error: .*root" 3 mpi:1 --workers 1 --samples 1e6 --reps 1
+  ;;
 fail)
   expect 1 "^hetmc run: mpi: rank 2 of 3 failed: injected failure" 3 fail:2 --workers 1 \
     --samples 1e6 --reps 2 --format csv
@@ -55,9 +60,10 @@ usage)
   [ ! -s "$out" ] || { echo "FAIL: stdout not empty on bad usage"; cat "$out"; exit 1; }
   expect 2 "^hetmc run: --local-size applies to mpi only with --device" 2 "" --local-size 64
   expect 2 "^hetmc run: HETMC_MPI_FAULT 'kill:9' is not a fault" 2 kill:9 --samples 10
+  expect 2 "^hetmc run: HETMC_MPI_FAULT 'mpi:x' is not a fault" 2 mpi:x --samples 10
   ;;
 *)
-  echo "usage: mpi_fault.sh MPIEXEC HETMC kill|fail|usage" >&2
+  echo "usage: mpi_fault.sh MPIEXEC HETMC kill|mpierr|fail|usage" >&2
   exit 2
   ;;
 esac
