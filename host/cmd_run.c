@@ -54,7 +54,9 @@ static void run_help(FILE *f)
             "  --local-size L     OpenCL work-group size (default: from the device)\n"
             "  --timeout SECONDS  per-run limit for process backends (default: none)\n"
             "  --reps R           timed repetitions, 1..1000000 (default 3)\n"
-            "  --format F         table (default, for people) or csv (shared/DESIGN.md contract)\n",
+            "  --format F         table (default, for people) or csv (shared/DESIGN.md contract)\n"
+            "  mpi backend:       under mpirun -np R; --workers is threads per rank, --device\n"
+            "                     local-rank (or gpu) puts node-local rank L on the L-th device\n",
             HM_VALIDATE_SIGMA, HM_MAX_WORKERS, hm_online_cores());
 }
 

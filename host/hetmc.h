@@ -76,6 +76,7 @@ typedef struct hm_result {
     unsigned launches; /* kernel launches (OpenCL), 0 if none */
     char device[128];  /* what ran it: "cpu", or the OpenCL device name */
     char timer[64];    /* which clocks produced the times, e.g. "host-monotonic" */
+    char note[256];    /* a remark the backend adds to the row's note (one line), or empty */
 } hm_result;
 
 /* Resets a result to "nothing measured": zero counts, NAN times. */

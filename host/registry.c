@@ -7,11 +7,17 @@ extern const hm_backend hm_backend_serial;
 #if HETMC_HAVE_OPENMP
 extern const hm_backend hm_backend_openmp;
 #endif
+#if HETMC_HAVE_MPI
+extern const hm_backend hm_backend_mpi;
+#endif
 
 static const hm_backend *const registry[] = {
     &hm_backend_serial,
 #if HETMC_HAVE_OPENMP
     &hm_backend_openmp,
+#endif
+#if HETMC_HAVE_MPI
+    &hm_backend_mpi,
 #endif
 };
 
@@ -38,6 +44,9 @@ const char *hm_backends_missing(void)
     return ""
 #if !HETMC_HAVE_OPENMP
            "openmp (built with HETMC_OPENMP=OFF or no OpenMP compiler support)\n"
+#endif
+#if !HETMC_HAVE_MPI
+           "mpi (built with HETMC_MPI=OFF or MPI not found: install libopenmpi-dev)\n"
 #endif
         ;
 }

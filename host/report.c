@@ -68,6 +68,8 @@ hm_status hm_measure(const hm_backend *b, hm_ctx *ctx, uint64_t seed, uint64_t s
         return row->status;
     }
     row->has_hits = 1;
+    if (row->res.note[0])
+        hm_row_note(row, "%s", row->res.note);
     if (!hm_validate(row->res.hits, samples, &row->sigmas)) {
         row->status = HM_STATUS_FAILED;
         hm_row_note(row,

@@ -1,0 +1,48 @@
+# Tests of the mpi backend under a real launcher (included from tests/CMakeLists.txt when the
+# backend is built). Label `mpi`; every test has a TIMEOUT, and the scripts run each mpirun
+# under `timeout` as well, so a hung rank fails the test instead of stalling CI.
+#
+# Open MPI refuses to run as root (CI containers) unless both variables below are set, and
+# refuses more ranks than cores unless given --oversubscribe (the scripts add it for Open MPI).
+# They are set here for these tests only, never globally. Nothing else was needed on Debian 12
+# (Open MPI 4.1.4, shared memory between ranks on one machine).
+# Under -DHETMC_SANITIZE=ON, LeakSanitizer would report Open MPI's own allocations that live
+# past MPI_Finalize; lsan_openmpi.supp suppresses those libraries (and only those).
+set(HETMC_MPI_ENV "OMPI_ALLOW_RUN_AS_ROOT=1;OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1"
+    "LSAN_OPTIONS=suppressions=${CMAKE_CURRENT_SOURCE_DIR}/lsan_openmpi.supp:fast_unwind_on_malloc=0:print_suppressions=0")
+
+foreach(np 1 2 3)
+  add_test(NAME mpi_exact_np${np}
+           COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/mpi_exact.sh ${MPIEXEC_EXECUTABLE}
+                   $<TARGET_FILE:hetmc> ${np})
+  set_tests_properties(mpi_exact_np${np} PROPERTIES LABELS "mpi;exact" TIMEOUT 600
+                       ENVIRONMENT "${HETMC_MPI_ENV}")
+endforeach()
+add_test(NAME mpi_exact_np3_past_2e32
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/mpi_exact.sh ${MPIEXEC_EXECUTABLE}
+                 $<TARGET_FILE:hetmc> 3 --large)
+set_tests_properties(mpi_exact_np3_past_2e32 PROPERTIES LABELS "mpi;exact;slow" TIMEOUT 900
+                     ENVIRONMENT "${HETMC_MPI_ENV}")
+
+foreach(case kill mpierr fail usage)
+  add_test(NAME mpi_fault_${case}
+           COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/mpi_fault.sh ${MPIEXEC_EXECUTABLE}
+                   $<TARGET_FILE:hetmc> ${case})
+  set_tests_properties(mpi_fault_${case} PROPERTIES LABELS "mpi;cli" TIMEOUT 300
+                       ENVIRONMENT "${HETMC_MPI_ENV}")
+endforeach()
+
+# Without a launcher hetmc is a singleton of one rank: the CLI's usual contract holds.
+hetmc_cli_test(mpi_local_size_without_device 2 "--local-size" run --backend mpi --local-size 64)
+hetmc_cli_test(mpi_singleton_golden 0 "validates" run --backend mpi --samples 1e8 --seed 42 --reps 1)
+set(mpi_cli_tests cli_mpi_local_size_without_device cli_mpi_singleton_golden)
+if(NOT HETMC_HAVE_OPENCL)
+  hetmc_cli_test(mpi_device_without_opencl 2 "opencl" run --backend mpi --device local-rank)
+  list(APPEND mpi_cli_tests cli_mpi_device_without_opencl)
+endif()
+set_tests_properties(${mpi_cli_tests} PROPERTIES LABELS "mpi;cli" TIMEOUT 120
+                     ENVIRONMENT "${HETMC_MPI_ENV}")
+# The tests every backend gets (tests/CMakeLists.txt) run mpi as a singleton: same environment.
+foreach(t exact_mpi exact_mpi_past_2e32 cli_csv_mpi)
+  set_property(TEST ${t} APPEND PROPERTY ENVIRONMENT ${HETMC_MPI_ENV})
+endforeach()
