@@ -116,7 +116,7 @@ static int fork_run(hm_ctx *ctx, uint64_t seed, uint64_t first, uint64_t count, 
             }
         if (waiting > 0)
             rc = hm_fail(err, HM_ETIMEOUT,
-                         "fork: run timed out after %g s; worker%s %s of %u still running, "
+                         "run timed out after %g s; worker%s %s of %u still running, "
                          "killed with SIGKILL and reaped",
                          ctx->timeout_s, waiting > 1 ? "s" : "", names, w);
         else

@@ -221,7 +221,7 @@ static int pool_run(hm_ctx *ctx, uint64_t seed, uint64_t first, uint64_t count, 
                 drop_worker(ctx, k, 1);
             }
         rc = hm_fail(err, HM_ETIMEOUT,
-                     "pool: run timed out after %g s; worker%s %s of %u still running, killed "
+                     "run timed out after %g s; worker%s %s of %u still running, killed "
                      "with SIGKILL and reaped (replaced at the next run)",
                      ctx->timeout_s, waiting > 1 ? "s" : "", names, w);
     }

@@ -165,7 +165,8 @@ int hm_proc_work(int fd, unsigned worker, uint64_t run, uint64_t seed, uint64_t 
         case HM_FAULT_EXIT3:
             _exit(3);
         case HM_FAULT_SHORT:
-            return hm_write_full(fd, &m, sizeof m / 2) == (ssize_t)(sizeof m / 2) ? 0 : -1;
+            hm_write_full(fd, &m, sizeof m / 2);
+            _exit(0);
         case HM_FAULT_GARBAGE:
             m.check ^= UINT64_C(0x5a5a5a5a5a5a5a5a);
             break;
@@ -323,39 +324,38 @@ int hm_proc_check(const char *who, hm_proc_slot *s, unsigned n, uint64_t run, ui
     uint64_t sum = 0;
     int bad = 0;
     char how[96];
+    (void)who;
     for (unsigned k = 0; k < n; k++) {
         const hm_proc_slot *sl = &s[k];
-        const char *problem = NULL;
-        if (!sl->done && sl->got == 0)
-            problem = "before sending its result";
-        else if (!sl->done)
-            problem = "after a short result";
-        else if (sl->msg.magic != HM_PROC_RESULT_MAGIC || sl->msg.worker != k ||
-                 sl->msg.run != run ||
-                 sl->msg.check != checksum(&sl->msg, offsetof(hm_proc_result, check)))
-            problem = "after a malformed result (bad magic, index or checksum)";
+        int malformed = sl->done &&
+                        (sl->msg.magic != HM_PROC_RESULT_MAGIC || sl->msg.worker != k ||
+                         sl->msg.run != run ||
+                         sl->msg.check != checksum(&sl->msg, offsetof(hm_proc_result, check)));
         int abnormal = sl->reaped && !(WIFEXITED(sl->status) && WEXITSTATUS(sl->status) == 0);
-        if (!problem && !abnormal) {
+        if (sl->done && !malformed && !abnormal) {
             sum += sl->msg.hits;
             continue;
         }
         if (!bad) {
             err->msg[0] = '\0';
             err->code = HM_EWORKER;
-            append(err, "%s:", who);
         }
+        append(err, "%sworker %u of %u (pid %ld) ", bad ? "; " : "", k, n, (long)sl->pid);
         bad++;
         if (sl->reaped)
             hm_proc_describe_status(sl->status, how, sizeof how);
         else
-            snprintf(how, sizeof how, "could not be reaped");
-        if (problem && !sl->done && sl->got)
-            append(err, "%s worker %u of %u (pid %ld) %s after a short result (%zu of %zu "
-                        "bytes)", bad > 1 ? ";" : "", k, n, (long)sl->pid, how, sl->got,
-                   sizeof sl->msg);
+            snprintf(how, sizeof how, "was still running");
+        if (!sl->done && sl->got == 0)
+            append(err, "%s before sending its result", how);
+        else if (!sl->done)
+            append(err, "sent a short result (%zu of %zu bytes) and %s", sl->got,
+                   sizeof sl->msg, how);
+        else if (malformed)
+            append(err, "sent a malformed result (bad magic, index, run or checksum)%s%s",
+                   sl->reaped ? " and " : "", sl->reaped ? how : "");
         else
-            append(err, "%s worker %u of %u (pid %ld) %s%s%s", bad > 1 ? ";" : "", k, n,
-                   (long)sl->pid, how, problem ? " " : "", problem ? problem : "");
+            append(err, "sent its result but %s", how);
     }
     *hits = sum;
     return bad ? HM_EWORKER : HM_EOK;
