@@ -75,12 +75,12 @@ static int fork_run(hm_ctx *ctx, uint64_t seed, uint64_t first, uint64_t count, 
         int p[2];
         unsigned k = started;
         if (pipe(p) != 0) {
-            rc = hm_fail(err, HM_ESYS, "fork: pipe for worker %u: %s", k, strerror(errno));
+            rc = hm_fail(err, HM_ESYS, "pipe for worker %u: %s", k, strerror(errno));
             goto cleanup;
         }
         pid_t pid = fork();
         if (pid < 0) {
-            rc = hm_fail(err, HM_ESYS, "fork: fork of worker %u of %u: %s", k, w,
+            rc = hm_fail(err, HM_ESYS, "fork() of worker %u of %u: %s", k, w,
                          strerror(errno));
             close(p[0]);
             close(p[1]);
@@ -120,7 +120,7 @@ static int fork_run(hm_ctx *ctx, uint64_t seed, uint64_t first, uint64_t count, 
                          "killed with SIGKILL and reaped",
                          ctx->timeout_s, waiting > 1 ? "s" : "", names, w);
         else
-            rc = hm_fail(err, HM_ESYS, "fork: poll on the result pipes: %s", strerror(saved));
+            rc = hm_fail(err, HM_ESYS, "poll on the result pipes: %s", strerror(saved));
         goto cleanup;
     }
     for (unsigned k = 0; k < w; k++) {

@@ -206,7 +206,7 @@ static int pool_run(hm_ctx *ctx, uint64_t seed, uint64_t first, uint64_t count, 
     int waiting = hm_proc_collect(s, w, deadline);
     double t_end = hm_now();
     if (waiting < 0) {
-        rc = hm_fail(err, HM_ESYS, "pool: poll on the result pipes: %s", strerror(errno));
+        rc = hm_fail(err, HM_ESYS, "poll on the result pipes: %s", strerror(errno));
         for (unsigned k = 0; k < w; k++)
             if (!s[k].done)
                 drop_worker(ctx, k, 1);

@@ -114,7 +114,7 @@ static int spawn_run(hm_ctx *ctx, uint64_t seed, uint64_t first, uint64_t count,
         int p[2];
         uint64_t a, n;
         if (pipe2(p, O_CLOEXEC) != 0) {
-            rc = hm_fail(err, HM_ESYS, "spawn: pipe for worker %u: %s", k, strerror(errno));
+            rc = hm_fail(err, HM_ESYS, "pipe for worker %u: %s", k, strerror(errno));
             goto cleanup;
         }
         hm_slice(first, count, w, k, &a, &n);
@@ -122,7 +122,7 @@ static int spawn_run(hm_ctx *ctx, uint64_t seed, uint64_t first, uint64_t count,
         close(p[1]);
         if (pid < 0) {
             close(p[0]);
-            rc = hm_fail(err, HM_ESYS, "spawn: posix_spawn of '%s' for worker %u of %u: %s",
+            rc = hm_fail(err, HM_ESYS, "posix_spawn of '%s' for worker %u of %u: %s",
                          ctx->exe, k, w, strerror((int)-pid));
             goto cleanup;
         }
@@ -148,7 +148,7 @@ static int spawn_run(hm_ctx *ctx, uint64_t seed, uint64_t first, uint64_t count,
                          "killed with SIGKILL and reaped",
                          ctx->timeout_s, waiting > 1 ? "s" : "", names, w);
         else
-            rc = hm_fail(err, HM_ESYS, "spawn: poll on the result pipes: %s", strerror(saved));
+            rc = hm_fail(err, HM_ESYS, "poll on the result pipes: %s", strerror(saved));
         goto cleanup;
     }
     for (unsigned k = 0; k < w; k++) {
