@@ -4,7 +4,8 @@
  * computes the slice, and writes its count to its result pipe. A worker leaves with _exit when
  * its task pipe reaches end-of-file (release() closes it, or the parent died), and
  * PR_SET_PDEATHSIG(SIGKILL) plus a getppid() check right after fork() make sure that no worker
- * outlives a parent that was killed.
+ * outlives a parent that was killed. (The death signal follows the thread that forked: hetmc
+ * prepares on its main thread, which lives as long as the process.)
  *
  * A worker that dies, hangs past --timeout, or sends a short or malformed result fails that
  * run with a message naming it; it is then killed (if still alive) and reaped, and the next
