@@ -1,5 +1,6 @@
 /* main.c - the hetmc CLI: picks the subcommand; each subcommand parses its own options. */
 #include "cli.h"
+#include "proc_util.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +56,9 @@ int main(int argc, char **argv)
         hm_provenance_write(stdout);
         return HM_EXIT_OK;
     }
+    /* The spawn backend's worker: a hidden command, left out of --help on purpose. */
+    if (strcmp(argv[1], HM_WORKER_COMMAND) == 0)
+        return hm_cmd_worker(argc - 1, argv + 1);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(argv[1], commands[i].name) == 0)
             return commands[i].fn(argc - 1, argv + 1);

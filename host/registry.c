@@ -4,6 +4,10 @@
 #include <string.h>
 
 extern const hm_backend hm_backend_serial;
+extern const hm_backend hm_backend_threads;
+extern const hm_backend hm_backend_fork;
+extern const hm_backend hm_backend_pool;
+extern const hm_backend hm_backend_spawn;
 #if HETMC_HAVE_OPENMP
 extern const hm_backend hm_backend_openmp;
 #endif
@@ -16,6 +20,10 @@ static const hm_backend *const registry[] = {
 #if HETMC_HAVE_OPENMP
     &hm_backend_openmp,
 #endif
+    &hm_backend_threads,
+    &hm_backend_fork,
+    &hm_backend_pool,
+    &hm_backend_spawn,
 #if HETMC_HAVE_MPI
     &hm_backend_mpi,
 #endif

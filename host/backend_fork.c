@@ -1,0 +1,157 @@
+/*
+ * backend_fork.c - a fresh fork() per worker per run (the lesson's multiprocessing.Process +
+ * Queue): each child computes its slice with the host kernel and sends its count back over its
+ * own pipe, then leaves with _exit. The parent reads every pipe with poll() (full messages,
+ * EINTR, short reads) and reaps every child with waitpid, also when a child fails.
+ *
+ * Phases: setup_s runs from the start of run() to the latest child's start of compute (as the
+ * child read CLOCK_MONOTONIC, which is system-wide on Linux), so it holds fork() and the
+ * scheduling of the children; compute_s is the slowest child's compute; collect_s runs from the
+ * last child's finish to every result read and every child reaped.
+ * --timeout: past it, every child still running is sent SIGKILL and reaped, and the run fails.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "proc_util.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct hm_ctx {
+    unsigned workers;
+    double timeout_s;
+    uint64_t runs; /* run() calls so far: the run number the fault hook sees */
+    hm_fault fault;
+    hm_proc_slot *slots;
+};
+
+static void fork_release(hm_ctx *ctx)
+{
+    if (!ctx)
+        return;
+    free(ctx->slots);
+    free(ctx);
+}
+
+static int fork_prepare(const hm_config *cfg, hm_ctx **out, hm_error *err)
+{
+    hm_ctx *ctx = NULL;
+    int rc;
+    if (cfg->workers < 1)
+        return hm_fail(err, HM_EINVAL, "fork needs at least 1 worker");
+    ctx = calloc(1, sizeof *ctx);
+    if (!ctx || !(ctx->slots = calloc(cfg->workers, sizeof *ctx->slots))) {
+        rc = hm_fail(err, HM_ENOMEM, "fork: out of memory for %u workers", cfg->workers);
+        goto fail;
+    }
+    ctx->workers = cfg->workers;
+    ctx->timeout_s = cfg->timeout_s;
+    if ((rc = hm_fault_from_env(&ctx->fault, err)) < 0)
+        goto fail;
+    *out = ctx;
+    return HM_EOK;
+fail:
+    fork_release(ctx);
+    return rc;
+}
+
+static int fork_run(hm_ctx *ctx, uint64_t seed, uint64_t first, uint64_t count, hm_result *res,
+                    hm_error *err)
+{
+    const unsigned w = ctx->workers;
+    hm_proc_slot *s = ctx->slots;
+    const uint64_t run = ctx->runs++;
+    double t0 = hm_now();
+    double deadline = ctx->timeout_s > 0 ? t0 + ctx->timeout_s : 0;
+    int rc = HM_EOK;
+    unsigned started = 0;
+
+    memset(s, 0, w * sizeof *s);
+    for (unsigned k = 0; k < w; k++)
+        s[k].rfd = -1;
+    for (; started < w; started++) {
+        int p[2];
+        unsigned k = started;
+        if (pipe(p) != 0) {
+            rc = hm_fail(err, HM_ESYS, "pipe for worker %u: %s", k, strerror(errno));
+            goto cleanup;
+        }
+        pid_t pid = fork();
+        if (pid < 0) {
+            rc = hm_fail(err, HM_ESYS, "fork() of worker %u of %u: %s", k, w,
+                         strerror(errno));
+            close(p[0]);
+            close(p[1]);
+            goto cleanup;
+        }
+        if (pid == 0) {
+            /* The child: read ends are the parent's, including the earlier workers'. */
+            for (unsigned j = 0; j < k; j++)
+                close(s[j].rfd);
+            close(p[0]);
+            uint64_t a, n;
+            hm_slice(first, count, w, k, &a, &n);
+            int bad = hm_proc_work(p[1], k, run, seed, a, n, &ctx->fault);
+            _exit(bad ? 1 : 0);
+        }
+        close(p[1]);
+        s[k].pid = pid;
+        s[k].rfd = p[0];
+    }
+
+    int waiting = hm_proc_collect(s, w, deadline);
+    if (waiting != 0) {
+        /* Timed out (or poll failed): no child may outlive the run. */
+        int saved = errno;
+        char names[256] = "";
+        size_t used = 0;
+        for (unsigned k = 0; k < w; k++)
+            if (!s[k].done && !s[k].eof) {
+                kill(s[k].pid, SIGKILL);
+                if (used < sizeof names)
+                    used += (size_t)snprintf(names + used, sizeof names - used, "%s%u",
+                                             used ? ", " : "", k);
+            }
+        if (waiting > 0)
+            rc = hm_fail(err, HM_ETIMEOUT,
+                         "run timed out after %g s; worker%s %s of %u still running, "
+                         "killed with SIGKILL and reaped",
+                         ctx->timeout_s, waiting > 1 ? "s" : "", names, w);
+        else
+            rc = hm_fail(err, HM_ESYS, "poll on the result pipes: %s", strerror(saved));
+        goto cleanup;
+    }
+    for (unsigned k = 0; k < w; k++) {
+        close(s[k].rfd);
+        s[k].rfd = -1;
+        hm_proc_reap(&s[k], deadline);
+    }
+    double t_end = hm_now();
+    if ((rc = hm_proc_check("fork", s, w, run, &res->hits, err)) < 0)
+        goto cleanup;
+    hm_proc_phases(s, w, t0, t_end, res);
+
+cleanup:
+    /* Every child started is reaped on every path; SIGKILL first when the run failed. */
+    for (unsigned k = 0; k < started; k++) {
+        if (s[k].rfd >= 0) {
+            close(s[k].rfd);
+            s[k].rfd = -1;
+        }
+        if (!s[k].reaped && rc < 0)
+            kill(s[k].pid, SIGKILL);
+        hm_proc_reap(&s[k], 0);
+    }
+    return rc;
+}
+
+const hm_backend hm_backend_fork = {
+    .name = "fork",
+    .summary = "a fresh fork() per worker per run, counts back over pipes",
+    .uses = HM_USES_TIMEOUT,
+    .prepare = fork_prepare,
+    .run = fork_run,
+    .release = fork_release,
+};

@@ -1,0 +1,272 @@
+/*
+ * backend_pool.c - workers forked once at prepare() and reused for every run (the lesson's
+ * multiprocessing.Pool): each worker reads tasks (seed, first, count) from its task pipe,
+ * computes the slice, and writes its count to its result pipe. A worker leaves with _exit when
+ * its task pipe reaches end-of-file (release() closes it, or the parent died), and
+ * PR_SET_PDEATHSIG(SIGKILL) plus a getppid() check right after fork() make sure that no worker
+ * outlives a parent that was killed. (The death signal follows the thread that forked: hetmc
+ * prepares on its main thread, which lives as long as the process.)
+ *
+ * A worker that dies, hangs past --timeout, or sends a short or malformed result fails that
+ * run with a message naming it; it is then killed (if still alive) and reaped, and the next
+ * run() forks a fresh worker in its place, so the next run works or fails clearly, never hangs.
+ *
+ * Phases: setup_s runs from the start of run() to the latest worker's start of compute (the
+ * tasks' trip through the pipes and the workers' wake-up; the fork itself happened at prepare,
+ * or in run() for a worker replaced after a failure); compute_s is the slowest worker's
+ * compute; collect_s runs from the last worker's finish to the last result read.
+ */
+#define _GNU_SOURCE /* prctl */
+#include "proc_util.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+struct hm_ctx {
+    unsigned workers;
+    double timeout_s;
+    uint64_t runs;
+    hm_fault fault;
+    hm_proc_slot *slots; /* pid, rfd (results); pid 0: no live worker */
+    int *wfd;            /* parent's write end of each task pipe; -1 when none */
+};
+
+/* Kills (when asked) and reaps worker k and closes its pipes; slot k then has no worker. */
+static void drop_worker(hm_ctx *ctx, unsigned k, int kill_it)
+{
+    hm_proc_slot *s = &ctx->slots[k];
+    if (ctx->wfd[k] >= 0) {
+        close(ctx->wfd[k]);
+        ctx->wfd[k] = -1;
+    }
+    if (s->rfd >= 0) {
+        close(s->rfd);
+        s->rfd = -1;
+    }
+    if (s->pid > 0) {
+        /* A reaped pid may already belong to another process: never signal it. */
+        if (!s->reaped) {
+            if (kill_it)
+                kill(s->pid, SIGKILL);
+            hm_proc_reap(s, 0);
+        }
+    }
+    s->pid = 0;
+    s->reaped = 0;
+}
+
+/* The worker's loop; never returns. */
+static void worker_main(int tfd, int rfd, unsigned k, const hm_fault *fault)
+{
+    hm_proc_task t;
+    for (;;) {
+        ssize_t got = hm_read_full(tfd, &t, sizeof t);
+        if (got == 0)
+            _exit(0); /* the parent closed the pipe, or died */
+        if (got != (ssize_t)sizeof t || !hm_proc_task_valid(&t) || t.worker != k)
+            _exit(4);
+        if (hm_proc_work(rfd, k, t.run, t.seed, t.first, t.count, fault) != 0)
+            _exit(5);
+    }
+}
+
+static int start_worker(hm_ctx *ctx, unsigned k, hm_error *err)
+{
+    int tp[2] = {-1, -1}, rp[2] = {-1, -1};
+    pid_t parent = getpid();
+    if (pipe(tp) != 0 || pipe(rp) != 0) {
+        int e = errno;
+        for (int i = 0; i < 2; i++) {
+            if (tp[i] >= 0)
+                close(tp[i]);
+            if (rp[i] >= 0)
+                close(rp[i]);
+        }
+        return hm_fail(err, HM_ESYS, "pool: pipes for worker %u: %s", k, strerror(e));
+    }
+    fflush(NULL); /* nothing buffered may be written twice */
+    pid_t pid = fork();
+    if (pid < 0) {
+        int e = errno;
+        close(tp[0]);
+        close(tp[1]);
+        close(rp[0]);
+        close(rp[1]);
+        return hm_fail(err, HM_ESYS, "pool: fork of worker %u: %s", k, strerror(e));
+    }
+    if (pid == 0) {
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+            _exit(6); /* the parent is already gone */
+        /* Keep only this worker's ends: another worker holding a task pipe's write end would
+         * keep it from ever seeing end-of-file. */
+        for (unsigned j = 0; j < ctx->workers; j++) {
+            if (ctx->wfd[j] >= 0)
+                close(ctx->wfd[j]);
+            if (ctx->slots[j].rfd >= 0)
+                close(ctx->slots[j].rfd);
+        }
+        close(tp[1]);
+        close(rp[0]);
+        signal(SIGPIPE, SIG_DFL);
+        worker_main(tp[0], rp[1], k, &ctx->fault);
+    }
+    close(tp[0]);
+    close(rp[1]);
+    memset(&ctx->slots[k], 0, sizeof ctx->slots[k]);
+    ctx->slots[k].pid = pid;
+    ctx->slots[k].rfd = rp[0];
+    ctx->wfd[k] = tp[1];
+    return HM_EOK;
+}
+
+static void pool_release(hm_ctx *ctx)
+{
+    if (!ctx)
+        return;
+    if (ctx->slots && ctx->wfd) {
+        /* Close every task pipe first so all workers exit together, then reap them. */
+        for (unsigned k = 0; k < ctx->workers; k++)
+            if (ctx->wfd[k] >= 0) {
+                close(ctx->wfd[k]);
+                ctx->wfd[k] = -1;
+            }
+        for (unsigned k = 0; k < ctx->workers; k++)
+            drop_worker(ctx, k, 0);
+    }
+    free(ctx->slots);
+    free(ctx->wfd);
+    free(ctx);
+}
+
+static int pool_prepare(const hm_config *cfg, hm_ctx **out, hm_error *err)
+{
+    hm_ctx *ctx = NULL;
+    int rc;
+    if (cfg->workers < 1)
+        return hm_fail(err, HM_EINVAL, "pool needs at least 1 worker");
+    ctx = calloc(1, sizeof *ctx);
+    if (!ctx || !(ctx->slots = calloc(cfg->workers, sizeof *ctx->slots)) ||
+        !(ctx->wfd = malloc(cfg->workers * sizeof *ctx->wfd))) {
+        rc = hm_fail(err, HM_ENOMEM, "pool: out of memory for %u workers", cfg->workers);
+        goto fail;
+    }
+    ctx->workers = cfg->workers;
+    ctx->timeout_s = cfg->timeout_s;
+    for (unsigned k = 0; k < ctx->workers; k++) {
+        ctx->wfd[k] = -1;
+        ctx->slots[k].rfd = -1;
+    }
+    if ((rc = hm_fault_from_env(&ctx->fault, err)) < 0)
+        goto fail;
+    for (unsigned k = 0; k < ctx->workers; k++)
+        if ((rc = start_worker(ctx, k, err)) < 0)
+            goto fail;
+    *out = ctx;
+    return HM_EOK;
+fail:
+    pool_release(ctx);
+    return rc;
+}
+
+static int pool_run(hm_ctx *ctx, uint64_t seed, uint64_t first, uint64_t count, hm_result *res,
+                    hm_error *err)
+{
+    const unsigned w = ctx->workers;
+    hm_proc_slot *s = ctx->slots;
+    const uint64_t run = ctx->runs++;
+    double t0 = hm_now();
+    double deadline = ctx->timeout_s > 0 ? t0 + ctx->timeout_s : 0;
+    int rc = HM_EOK;
+    struct sigaction old_pipe;
+    char names[256] = "";
+    size_t used = 0;
+
+    /* Replace workers lost in an earlier run. */
+    for (unsigned k = 0; k < w; k++)
+        if (s[k].pid == 0 && (rc = start_worker(ctx, k, err)) < 0)
+            return rc;
+
+    hm_sigpipe_ignore(&old_pipe);
+    for (unsigned k = 0; k < w; k++) {
+        hm_proc_task t = {.worker = k, .run = run, .seed = seed};
+        hm_slice(first, count, w, k, &t.first, &t.count);
+        hm_proc_task_seal(&t);
+        s[k].got = 0;
+        s[k].done = s[k].eof = 0;
+        if (hm_write_full(ctx->wfd[k], &t, sizeof t) != (ssize_t)sizeof t) {
+            /* The worker is gone (EPIPE): collect will see its end-of-file. */
+            s[k].eof = 1;
+        }
+    }
+    hm_sigpipe_restore(&old_pipe);
+
+    int waiting = hm_proc_collect(s, w, deadline);
+    double t_end = hm_now();
+    if (waiting < 0) {
+        rc = hm_fail(err, HM_ESYS, "poll on the result pipes: %s", strerror(errno));
+        for (unsigned k = 0; k < w; k++)
+            if (!s[k].done)
+                drop_worker(ctx, k, 1);
+        return rc;
+    }
+    if (waiting > 0) {
+        for (unsigned k = 0; k < w; k++)
+            if (!s[k].done && !s[k].eof) {
+                if (used < sizeof names)
+                    used += (size_t)snprintf(names + used, sizeof names - used, "%s%u",
+                                             used ? ", " : "", k);
+                drop_worker(ctx, k, 1);
+            }
+        rc = hm_fail(err, HM_ETIMEOUT,
+                     "run timed out after %g s; worker%s %s of %u still running, killed "
+                     "with SIGKILL and reaped (replaced at the next run)",
+                     ctx->timeout_s, waiting > 1 ? "s" : "", names, w);
+    }
+    /* A worker without a whole result has died or will not be trusted again: reap it (a dead
+     * one's status names the signal), so that the check can describe it. */
+    for (unsigned k = 0; k < w; k++)
+        if (s[k].pid > 0 && (s[k].eof || !s[k].done)) {
+            kill(s[k].pid, SIGKILL);
+            hm_proc_reap(&s[k], 0);
+        }
+    if (rc == HM_EOK) {
+        /* Malformed results: the worker is alive and will be replaced, so that its pipe is
+         * never out of step. */
+        rc = hm_proc_check("pool", s, w, run, &res->hits, err);
+        for (unsigned k = 0; k < w; k++) {
+            const hm_proc_result *m = &s[k].msg;
+            if (s[k].reaped || (s[k].done && (m->run != run || m->worker != k ||
+                                              m->magic != HM_PROC_RESULT_MAGIC)))
+                drop_worker(ctx, k, 1);
+        }
+        if (rc < 0) {
+            /* A garbage result from a live worker: replace every worker the check blamed. */
+            for (unsigned k = 0; k < w; k++) {
+                hm_proc_result m = s[k].msg;
+                hm_proc_result_seal(&m);
+                if (s[k].pid > 0 && memcmp(&m, &s[k].msg, sizeof m) != 0)
+                    drop_worker(ctx, k, 1);
+            }
+            return rc;
+        }
+        hm_proc_phases(s, w, t0, t_end, res);
+    } else {
+        for (unsigned k = 0; k < w; k++)
+            if (s[k].reaped)
+                drop_worker(ctx, k, 0);
+    }
+    return rc;
+}
+
+const hm_backend hm_backend_pool = {
+    .name = "pool",
+    .summary = "workers forked once and reused across runs, fed over pipes",
+    .uses = HM_USES_TIMEOUT,
+    .prepare = pool_prepare,
+    .run = pool_run,
+    .release = pool_release,
+};

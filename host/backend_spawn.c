@@ -1,0 +1,223 @@
+/*
+ * backend_spawn.c - posix_spawn of a fresh worker process per worker per run (the "spawn"
+ * start method of the lesson): the worker is the hetmc binary itself in a hidden mode,
+ *   hetmc __worker --fd K --worker k --run R --seed S --first A --count N
+ * which computes its slice, writes one result message to fd K and leaves with _exit. The
+ * parent keeps the read end of each pipe (every pipe is close-on-exec; the file actions dup the
+ * write end onto fd K in the child), polls them under the --timeout deadline, and reaps every
+ * child with waitpid.
+ *
+ * Phases: setup_s runs from the start of run() to the latest worker's start of compute, so it
+ * holds posix_spawn, exec, the dynamic loader and hetmc's start-up; compute_s is the slowest
+ * worker's compute; collect_s runs from the last worker's finish to every result read and every
+ * child reaped.
+ */
+#define _GNU_SOURCE /* pipe2 */
+#include "proc_util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+extern char **environ;
+
+struct hm_ctx {
+    unsigned workers;
+    double timeout_s;
+    uint64_t runs;
+    char *exe;
+    hm_proc_slot *slots;
+};
+
+static void spawn_release(hm_ctx *ctx)
+{
+    if (!ctx)
+        return;
+    free(ctx->exe);
+    free(ctx->slots);
+    free(ctx);
+}
+
+static int spawn_prepare(const hm_config *cfg, hm_ctx **out, hm_error *err)
+{
+    hm_ctx *ctx = NULL;
+    hm_fault fault;
+    int rc;
+    if (cfg->workers < 1)
+        return hm_fail(err, HM_EINVAL, "spawn needs at least 1 worker");
+    if (!cfg->self_exe || access(cfg->self_exe, X_OK) != 0)
+        return hm_fail(err, HM_EUNAVAIL, "spawn needs the hetmc binary to start as its worker "
+                       "('%s' is not executable; tests set HETMC_EXE)",
+                       cfg->self_exe ? cfg->self_exe : "(unknown)");
+    /* The workers read HETMC_FAULT themselves; a malformed one is rejected here. */
+    if ((rc = hm_fault_from_env(&fault, err)) < 0)
+        return rc;
+    ctx = calloc(1, sizeof *ctx);
+    if (!ctx || !(ctx->slots = calloc(cfg->workers, sizeof *ctx->slots)) ||
+        !(ctx->exe = strdup(cfg->self_exe))) {
+        spawn_release(ctx);
+        return hm_fail(err, HM_ENOMEM, "spawn: out of memory for %u workers", cfg->workers);
+    }
+    ctx->workers = cfg->workers;
+    ctx->timeout_s = cfg->timeout_s;
+    *out = ctx;
+    return HM_EOK;
+}
+
+/* Starts worker k writing to wfd; returns its pid or -errno. */
+static pid_t start(hm_ctx *ctx, unsigned k, int wfd, uint64_t run, uint64_t seed, uint64_t a,
+                   uint64_t n)
+{
+    char fd_s[16], k_s[16], run_s[24], seed_s[24], a_s[24], n_s[24];
+    int target = wfd == 3 ? 4 : 3;
+    snprintf(fd_s, sizeof fd_s, "%d", target);
+    snprintf(k_s, sizeof k_s, "%u", k);
+    snprintf(run_s, sizeof run_s, "%llu", (unsigned long long)run);
+    snprintf(seed_s, sizeof seed_s, "%llu", (unsigned long long)seed);
+    snprintf(a_s, sizeof a_s, "%llu", (unsigned long long)a);
+    snprintf(n_s, sizeof n_s, "%llu", (unsigned long long)n);
+    char *argv[] = {ctx->exe, HM_WORKER_COMMAND, "--fd", fd_s, "--worker", k_s, "--run", run_s,
+                    "--seed", seed_s, "--first", a_s, "--count", n_s, NULL};
+    posix_spawn_file_actions_t fa;
+    pid_t pid = 0;
+    int e = posix_spawn_file_actions_init(&fa);
+    if (e != 0)
+        return -e;
+    /* dup2 onto another number clears close-on-exec on the copy only. */
+    e = posix_spawn_file_actions_adddup2(&fa, wfd, target);
+    if (e == 0)
+        e = posix_spawn(&pid, ctx->exe, &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    return e ? -e : pid;
+}
+
+static int spawn_run(hm_ctx *ctx, uint64_t seed, uint64_t first, uint64_t count,
+                     hm_result *res, hm_error *err)
+{
+    const unsigned w = ctx->workers;
+    hm_proc_slot *s = ctx->slots;
+    const uint64_t run = ctx->runs++;
+    double t0 = hm_now();
+    double deadline = ctx->timeout_s > 0 ? t0 + ctx->timeout_s : 0;
+    int rc = HM_EOK;
+    unsigned started = 0;
+
+    memset(s, 0, w * sizeof *s);
+    for (unsigned k = 0; k < w; k++)
+        s[k].rfd = -1;
+    for (; started < w; started++) {
+        unsigned k = started;
+        int p[2];
+        uint64_t a, n;
+        if (pipe2(p, O_CLOEXEC) != 0) {
+            rc = hm_fail(err, HM_ESYS, "pipe for worker %u: %s", k, strerror(errno));
+            goto cleanup;
+        }
+        hm_slice(first, count, w, k, &a, &n);
+        pid_t pid = start(ctx, k, p[1], run, seed, a, n);
+        close(p[1]);
+        if (pid < 0) {
+            close(p[0]);
+            rc = hm_fail(err, HM_ESYS, "posix_spawn of '%s' for worker %u of %u: %s",
+                         ctx->exe, k, w, strerror((int)-pid));
+            goto cleanup;
+        }
+        s[k].pid = pid;
+        s[k].rfd = p[0];
+    }
+
+    int waiting = hm_proc_collect(s, w, deadline);
+    if (waiting != 0) {
+        int saved = errno;
+        char names[256] = "";
+        size_t used = 0;
+        for (unsigned k = 0; k < w; k++)
+            if (!s[k].done && !s[k].eof) {
+                kill(s[k].pid, SIGKILL);
+                if (used < sizeof names)
+                    used += (size_t)snprintf(names + used, sizeof names - used, "%s%u",
+                                             used ? ", " : "", k);
+            }
+        if (waiting > 0)
+            rc = hm_fail(err, HM_ETIMEOUT,
+                         "run timed out after %g s; worker%s %s of %u still running, "
+                         "killed with SIGKILL and reaped",
+                         ctx->timeout_s, waiting > 1 ? "s" : "", names, w);
+        else
+            rc = hm_fail(err, HM_ESYS, "poll on the result pipes: %s", strerror(saved));
+        goto cleanup;
+    }
+    for (unsigned k = 0; k < w; k++) {
+        close(s[k].rfd);
+        s[k].rfd = -1;
+        hm_proc_reap(&s[k], deadline);
+    }
+    double t_end = hm_now();
+    if ((rc = hm_proc_check("spawn", s, w, run, &res->hits, err)) < 0)
+        goto cleanup;
+    hm_proc_phases(s, w, t0, t_end, res);
+
+cleanup:
+    for (unsigned k = 0; k < started; k++) {
+        if (s[k].rfd >= 0) {
+            close(s[k].rfd);
+            s[k].rfd = -1;
+        }
+        if (!s[k].reaped && rc < 0)
+            kill(s[k].pid, SIGKILL);
+        hm_proc_reap(&s[k], 0);
+    }
+    return rc;
+}
+
+const hm_backend hm_backend_spawn = {
+    .name = "spawn",
+    .summary = "posix_spawn of a fresh hetmc worker process per run, counts over pipes",
+    .uses = HM_USES_TIMEOUT,
+    .prepare = spawn_prepare,
+    .run = spawn_run,
+    .release = spawn_release,
+};
+
+/* The worker side: `hetmc __worker --fd K --worker k --run R --seed S --first A --count N`.
+ * Not for people: a bad argument exits 2 with one line on stderr. */
+int hm_cmd_worker(int argc, char **argv)
+{
+    static const char *const names[] = {"--fd", "--worker", "--run", "--seed", "--first",
+                                        "--count"};
+    uint64_t v[6];
+    int have[6] = {0};
+    hm_error err = {0};
+    hm_fault fault;
+
+    for (int i = 1; i < argc; i += 2) {
+        size_t j = 0;
+        while (j < 6 && strcmp(argv[i], names[j]) != 0)
+            j++;
+        if (j == 6 || i + 1 >= argc || hm_parse_u64(argv[i + 1], &v[j]) != 0) {
+            fprintf(stderr, "hetmc " HM_WORKER_COMMAND ": bad argument '%s'; accepted: --fd K "
+                    "--worker k --run R --seed S --first A --count N\n", argv[i]);
+            _exit(2);
+        }
+        have[j] = 1;
+    }
+    for (size_t j = 0; j < 6; j++)
+        if (!have[j]) {
+            fprintf(stderr, "hetmc " HM_WORKER_COMMAND ": %s is required\n", names[j]);
+            _exit(2);
+        }
+    if (v[0] > 1024 || v[1] > UINT32_MAX || v[5] > HM_MAX_SAMPLES) {
+        fprintf(stderr, "hetmc " HM_WORKER_COMMAND ": argument out of range\n");
+        _exit(2);
+    }
+    if (hm_fault_from_env(&fault, &err) < 0) {
+        fprintf(stderr, "hetmc " HM_WORKER_COMMAND ": %s\n", err.msg);
+        _exit(2);
+    }
+    int bad = hm_proc_work((int)v[0], (unsigned)v[1], v[2], v[3], v[4], v[5], &fault);
+    _exit(bad ? 1 : 0);
+}

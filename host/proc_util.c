@@ -1,0 +1,392 @@
+/* proc_util.c - pipes, reaping, messages and the fault hook shared by fork, pool and spawn. */
+#define _POSIX_C_SOURCE 200809L
+#include "proc_util.h"
+
+#include <errno.h>
+#include <math.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define FAULT_ACCEPTED "worker=K,mode=kill|crash|hang|short|garbage|exit3[,run=R]"
+
+int hm_fault_from_env(hm_fault *f, hm_error *err)
+{
+    static const struct {
+        const char *name;
+        enum hm_fault_mode mode;
+    } modes[] = {
+        {"kill", HM_FAULT_KILL},   {"crash", HM_FAULT_CRASH},     {"hang", HM_FAULT_HANG},
+        {"short", HM_FAULT_SHORT}, {"garbage", HM_FAULT_GARBAGE}, {"exit3", HM_FAULT_EXIT3},
+    };
+    const char *env = getenv("HETMC_FAULT");
+    char buf[128];
+    int have_worker = 0;
+
+    f->mode = HM_FAULT_NONE;
+    f->worker = 0;
+    f->run = -1;
+    if (!env || !env[0])
+        return HM_EOK;
+    if (strlen(env) >= sizeof buf)
+        goto bad;
+    strcpy(buf, env);
+    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok;
+         tok = strtok_r(NULL, ",", &save)) {
+        uint64_t v;
+        if (strncmp(tok, "worker=", 7) == 0 && hm_parse_u64(tok + 7, &v) == 0 && v < 1u << 20) {
+            f->worker = (unsigned)v;
+            have_worker = 1;
+        } else if (strncmp(tok, "run=", 4) == 0 && hm_parse_u64(tok + 4, &v) == 0 &&
+                   v < (UINT64_C(1) << 62)) {
+            f->run = (int64_t)v;
+        } else if (strncmp(tok, "mode=", 5) == 0) {
+            f->mode = HM_FAULT_NONE;
+            for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++)
+                if (strcmp(tok + 5, modes[i].name) == 0)
+                    f->mode = modes[i].mode;
+            if (f->mode == HM_FAULT_NONE)
+                goto bad;
+        } else {
+            goto bad;
+        }
+    }
+    if (!have_worker || f->mode == HM_FAULT_NONE)
+        goto bad;
+    return HM_EOK;
+bad:
+    f->mode = HM_FAULT_NONE;
+    return hm_fail(err, HM_EINVAL, "HETMC_FAULT '%s' is not a fault; accepted: " FAULT_ACCEPTED,
+                   env);
+}
+
+ssize_t hm_read_full(int fd, void *buf, size_t len)
+{
+    size_t done = 0;
+    while (done < len) {
+        ssize_t n = read(fd, (char *)buf + done, len - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        if (n == 0)
+            break;
+        done += (size_t)n;
+    }
+    return (ssize_t)done;
+}
+
+ssize_t hm_write_full(int fd, const void *buf, size_t len)
+{
+    size_t done = 0;
+    while (done < len) {
+        ssize_t n = write(fd, (const char *)buf + done, len - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        done += (size_t)n;
+    }
+    return (ssize_t)done;
+}
+
+pid_t hm_waitpid(pid_t pid, int *status, int options)
+{
+    pid_t r;
+    do
+        r = waitpid(pid, status, options);
+    while (r < 0 && errno == EINTR);
+    return r;
+}
+
+/* FNV-1a over the bytes before the check field. */
+static uint64_t checksum(const void *p, size_t len)
+{
+    const unsigned char *b = p;
+    uint64_t h = UINT64_C(0xcbf29ce484222325);
+    for (size_t i = 0; i < len; i++) {
+        h ^= b[i];
+        h *= UINT64_C(0x100000001b3);
+    }
+    return h;
+}
+
+void hm_proc_result_seal(hm_proc_result *m)
+{
+    m->magic = HM_PROC_RESULT_MAGIC;
+    m->check = checksum(m, offsetof(hm_proc_result, check));
+}
+
+void hm_proc_task_seal(hm_proc_task *m)
+{
+    m->magic = HM_PROC_TASK_MAGIC;
+    m->check = checksum(m, offsetof(hm_proc_task, check));
+}
+
+int hm_proc_task_valid(const hm_proc_task *m)
+{
+    return m->magic == HM_PROC_TASK_MAGIC && m->check == checksum(m, offsetof(hm_proc_task, check));
+}
+
+static int fault_applies(const hm_fault *f, unsigned worker, uint64_t run)
+{
+    return f && f->mode != HM_FAULT_NONE && f->worker == worker &&
+           (f->run < 0 || (uint64_t)f->run == run);
+}
+
+int hm_proc_work(int fd, unsigned worker, uint64_t run, uint64_t seed, uint64_t first,
+                 uint64_t count, const hm_fault *fault)
+{
+    hm_proc_result m;
+    memset(&m, 0, sizeof m);
+    m.worker = worker;
+    m.run = run;
+    m.start_s = hm_now();
+    int faulty = fault_applies(fault, worker, run);
+    if (faulty && fault->mode == HM_FAULT_HANG)
+        for (;;)
+            pause();
+    m.hits = hm_kernel_hits(seed, first, count);
+    m.end_s = hm_now();
+    hm_proc_result_seal(&m);
+    if (faulty) {
+        switch (fault->mode) {
+        case HM_FAULT_KILL:
+            raise(SIGKILL);
+            break;
+        case HM_FAULT_CRASH:
+            abort();
+        case HM_FAULT_EXIT3:
+            _exit(3);
+        case HM_FAULT_SHORT:
+            hm_write_full(fd, &m, sizeof m / 2);
+            _exit(0);
+        case HM_FAULT_GARBAGE:
+            m.check ^= UINT64_C(0x5a5a5a5a5a5a5a5a);
+            break;
+        default:
+            break;
+        }
+    }
+    return hm_write_full(fd, &m, sizeof m) == (ssize_t)sizeof m ? 0 : -1;
+}
+
+static const char *signal_name(int sig)
+{
+    switch (sig) {
+    case SIGKILL:
+        return "SIGKILL";
+    case SIGSEGV:
+        return "SIGSEGV";
+    case SIGABRT:
+        return "SIGABRT";
+    case SIGTERM:
+        return "SIGTERM";
+    case SIGBUS:
+        return "SIGBUS";
+    case SIGFPE:
+        return "SIGFPE";
+    case SIGILL:
+        return "SIGILL";
+    case SIGPIPE:
+        return "SIGPIPE";
+    case SIGINT:
+        return "SIGINT";
+    case SIGHUP:
+        return "SIGHUP";
+    }
+    return "a signal";
+}
+
+void hm_proc_describe_status(int status, char *buf, size_t len)
+{
+    if (WIFEXITED(status))
+        snprintf(buf, len, "exited with status %d", WEXITSTATUS(status));
+    else if (WIFSIGNALED(status))
+        snprintf(buf, len, "was killed by signal %d (%s)", WTERMSIG(status),
+                 signal_name(WTERMSIG(status)));
+    else
+        snprintf(buf, len, "ended with wait status 0x%x", (unsigned)status);
+}
+
+int hm_proc_collect(hm_proc_slot *s, unsigned n, double deadline)
+{
+    struct pollfd *fds = NULL;
+    unsigned *who = NULL;
+    int waiting = -1;
+
+    fds = calloc(n ? n : 1, sizeof *fds);
+    who = calloc(n ? n : 1, sizeof *who);
+    if (!fds || !who) {
+        errno = ENOMEM;
+        goto cleanup;
+    }
+    for (;;) {
+        nfds_t m = 0;
+        for (unsigned k = 0; k < n; k++)
+            if (!s[k].done && !s[k].eof && s[k].rfd >= 0) {
+                fds[m].fd = s[k].rfd;
+                fds[m].events = POLLIN;
+                fds[m].revents = 0;
+                who[m++] = k;
+            }
+        if (m == 0) {
+            waiting = 0;
+            break;
+        }
+        int ms = -1;
+        if (deadline > 0) {
+            double left = deadline - hm_now();
+            if (left <= 0) {
+                waiting = (int)m;
+                break;
+            }
+            ms = (int)ceil(left * 1000.0);
+        }
+        int r = poll(fds, m, ms);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            goto cleanup;
+        for (nfds_t i = 0; i < m; i++) {
+            if (!fds[i].revents)
+                continue;
+            hm_proc_slot *sl = &s[who[i]];
+            ssize_t got = read(sl->rfd, (char *)&sl->msg + sl->got, sizeof sl->msg - sl->got);
+            if (got < 0 && (errno == EINTR || errno == EAGAIN))
+                continue;
+            if (got <= 0) {
+                sl->eof = 1; /* end-of-file (or a read error) before a whole message */
+                continue;
+            }
+            sl->got += (size_t)got;
+            if (sl->got == sizeof sl->msg)
+                sl->done = 1;
+        }
+    }
+cleanup:
+    free(fds);
+    free(who);
+    return waiting;
+}
+
+void hm_proc_reap(hm_proc_slot *s, double deadline)
+{
+    if (s->pid <= 0 || s->reaped)
+        return;
+    if (deadline > 0) {
+        const struct timespec tick = {0, 200000}; /* 0.2 ms */
+        for (;;) {
+            pid_t r = hm_waitpid(s->pid, &s->status, WNOHANG);
+            if (r == s->pid || r < 0) {
+                s->reaped = r == s->pid;
+                if (r == s->pid)
+                    return;
+                break;
+            }
+            if (hm_now() >= deadline) {
+                kill(s->pid, SIGKILL);
+                break;
+            }
+            nanosleep(&tick, NULL);
+        }
+    }
+    if (hm_waitpid(s->pid, &s->status, 0) == s->pid)
+        s->reaped = 1;
+}
+
+static void append(hm_error *err, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+static void append(hm_error *err, const char *fmt, ...)
+{
+    size_t used = strlen(err->msg);
+    if (used >= sizeof err->msg - 1)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->msg + used, sizeof err->msg - used, fmt, ap);
+    va_end(ap);
+}
+
+int hm_proc_check(const char *who, hm_proc_slot *s, unsigned n, uint64_t run, uint64_t *hits,
+                  hm_error *err)
+{
+    uint64_t sum = 0;
+    int bad = 0;
+    char how[96];
+    (void)who;
+    for (unsigned k = 0; k < n; k++) {
+        const hm_proc_slot *sl = &s[k];
+        int malformed = sl->done &&
+                        (sl->msg.magic != HM_PROC_RESULT_MAGIC || sl->msg.worker != k ||
+                         sl->msg.run != run ||
+                         sl->msg.check != checksum(&sl->msg, offsetof(hm_proc_result, check)));
+        int abnormal = sl->reaped && !(WIFEXITED(sl->status) && WEXITSTATUS(sl->status) == 0);
+        if (sl->done && !malformed && !abnormal) {
+            sum += sl->msg.hits;
+            continue;
+        }
+        if (!bad) {
+            err->msg[0] = '\0';
+            err->code = HM_EWORKER;
+        }
+        append(err, "%sworker %u of %u (pid %ld) ", bad ? "; " : "", k, n, (long)sl->pid);
+        bad++;
+        if (sl->reaped)
+            hm_proc_describe_status(sl->status, how, sizeof how);
+        else
+            snprintf(how, sizeof how, "was still running");
+        if (!sl->done && sl->got == 0)
+            append(err, "%s before sending its result", how);
+        else if (!sl->done)
+            append(err, "sent a short result (%zu of %zu bytes) and %s", sl->got,
+                   sizeof sl->msg, how);
+        else if (malformed)
+            append(err, "sent a malformed result (bad magic, index, run or checksum)%s%s",
+                   sl->reaped ? " and " : "", sl->reaped ? how : "");
+        else
+            append(err, "sent its result but %s", how);
+    }
+    *hits = sum;
+    return bad ? HM_EWORKER : HM_EOK;
+}
+
+void hm_proc_phases(const hm_proc_slot *s, unsigned n, double t0, double t_end, hm_result *res)
+{
+    double ready = t0, done = t0, slowest = 0;
+    for (unsigned k = 0; k < n; k++) {
+        if (s[k].msg.start_s > ready)
+            ready = s[k].msg.start_s;
+        if (s[k].msg.end_s > done)
+            done = s[k].msg.end_s;
+        if (s[k].msg.end_s - s[k].msg.start_s > slowest)
+            slowest = s[k].msg.end_s - s[k].msg.start_s;
+    }
+    res->setup_s = ready - t0;
+    res->compute_s = slowest;
+    res->collect_s = t_end > done ? t_end - done : 0.0;
+}
+
+void hm_sigpipe_ignore(struct sigaction *old)
+{
+    struct sigaction ign;
+    memset(&ign, 0, sizeof ign);
+    ign.sa_handler = SIG_IGN;
+    sigemptyset(&ign.sa_mask);
+    sigaction(SIGPIPE, &ign, old);
+}
+
+void hm_sigpipe_restore(const struct sigaction *old)
+{
+    sigaction(SIGPIPE, old, NULL);
+}

@@ -1,0 +1,121 @@
+/*
+ * test_procs.c - faults of the process backends (fork, pool, spawn), in process: for every
+ * fault mode of the hook (proc_util.h), a run fails with HM_EWORKER or HM_ETIMEOUT and a message
+ * that names the worker and its exit status or signal, and afterwards this process has no child
+ * left, neither running nor a zombie (checked in /proc: no process whose parent is this one).
+ * Faults limited to run 0 show that the next run of the same prepared backend counts exactly
+ * (the pool replaces its dead worker).
+ *
+ *   test_procs BACKEND      (spawn needs HETMC_EXE, the hetmc binary)
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "check.h"
+#include "hetmc.h"
+
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Children of this process, from /proc/<pid>/stat ("pid (comm) state ppid ..."). */
+static int children(void)
+{
+    DIR *d = opendir("/proc");
+    struct dirent *e;
+    int n = 0;
+    if (!d)
+        return -1;
+    while ((e = readdir(d))) {
+        char path[300], buf[512];
+        if (e->d_name[0] < '0' || e->d_name[0] > '9')
+            continue;
+        snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f)
+            continue;
+        size_t len = fread(buf, 1, sizeof buf - 1, f);
+        fclose(f);
+        buf[len] = '\0';
+        const char *p = strrchr(buf, ')'); /* comm may hold spaces and parentheses */
+        char state;
+        long ppid;
+        if (p && sscanf(p + 1, " %c %ld", &state, &ppid) == 2 && ppid == (long)getpid()) {
+            fprintf(stderr, "  left over: pid %s state %c\n", e->d_name, state);
+            n++;
+        }
+    }
+    closedir(d);
+    return n;
+}
+
+static void fault(const hm_backend *b, const char *mode, const char *expect_a,
+                  const char *expect_b, int expect_rc)
+{
+    char env[96];
+    snprintf(env, sizeof env, "worker=1,mode=%s,run=0", mode);
+    setenv("HETMC_FAULT", env, 1);
+    hm_config cfg = {.workers = 3, .timeout_s = 1, .self_exe = getenv("HETMC_EXE")};
+    hm_ctx *ctx = NULL;
+    hm_error err = {0};
+    hm_result res;
+    int rc = b->prepare(&cfg, &ctx, &err);
+    CHECK(rc == 0);
+    if (rc < 0) {
+        fprintf(stderr, "%s: prepare failed: %s\n", b->name, err.msg);
+        unsetenv("HETMC_FAULT");
+        return;
+    }
+    hm_result_init(&res);
+    rc = b->run(ctx, 42, 0, 1000003, &res, &err);
+    printf("%s %s: rc %d, \"%s\"\n", b->name, mode, rc, err.msg);
+    CHECK(rc == expect_rc);
+    CHECK(strstr(err.msg, expect_a) != NULL);
+    CHECK(strstr(err.msg, expect_b) != NULL);
+
+    /* Run 1 has no fault: the same prepared backend counts exactly again. */
+    hm_result_init(&res);
+    err.msg[0] = '\0';
+    rc = b->run(ctx, 42, 0, 1000003, &res, &err);
+    CHECK(rc == 0);
+    if (rc < 0)
+        fprintf(stderr, "%s %s: the run after the fault failed: %s\n", b->name, mode, err.msg);
+    else
+        CHECK_EQ_U64(res.hits, hm_kernel_hits(42, 0, 1000003), "%s after %s", b->name, mode);
+    b->release(ctx);
+    unsetenv("HETMC_FAULT");
+    int left = children();
+    CHECK(left == 0);
+    if (left != 0)
+        fprintf(stderr, "%s %s: %d child process(es) left after release\n", b->name, mode, left);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: test_procs BACKEND\n");
+        return 2;
+    }
+    const hm_backend *b = hm_backend_find(argv[1]);
+    if (!b) {
+        fprintf(stderr, "backend %s is not in this build\n", argv[1]);
+        return 1;
+    }
+    CHECK(children() == 0);
+    fault(b, "kill", "worker 1 of 3", "signal 9 (SIGKILL)", HM_EWORKER);
+    fault(b, "crash", "worker 1 of 3", "signal 6 (SIGABRT)", HM_EWORKER);
+    fault(b, "exit3", "worker 1 of 3", "exited with status 3", HM_EWORKER);
+    fault(b, "short", "worker 1 of 3", "short result (24 of 48 bytes)", HM_EWORKER);
+    fault(b, "garbage", "worker 1 of 3", "malformed result", HM_EWORKER);
+    fault(b, "hang", "worker 1 of 3 still running", "timed out after 1 s", HM_ETIMEOUT);
+
+    /* A malformed hook is refused at prepare, not ignored. */
+    setenv("HETMC_FAULT", "worker=1,mode=explode", 1);
+    hm_config cfg = {.workers = 2, .self_exe = getenv("HETMC_EXE")};
+    hm_ctx *ctx = NULL;
+    hm_error err = {0};
+    CHECK(b->prepare(&cfg, &ctx, &err) == HM_EINVAL);
+    CHECK(strstr(err.msg, "HETMC_FAULT") != NULL);
+    unsetenv("HETMC_FAULT");
+    CHECK(children() == 0);
+    return check_report(b->name);
+}
