@@ -236,7 +236,7 @@ static int pool_run(hm_ctx *ctx, uint64_t seed, uint64_t first, uint64_t count, 
     if (rc == HM_EOK) {
         /* Malformed results: the worker is alive and will be replaced, so that its pipe is
          * never out of step. */
-        rc = hm_proc_check("pool", s, w, run, &res->hits, err);
+        rc = hm_proc_check(s, w, run, &res->hits, err);
         for (unsigned k = 0; k < w; k++) {
             const hm_proc_result *m = &s[k].msg;
             if (s[k].reaped || (s[k].done && (m->run != run || m->worker != k ||

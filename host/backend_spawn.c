@@ -157,7 +157,7 @@ static int spawn_run(hm_ctx *ctx, uint64_t seed, uint64_t first, uint64_t count,
         hm_proc_reap(&s[k], deadline);
     }
     double t_end = hm_now();
-    if ((rc = hm_proc_check("spawn", s, w, run, &res->hits, err)) < 0)
+    if ((rc = hm_proc_check(s, w, run, &res->hits, err)) < 0)
         goto cleanup;
     hm_proc_phases(s, w, t0, t_end, res);
 

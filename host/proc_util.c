@@ -318,13 +318,11 @@ static void append(hm_error *err, const char *fmt, ...)
     va_end(ap);
 }
 
-int hm_proc_check(const char *who, hm_proc_slot *s, unsigned n, uint64_t run, uint64_t *hits,
-                  hm_error *err)
+int hm_proc_check(hm_proc_slot *s, unsigned n, uint64_t run, uint64_t *hits, hm_error *err)
 {
     uint64_t sum = 0;
     int bad = 0;
     char how[96];
-    (void)who;
     for (unsigned k = 0; k < n; k++) {
         const hm_proc_slot *sl = &s[k];
         int malformed = sl->done &&

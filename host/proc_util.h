@@ -108,11 +108,10 @@ int hm_proc_collect(hm_proc_slot *s, unsigned n, double deadline);
 void hm_proc_reap(hm_proc_slot *s, double deadline);
 
 /* After collect + reap, checks every slot's message for (run, worker k) and appends a
- * sentence per failed worker to err ("<who>: worker 1 of 2 (pid 123) was killed by signal 9
+ * sentence per failed worker to err ("worker 1 of 2 (pid 123) was killed by signal 9
  * (SIGKILL) before sending its result"). Returns 0 when all are good, else HM_EWORKER. The
  * sum of hits goes to *hits. */
-int hm_proc_check(const char *who, hm_proc_slot *s, unsigned n, uint64_t run, uint64_t *hits,
-                  hm_error *err);
+int hm_proc_check(hm_proc_slot *s, unsigned n, uint64_t run, uint64_t *hits, hm_error *err);
 
 /* Fills setup/compute/collect from the messages: t0 the run's start, t_end when all results
  * were read and all children reaped. */
