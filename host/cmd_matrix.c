@@ -97,8 +97,8 @@ static int parse_list(const char *opt, const char *text, uint64_t min, uint64_t 
             step = 1;
         } else {
             *dots = '\0';
-            char *hi = dots + 2, *x = strchr(hi, 'x');
-            if (x && x != hi && x[-1] != '0') { /* 0x hex never follows a digit here */
+            char *hi = dots + 2, *x = strrchr(hi, 'x');
+            if (x && x != hi && !(x == hi + 1 && hi[0] == '0')) { /* not the x of 0x hex */
                 *x = '\0';
                 if (hm_parse_u64(x + 1, &factor) < 0 || factor < 2)
                     goto bad;
