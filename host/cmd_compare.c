@@ -26,7 +26,7 @@ static void compare_help(FILE *f)
                "median wall time of each, ratio = median_B / median_A (< 1: B is faster), and a\n"
                "two-sided Mann-Whitney U test of the repetitions (exact without ties up to 40\n"
                "repetitions, else normal approximation); significant when p < 0.05. With 3\n"
-               "repetitions a side the smallest possible p is 0.1, so use --reps 5 or more.\n");
+               "repetitions a side the smallest possible p is 0.1; use 4 or more (the default).\n");
 }
 
 static int load(const char *arg, hm_csv *csv, hm_summary *s)
