@@ -377,6 +377,15 @@ int hm_cmd_matrix(int argc, char **argv)
             fprintf(prov, " %s", argv[i]);
         fputc('\n', prov);
         hm_provenance_write(prov);
+        /* Other work on the machine skews timings: record the load when the matrix began. */
+        FILE *la = fopen("/proc/loadavg", "r");
+        char load[128] = "";
+        if (la) {
+            if (fgets(load, sizeof load, la))
+                load[strcspn(load, "\n")] = '\0';
+            fclose(la);
+        }
+        fprintf(prov, "loadavg_at_start: %s\n", load[0] ? load : "unknown");
         fflush(prov);
     }
     snprintf(path, sizeof path, "%s/runs.csv", dir);
