@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #define MATRIX_ACCEPTED                                                                      \
     "--backends LIST, --workers LIST, --samples LIST, --reps R, --seed S, --out DIR, "       \
@@ -252,9 +253,12 @@ static void progress_show(const progress *p, const plan_item *it, uint64_t sampl
     char eta[32] = "?";
     if (p->work_done > 0)
         snprintf(eta, sizeof eta, "%.0f s", el / p->work_done * (p->work_total - p->work_done));
-    fprintf(stderr, "\r[%zu/%zu cells, %zu left, %.0f s elapsed, ETA %s] %s%s%s w=%u N=%llu   ",
-            p->cells_done, p->cells_total, p->cells_total - p->cells_done, el, eta, it->b->name,
-            it->device[0] ? " dev " : "", it->device, it->workers, (unsigned long long)samples);
+    /* On a terminal one line rewritten in place; in a log one line per cell. */
+    int tty = isatty(STDERR_FILENO);
+    fprintf(stderr, "%s[%zu/%zu cells, %zu left, %.0f s elapsed, ETA %s] %s%s%s w=%u N=%llu%s",
+            tty ? "\r" : "", p->cells_done, p->cells_total, p->cells_total - p->cells_done, el,
+            eta, it->b->name, it->device[0] ? " dev " : "", it->device, it->workers,
+            (unsigned long long)samples, tty ? "   " : "\n");
     fflush(stderr);
 }
 
@@ -473,8 +477,9 @@ int hm_cmd_matrix(int argc, char **argv)
             fprintf(prov, "unavailable: backend %s: %s\n", b->name, it->why);
     }
     if (!o.quiet)
-        fprintf(stderr, "\r[%zu/%zu cells done in %.1f s]%*s\n", pr.cells_done, pr.cells_total,
-                hm_now() - pr.t0, 60, "");
+        fprintf(stderr, "%s[%zu/%zu cells done in %.1f s]%*s\n",
+                isatty(STDERR_FILENO) ? "\r" : "", pr.cells_done, pr.cells_total,
+                hm_now() - pr.t0, isatty(STDERR_FILENO) ? 60 : 0, "");
     if (g_stop) {
         fprintf(stderr, "hetmc matrix: interrupted; the finished rows are in %s/runs.csv\n", dir);
         status = 130;
