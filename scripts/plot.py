@@ -40,6 +40,11 @@ def label(r):
     return "%s%s w=%s" % (r["backend"], dev, r["workers"])
 
 
+def pow2(n):
+    """N as 2^k when it is a power of two, else as a number."""
+    return "2^%d" % (n.bit_length() - 1) if n > 0 and n & (n - 1) == 0 else "%d" % n
+
+
 def save(fig, out, name):
     fig.tight_layout()
     for ext in ("png", "svg"):
@@ -83,14 +88,17 @@ def speedup(cmp_rows, out):
         wmax = max(wmax, pts[-1][0])
         a1.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=name)
         a2.plot([p[0] for p in pts], [p[2] for p in pts], marker="o", label=name)
+    ticks = sorted({p[0] for pts in series.values() for p in pts} | {1})
+    for ax in (a1, a2):
+        ax.set_xticks(ticks)
     a1.plot([1, wmax], [1, wmax], "k--", lw=1, label="ideal")
     a2.axhline(1.0, color="k", ls="--", lw=1, label="ideal")
     a1.set_xlabel("workers (count)")
     a1.set_ylabel("speedup over serial (x, median wall)")
     a2.set_xlabel("workers (count)")
     a2.set_ylabel("parallel efficiency (speedup / workers)")
-    a1.set_title("Speedup at N = %d" % nmax)
-    a2.set_title("Efficiency at N = %d" % nmax)
+    a1.set_title("Speedup at N = %s" % pow2(nmax))
+    a2.set_title("Efficiency at N = %s" % pow2(nmax))
     a1.legend(fontsize=8)
     save(fig, out, "speedup")
 
@@ -115,7 +123,7 @@ def phases(cmp_rows, out):
         ax.set_xticks(range(len(rows)))
         ax.set_xticklabels(names, rotation=45, ha="right", fontsize=8)
         ax.set_ylabel("median time (s)")
-        ax.set_title("Phases at N = %d" % n)
+        ax.set_title("Phases at N = %s" % pow2(n))
         ax.legend(fontsize=8)
     save(fig, out, "phases")
 
