@@ -68,7 +68,11 @@ for sig in INT KILL; do
   "$hetmc" matrix --backends serial --samples 2^22 --reps 1000 --out "$tmp/$sig" --quiet \
     >/dev/null 2>&1 &
   pid=$!
-  sleep 1
+  # Kill it once it has written a few rows (at most 20 s of waiting on a loaded machine).
+  for _ in $(seq 200); do
+    [ "$(cat "$tmp/$sig/runs.csv" 2>/dev/null | wc -l)" -gt 3 ] && break
+    sleep 0.1
+  done
   kill -s $sig $pid
   wait $pid
   rc=$?
