@@ -10,10 +10,11 @@
  * last child's finish to every result read and every child reaped.
  * --timeout: past it, every child still running is sent SIGKILL and reaped, and the run fails.
  */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE /* pipe2 */
 #include "proc_util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,7 +75,7 @@ static int fork_run(hm_ctx *ctx, uint64_t seed, uint64_t first, uint64_t count, 
     for (; started < w; started++) {
         int p[2];
         unsigned k = started;
-        if (pipe(p) != 0) {
+        if (pipe2(p, O_CLOEXEC) != 0) { /* no exec'd process (orted, spawn) may hold it */
             rc = hm_fail(err, HM_ESYS, "pipe for worker %u: %s", k, strerror(errno));
             goto cleanup;
         }
@@ -87,10 +88,8 @@ static int fork_run(hm_ctx *ctx, uint64_t seed, uint64_t first, uint64_t count, 
             goto cleanup;
         }
         if (pid == 0) {
-            /* The child: read ends are the parent's, including the earlier workers'. */
-            for (unsigned j = 0; j < k; j++)
-                close(s[j].rfd);
-            close(p[0]);
+            /* The child keeps only its write end (see hm_proc_close_fds_except). */
+            hm_proc_close_fds_except(p[1], p[1]);
             uint64_t a, n;
             hm_slice(first, count, w, k, &a, &n);
             int bad = hm_proc_work(p[1], k, run, seed, a, n, &ctx->fault);

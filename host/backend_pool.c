@@ -20,6 +20,7 @@
 #include "proc_util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,7 +79,8 @@ static int start_worker(hm_ctx *ctx, unsigned k, hm_error *err)
 {
     int tp[2] = {-1, -1}, rp[2] = {-1, -1};
     pid_t parent = getpid();
-    if (pipe(tp) != 0 || pipe(rp) != 0) {
+    /* Close-on-exec: no exec'd process (an MPI daemon, a spawned worker) may hold them. */
+    if (pipe2(tp, O_CLOEXEC) != 0 || pipe2(rp, O_CLOEXEC) != 0) {
         int e = errno;
         for (int i = 0; i < 2; i++) {
             if (tp[i] >= 0)
@@ -103,14 +105,7 @@ static int start_worker(hm_ctx *ctx, unsigned k, hm_error *err)
             _exit(6); /* the parent is already gone */
         /* Keep only this worker's ends: another worker holding a task pipe's write end would
          * keep it from ever seeing end-of-file. */
-        for (unsigned j = 0; j < ctx->workers; j++) {
-            if (ctx->wfd[j] >= 0)
-                close(ctx->wfd[j]);
-            if (ctx->slots[j].rfd >= 0)
-                close(ctx->slots[j].rfd);
-        }
-        close(tp[1]);
-        close(rp[0]);
+        hm_proc_close_fds_except(tp[0], rp[1]);
         signal(SIGPIPE, SIG_DFL);
         worker_main(tp[0], rp[1], k, &ctx->fault);
     }

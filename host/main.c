@@ -13,6 +13,8 @@ typedef struct command {
 
 static const command commands[] = {
     {"run", hm_cmd_run, "one backend, one size: warm-up, R timed repetitions, validated"},
+    {"matrix", hm_cmd_matrix, "backends x devices x workers x samples: CSVs and provenance"},
+    {"compare", hm_cmd_compare, "two runs side by side: ratio of medians, Mann-Whitney U"},
 };
 
 static void print_help(FILE *f)

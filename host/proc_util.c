@@ -1,5 +1,5 @@
 /* proc_util.c - pipes, reaping, messages and the fault hook shared by fork, pool and spawn. */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE /* close_range */
 #include "proc_util.h"
 
 #include <errno.h>
@@ -387,4 +387,17 @@ void hm_sigpipe_ignore(struct sigaction *old)
 void hm_sigpipe_restore(const struct sigaction *old)
 {
     sigaction(SIGPIPE, old, NULL);
+}
+
+void hm_proc_close_fds_except(int keep_a, int keep_b)
+{
+    /* A forked worker inherits every descriptor of the parent, among them the write ends of
+     * other workers' pipes (of this backend or of another one still prepared, such as a second
+     * pool); holding one would keep that worker from ever seeing end-of-file. */
+    int lo = keep_a < keep_b ? keep_a : keep_b, hi = keep_a < keep_b ? keep_b : keep_a;
+    if (lo > 3)
+        close_range(3, (unsigned)lo - 1, 0);
+    if (hi > lo + 1)
+        close_range((unsigned)lo + 1, (unsigned)hi - 1, 0);
+    close_range((unsigned)hi + 1, ~0u, 0);
 }

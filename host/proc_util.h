@@ -103,6 +103,9 @@ typedef struct hm_proc_slot {
  * Returns the number of slots still waiting at the deadline (0 normally), or -1 with errno. */
 int hm_proc_collect(hm_proc_slot *s, unsigned n, double deadline);
 
+/* In a forked child: closes every descriptor from 3 up except keep_a and keep_b. */
+void hm_proc_close_fds_except(int keep_a, int keep_b);
+
 /* Reaps slot's pid: blocking when deadline is 0, else until the deadline, after which the
  * process is sent SIGKILL and reaped. Sets reaped/status. */
 void hm_proc_reap(hm_proc_slot *s, double deadline);

@@ -1,24 +1,25 @@
 #!/usr/bin/env bash
-# main.sh - the main job of the README: set up, then run every backend of this build on the
-# default size and write the CSV under results/<UTC date-time>/.
+# main.sh - the main job of the README: set up and build, run the default matrix (every backend
+# and OpenCL device of this build; progress on stderr), then draw the figures.
+#
+#   bash scripts/main.sh [extra hetmc matrix options, e.g. --reps 9 --workers 1,2,4]
+#
+# Results go to a new folder results/matrix-<UTC date-time>/ (git-ignored): runs.csv,
+# comparison.csv, provenance.txt, and throughput/speedup/phases/error .png and .svg.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh build
-out=results/run-$(date -u +%Y%m%dT%H%M%SZ)
-mkdir -p "$out"
-./build/hetmc --version >"$out/provenance.txt"
+out=results/matrix-$(date -u +%Y%m%dT%H%M%SZ)
 status=0
-first=1
-for b in $(./build/hetmc --help | awk '/^backends in this build:/{f=1;next} /^$/{f=0} f{print $1}'); do
-  if [ $first -eq 1 ]; then
-    ./build/hetmc run --backend "$b" --format csv >"$out/runs.csv" || status=1
-    first=0
-  else
-    ./build/hetmc run --backend "$b" --format csv | tail -n +2 >>"$out/runs.csv" || status=1
-  fi
-  echo "main: $b done"
-done
-column -s, -t <"$out/runs.csv" | cut -c1-200
-echo "main: results in $out (runs.csv, provenance.txt)"
+./build/hetmc matrix --out "$out" "$@" || status=$?
+if [ -s "$out/comparison.csv" ]; then
+  # Python 3 with matplotlib: Debian's /usr/bin/python3 (python3-matplotlib) first.
+  py=/usr/bin/python3
+  "$py" -c 'import matplotlib' 2>/dev/null || py=python3
+  "$py" scripts/plot.py "$out" || { echo "main: plotting failed (is python3-matplotlib installed?)" >&2; status=1; }
+  # The key columns of the comparison (every column: results/README.md).
+  cut -d, -f1-4,9,16-18,23 "$out/comparison.csv" | column -s, -t
+fi
+echo "main: results in $out (runs.csv, comparison.csv, provenance.txt, figures)"
 exit $status

@@ -1,0 +1,190 @@
+/*
+ * hetmc_gbench.c - `hetmc-gbench`: every backend x device x workers x samples as a Google
+ * Benchmark, through the C shim. Each backend is prepared once per benchmark (on first use) and
+ * warmed up untimed; each iteration is one run() over [0, N) whose hits must equal the host
+ * kernel's. Device backends report manual time from their kernel events (kernel_s) when they
+ * have it; everything else uses real time. Counter samples_per_s is a rate (samples over the
+ * benchmark's time). All --benchmark_* flags work; own flags:
+ *   --hetmc_samples=LIST  sample sizes, comma-separated (default 2^16,2^20,2^24)
+ *   --hetmc_workers=LIST  worker counts (default 1 and the online cores)
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "cli.h"
+#include "gbench_shim.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAX_ITEMS 4096
+
+/* The hetmc binary beside this one: process backends that re-execute themselves (spawn) need
+ * hetmc's worker mode, which hetmc-gbench does not have. NULL when it is not there. */
+static char hetmc_exe[4096];
+
+static const char *find_hetmc(void)
+{
+    const char *self = hm_self_exe();
+    const char *slash = self ? strrchr(self, '/') : NULL;
+    if (!slash || (size_t)(slash - self) + 7 >= sizeof hetmc_exe)
+        return NULL;
+    snprintf(hetmc_exe, sizeof hetmc_exe, "%.*s/hetmc", (int)(slash - self), self);
+    return access(hetmc_exe, X_OK) == 0 ? hetmc_exe : NULL;
+}
+
+typedef struct bench_item {
+    const hm_backend *b;
+    hm_config cfg;
+    char device[16];
+    uint64_t samples, seed;
+    hm_ctx *ctx;
+    int prepared; /* 0 not yet, 1 ready, -1 failed (msg says why) */
+    int manual;
+    char msg[640];
+} bench_item;
+
+static bench_item items[MAX_ITEMS];
+static size_t nitems;
+
+static void bench(hm_gb_state *st, void *p)
+{
+    bench_item *it = p;
+    hm_error err = {0};
+    hm_result res;
+    if (it->prepared == 0) {
+        it->prepared = -1;
+        int rc = it->b->prepare(&it->cfg, &it->ctx, &err);
+        if (rc < 0) {
+            it->ctx = NULL;
+            snprintf(it->msg, sizeof it->msg, "%s: %s", rc == HM_EUNAVAIL ? "unavailable"
+                     : "could not start", err.msg[0] ? err.msg : hm_strerror(rc));
+        } else if (it->b->run(it->ctx, it->seed, 0, it->samples, &res, &err) < 0) {
+            snprintf(it->msg, sizeof it->msg, "warm-up failed: %s", err.msg);
+        } else {
+            it->prepared = 1;
+        }
+    }
+    if (it->prepared < 0) {
+        hm_gb_skip_with_error(st, it->msg);
+        return;
+    }
+    uint64_t want = hm_kernel_hits(it->seed, 0, it->samples);
+    while (hm_gb_keep_running(st)) {
+        hm_result_init(&res);
+        double t0 = hm_now();
+        int rc = it->b->run(it->ctx, it->seed, 0, it->samples, &res, &err);
+        double wall = hm_now() - t0;
+        if (rc < 0) {
+            hm_gb_skip_with_error(st, err.msg[0] ? err.msg : hm_strerror(rc));
+            return;
+        }
+        if (res.hits != want) {
+            hm_gb_skip_with_error(st, "hits differ from the host kernel's");
+            return;
+        }
+        if (it->manual) {
+            double t = res.kernel_s > 0 ? res.kernel_s : wall;
+            hm_gb_set_iteration_time(st, t > 1e-9 ? t : 1e-9);
+        }
+    }
+    hm_gb_set_counter(st, "samples_per_s",
+                      (double)it->samples * (double)hm_gb_iterations(st), 1);
+}
+
+/* Parses a comma list of numbers into out; returns the count or -1. */
+static int parse_list(const char *text, uint64_t *out, int max)
+{
+    char buf[512];
+    int n = 0;
+    if (strlen(text) >= sizeof buf)
+        return -1;
+    strcpy(buf, text);
+    char *save = NULL;
+    for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        if (n == max || hm_parse_u64(t, &out[n]) < 0)
+            return -1;
+        n++;
+    }
+    return n > 0 ? n : -1;
+}
+
+int main(int argc, char **argv)
+{
+    uint64_t samples[32] = {UINT64_C(1) << 16, UINT64_C(1) << 20, UINT64_C(1) << 24};
+    uint64_t workers[32] = {1, hm_online_cores()};
+    int nsamples = 3, nworkers = hm_online_cores() > 1 ? 2 : 1;
+    int status = 0;
+    const char *exe = find_hetmc();
+
+    /* Our own flags first; the rest goes to the library. */
+    int k = 1;
+    for (int i = 1; i < argc; i++) {
+        if (strncmp(argv[i], "--hetmc_samples=", 16) == 0) {
+            if ((nsamples = parse_list(argv[i] + 16, samples, 32)) < 0 || samples[0] == 0) {
+                fprintf(stderr, "hetmc-gbench: %s: expected numbers 1..2^63 separated by "
+                        "commas\n", argv[i]);
+                return 2;
+            }
+        } else if (strncmp(argv[i], "--hetmc_workers=", 16) == 0) {
+            if ((nworkers = parse_list(argv[i] + 16, workers, 32)) < 0) {
+                fprintf(stderr, "hetmc-gbench: %s: expected numbers 1..%u separated by "
+                        "commas\n", argv[i], HM_MAX_WORKERS);
+                return 2;
+            }
+        } else {
+            argv[k++] = argv[i];
+        }
+    }
+    argc = k;
+    argv[argc] = NULL;
+    for (int j = 0; j < nworkers; j++)
+        if (workers[j] < 1 || workers[j] > HM_MAX_WORKERS) {
+            fprintf(stderr, "hetmc-gbench: --hetmc_workers: %llu is out of range 1..%u\n",
+                    (unsigned long long)workers[j], HM_MAX_WORKERS);
+            return 2;
+        }
+
+    for (size_t bi = 0; bi < hm_backend_count(); bi++) {
+        const hm_backend *b = hm_backend_at(bi);
+        unsigned *idx = NULL;
+        int ndev = 1;
+        if (b->select_devices) {
+            hm_error err = {0};
+            ndev = b->select_devices(NULL, &idx, &err);
+            if (ndev < 0)
+                ndev = 1; /* registered anyway: it reports the reason as an error */
+        }
+        for (int d = 0; d < ndev; d++)
+            for (int w = 0; w < nworkers; w++) {
+                unsigned wk = (unsigned)workers[w];
+                if (b->max_workers && wk > b->max_workers)
+                    continue;
+                for (int s = 0; s < nsamples && nitems < MAX_ITEMS; s++) {
+                    bench_item *it = &items[nitems++];
+                    it->b = b;
+                    it->samples = samples[s];
+                    it->seed = 42;
+                    if (idx)
+                        snprintf(it->device, sizeof it->device, "%u", idx[d]);
+                    it->cfg.workers = wk;
+                    it->cfg.device = it->device[0] ? it->device : NULL;
+                    it->cfg.self_exe = exe;
+                    it->manual = (b->uses & HM_USES_DEVICE) != 0;
+                    char name[256];
+                    snprintf(name, sizeof name, "hetmc/%s%s%s/workers:%u/samples:%llu", b->name,
+                             it->device[0] ? "/device:" : "", it->device, wk,
+                             (unsigned long long)it->samples);
+                    if (hm_gb_register(name, bench, it,
+                                       it->manual ? HM_GB_MANUAL_TIME : HM_GB_REAL_TIME) < 0)
+                        status = 1;
+                }
+            }
+        free(idx);
+    }
+    int rc = hm_gb_run(&argc, argv);
+    for (size_t i = 0; i < nitems; i++)
+        if (items[i].prepared == 1)
+            items[i].b->release(items[i].ctx);
+    return rc ? rc : status;
+}

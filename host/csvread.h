@@ -1,0 +1,24 @@
+/*
+ * csvread.h - an RFC 4180 reader for the files hetmc writes: quoted fields, doubled quotes,
+ * commas and line breaks inside quotes, CRLF or LF. A last line without its line break (a run
+ * killed while writing) is dropped, so a reader only ever sees complete rows.
+ */
+#ifndef HETMC_CSVREAD_H
+#define HETMC_CSVREAD_H
+
+#include <stddef.h>
+
+typedef struct hm_csv {
+    size_t nrows, ncols;  /* rows after the header; columns of the header */
+    char **header;        /* ncols names */
+    char ***rows;         /* nrows rows of ncols fields (missing fields are "") */
+    char *buf;            /* storage of every field */
+} hm_csv;
+
+/* Reads path. Returns 0, or -1 with a one-line reason in msg. */
+int hm_csv_read(const char *path, hm_csv *csv, char *msg, size_t msglen);
+/* Index of the column named name, or -1. */
+int hm_csv_col(const hm_csv *csv, const char *name);
+void hm_csv_free(hm_csv *csv);
+
+#endif /* HETMC_CSVREAD_H */

@@ -1,0 +1,158 @@
+/* stats.c - order statistics, the median's confidence interval, Mann-Whitney U. */
+#include "stats.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+void hm_sort(double *x, size_t n)
+{
+    if (n > 1)
+        qsort(x, n, sizeof *x, cmp_double);
+}
+
+double hm_quantile(const double *sorted, size_t n, double q)
+{
+    if (n == 0)
+        return NAN;
+    double h = q * (double)(n - 1);
+    size_t i = (size_t)floor(h);
+    if (i + 1 >= n)
+        return sorted[n - 1];
+    return sorted[i] + (h - (double)i) * (sorted[i + 1] - sorted[i]);
+}
+
+/* P(B <= k) for B ~ binomial(n, 1/2), by summing the terms in log space. */
+static double binom_cdf_half(size_t n, size_t k)
+{
+    double sum = 0.0;
+    for (size_t i = 0; i <= k && i <= n; i++)
+        sum += exp(lgamma((double)n + 1) - lgamma((double)i + 1) - lgamma((double)(n - i) + 1) -
+                   (double)n * log(2.0));
+    return sum;
+}
+
+double hm_median_ci(const double *sorted, size_t n, double *lo, double *hi)
+{
+    *lo = *hi = NAN;
+    if (n == 0)
+        return NAN;
+    /* Coverage of [x(k), x(n+1-k)] (1-based) is 1 - 2 P(B <= k - 1). */
+    size_t k = 1;
+    while (k + 1 <= (n + 1) / 2 && 1.0 - 2.0 * binom_cdf_half(n, k) >= 0.95)
+        k++;
+    *lo = sorted[k - 1];
+    *hi = sorted[n - k];
+    return 1.0 - 2.0 * (k >= 1 ? binom_cdf_half(n, k - 1) : 0.0);
+}
+
+/* Number of arrangements of m a's and n b's with U = u, by the recursion
+ * f(m, n, u) = f(m - 1, n, u - n) + f(m, n - 1, u); counts in doubles (exact below 2^53). */
+static double exact_p(size_t m, size_t n, double u)
+{
+    size_t umax = m * n;
+    double *f = calloc((n + 1) * (umax + 1), sizeof *f); /* rows j = 0..n for the current i */
+    double *g = calloc((n + 1) * (umax + 1), sizeof *g);
+    double p = NAN;
+    if (!f || !g)
+        goto cleanup;
+    /* i = 0: exactly one arrangement, U = 0, for any j. */
+    for (size_t j = 0; j <= n; j++)
+        f[j * (umax + 1)] = 1.0;
+    for (size_t i = 1; i <= m; i++) {
+        memset(g, 0, (n + 1) * (umax + 1) * sizeof *g);
+        for (size_t j = 0; j <= n; j++)
+            for (size_t v = 0; v <= i * j; v++) {
+                double c = 0.0;
+                if (v >= j)
+                    c += f[j * (umax + 1) + (v - j)]; /* the last is an a above j b's */
+                if (j > 0)
+                    c += g[(j - 1) * (umax + 1) + v]; /* the last is a b */
+                g[j * (umax + 1) + v] = c;
+            }
+        double *t = f;
+        f = g;
+        g = t;
+    }
+    double total = 0.0, tail = 0.0;
+    double mean = (double)umax / 2.0, dev = fabs(u - mean);
+    for (size_t v = 0; v <= umax; v++) {
+        double c = f[n * (umax + 1) + v];
+        total += c;
+        if (fabs((double)v - mean) >= dev - 1e-9)
+            tail += c;
+    }
+    p = tail / total;
+cleanup:
+    free(f);
+    free(g);
+    return p;
+}
+
+double hm_mann_whitney(const double *a, size_t na, const double *b, size_t nb, double *u)
+{
+    *u = NAN;
+    if (na == 0 || nb == 0)
+        return NAN;
+    size_t n = na + nb;
+    double *v = malloc(n * sizeof *v);
+    int *from_a = malloc(n * sizeof *from_a);
+    size_t *idx = malloc(n * sizeof *idx);
+    double p = NAN;
+    if (!v || !from_a || !idx)
+        goto cleanup;
+    /* Ranks with ties averaged: sort the pooled values, keeping which sample each came from. */
+    for (size_t i = 0; i < n; i++)
+        v[i] = i < na ? a[i] : b[i - na];
+    for (size_t i = 0; i < n; i++)
+        idx[i] = i;
+    for (size_t i = 1; i < n; i++) /* insertion sort of indices; n is small (repetitions) */
+        for (size_t j = i; j > 0 && v[idx[j - 1]] > v[idx[j]]; j--) {
+            size_t t = idx[j];
+            idx[j] = idx[j - 1];
+            idx[j - 1] = t;
+        }
+    double rank_sum_a = 0.0, tie_term = 0.0;
+    int ties = 0;
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        while (j + 1 < n && v[idx[j + 1]] == v[idx[i]])
+            j++;
+        double t = (double)(j - i + 1), r = (double)(i + j) / 2.0 + 1.0;
+        if (t > 1) {
+            ties = 1;
+            tie_term += t * t * t - t;
+        }
+        for (size_t k = i; k <= j; k++)
+            if (idx[k] < na)
+                rank_sum_a += r;
+        i = j + 1;
+    }
+    *u = rank_sum_a - (double)na * ((double)na + 1) / 2.0;
+    if (!ties && n <= 40) {
+        p = exact_p(na, nb, *u);
+        goto cleanup;
+    }
+    double mu = (double)na * (double)nb / 2.0;
+    double var = (double)na * (double)nb / 12.0 *
+                 (((double)n + 1) - tie_term / ((double)n * ((double)n - 1)));
+    if (!(var > 0)) {
+        p = 1.0;
+        goto cleanup;
+    }
+    double z = (fabs(*u - mu) - 0.5) / sqrt(var);
+    if (z < 0)
+        z = 0;
+    p = erfc(z / sqrt(2.0));
+cleanup:
+    free(v);
+    free(from_a);
+    free(idx);
+    return p;
+}

@@ -1,0 +1,215 @@
+/* summary.c - groups of a long-format CSV and their statistics; see summary.h. */
+#include "summary.h"
+
+#include "stats.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static double num(const char *s)
+{
+    char *end;
+    if (!s || !*s)
+        return NAN;
+    double v = strtod(s, &end);
+    return *end ? NAN : v;
+}
+
+static uint64_t u64(const char *s)
+{
+    return s && *s ? strtoull(s, NULL, 10) : 0;
+}
+
+static int push(double **arr, size_t n, double v)
+{
+    double *p = realloc(*arr, (n + 1) * sizeof *p);
+    if (!p)
+        return -1;
+    p[n] = v;
+    *arr = p;
+    return 0;
+}
+
+static double median_of(const double *sorted, size_t n)
+{
+    return hm_quantile(sorted, n, 0.5);
+}
+
+int hm_summarize(const hm_csv *csv, hm_summary *s, char *msg, size_t msglen)
+{
+    static const char *need[] = {"backend", "device",  "workers", "samples", "seed", "status",
+                                 "hits",    "wall_s",  "setup_s", "compute_s", "collect_s"};
+    int c[11];
+    memset(s, 0, sizeof *s);
+    for (size_t i = 0; i < 11; i++)
+        if ((c[i] = hm_csv_col(csv, need[i])) < 0) {
+            snprintf(msg, msglen, "no column '%s': not a hetmc results CSV", need[i]);
+            return -1;
+        }
+    for (size_t r = 0; r < csv->nrows; r++) {
+        char **row = csv->rows[r];
+        const char *status = row[c[5]];
+        if (!*status)
+            continue; /* a blank line */
+        unsigned workers = (unsigned)u64(row[c[2]]);
+        uint64_t samples = u64(row[c[3]]), seed = u64(row[c[4]]);
+        hm_group *g = NULL;
+        for (size_t i = 0; i < s->n; i++) {
+            hm_group *h = &s->g[i];
+            if (h->workers == workers && h->samples == samples && h->seed == seed &&
+                strcmp(h->backend, row[c[0]]) == 0 && strcmp(h->device, row[c[1]]) == 0) {
+                g = h;
+                break;
+            }
+        }
+        /* A failed prepare writes its device selector, an ok row the device's name; both
+         * belong to the same cell only when the names agree, which is good enough. */
+        if (!g) {
+            hm_group *p = realloc(s->g, (s->n + 1) * sizeof *p);
+            if (!p)
+                goto oom;
+            s->g = p;
+            g = &s->g[s->n++];
+            memset(g, 0, sizeof *g);
+            g->backend = row[c[0]];
+            g->device = row[c[1]];
+            g->workers = workers;
+            g->samples = samples;
+            g->seed = seed;
+            g->hits_agree = 1;
+        }
+        if (strcmp(status, "ok") == 0 && !isnan(num(row[c[7]]))) {
+            uint64_t hits = u64(row[c[6]]);
+            if (g->n_ok == 0)
+                g->hits = hits;
+            else if (hits != g->hits)
+                g->hits_agree = 0;
+            if (push(&g->wall_s, g->n_ok, num(row[c[7]])) < 0 ||
+                push(&g->setup_s, g->n_ok, num(row[c[8]])) < 0 ||
+                push(&g->compute_s, g->n_ok, num(row[c[9]])) < 0 ||
+                push(&g->collect_s, g->n_ok, num(row[c[10]])) < 0)
+                goto oom;
+            g->n_ok++;
+        } else if (strcmp(status, "skipped") == 0) {
+            g->n_skipped++;
+        } else {
+            g->n_failed++;
+        }
+    }
+    for (size_t i = 0; i < s->n; i++) {
+        hm_group *g = &s->g[i];
+        hm_sort(g->wall_s, g->n_ok);
+        hm_sort(g->setup_s, g->n_ok);
+        hm_sort(g->compute_s, g->n_ok);
+        hm_sort(g->collect_s, g->n_ok);
+        g->median_s = median_of(g->wall_s, g->n_ok);
+        g->min_s = g->n_ok ? g->wall_s[0] : NAN;
+        g->max_s = g->n_ok ? g->wall_s[g->n_ok - 1] : NAN;
+        g->iqr_s = hm_quantile(g->wall_s, g->n_ok, 0.75) - hm_quantile(g->wall_s, g->n_ok, 0.25);
+        g->ci_coverage = hm_median_ci(g->wall_s, g->n_ok, &g->ci_lo_s, &g->ci_hi_s);
+        g->rate = g->median_s > 0 ? (double)g->samples / g->median_s : NAN;
+    }
+    /* Speedup and hits against serial at the same samples and seed. */
+    for (size_t i = 0; i < s->n; i++) {
+        hm_group *g = &s->g[i];
+        const hm_group *ref = NULL;
+        for (size_t j = 0; j < s->n; j++)
+            if (strcmp(s->g[j].backend, "serial") == 0 && s->g[j].samples == g->samples &&
+                s->g[j].seed == g->seed && s->g[j].n_ok) {
+                ref = &s->g[j];
+                break;
+            }
+        g->speedup = g->efficiency = NAN;
+        g->hits_match = -1;
+        if (!ref || !g->n_ok)
+            continue;
+        g->speedup = ref->median_s / g->median_s;
+        g->efficiency = g->speedup / (double)(g->workers ? g->workers : 1);
+        g->hits_match = ref->hits_agree && g->hits_agree && g->hits == ref->hits;
+    }
+    return 0;
+oom:
+    snprintf(msg, msglen, "out of memory");
+    hm_summary_free(s);
+    return -1;
+}
+
+void hm_summary_free(hm_summary *s)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        free(s->g[i].wall_s);
+        free(s->g[i].setup_s);
+        free(s->g[i].compute_s);
+        free(s->g[i].collect_s);
+    }
+    free(s->g);
+    memset(s, 0, sizeof *s);
+}
+
+const hm_group *hm_summary_find(const hm_summary *s, const char *backend, const char *device,
+                                unsigned workers, uint64_t samples)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (s->g[i].workers == workers && s->g[i].samples == samples &&
+            strcmp(s->g[i].backend, backend) == 0 && strcmp(s->g[i].device, device) == 0)
+            return &s->g[i];
+    return NULL;
+}
+
+static void field(FILE *f, const char *s)
+{
+    if (strpbrk(s, ",\"\r\n") == NULL) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+static void cnum(FILE *f, double v, const char *fmt)
+{
+    fputc(',', f);
+    if (!isnan(v))
+        fprintf(f, fmt, v);
+}
+
+void hm_summary_write_csv(FILE *f, const hm_summary *s)
+{
+    fputs("backend,device,workers,samples,seed,reps_ok,reps_failed,reps_skipped,median_wall_s,"
+          "min_wall_s,max_wall_s,iqr_wall_s,ci_low_wall_s,ci_high_wall_s,ci_coverage,"
+          "samples_per_s,speedup_vs_serial,parallel_efficiency,median_setup_s,"
+          "median_compute_s,median_collect_s,hits,hits_match\n",
+          f);
+    for (size_t i = 0; i < s->n; i++) {
+        const hm_group *g = &s->g[i];
+        field(f, g->backend);
+        fputc(',', f);
+        field(f, g->device);
+        fprintf(f, ",%u,%llu,%llu,%zu,%zu,%zu", g->workers, (unsigned long long)g->samples,
+                (unsigned long long)g->seed, g->n_ok, g->n_failed, g->n_skipped);
+        cnum(f, g->median_s, "%.9g");
+        cnum(f, g->min_s, "%.9g");
+        cnum(f, g->max_s, "%.9g");
+        cnum(f, g->iqr_s, "%.9g");
+        cnum(f, g->ci_lo_s, "%.9g");
+        cnum(f, g->ci_hi_s, "%.9g");
+        cnum(f, g->ci_coverage, "%.4f");
+        cnum(f, g->rate, "%.6g");
+        cnum(f, g->speedup, "%.4g");
+        cnum(f, g->efficiency, "%.4g");
+        cnum(f, median_of(g->setup_s, g->n_ok), "%.9g");
+        cnum(f, median_of(g->compute_s, g->n_ok), "%.9g");
+        cnum(f, median_of(g->collect_s, g->n_ok), "%.9g");
+        fputc(',', f);
+        if (g->n_ok)
+            fprintf(f, "%llu", (unsigned long long)g->hits);
+        fprintf(f, ",%s\n", g->hits_match < 0 ? "" : g->hits_match ? "true" : "false");
+    }
+    fflush(f);
+}
