@@ -37,5 +37,7 @@ const char *hm_self_exe(void);
 
 /* Subcommands. Each gets argv with argv[0] being the subcommand name. */
 int hm_cmd_run(int argc, char **argv);
+int hm_cmd_devices(int argc, char **argv);
+int hm_cmd_verify(int argc, char **argv);
 
 #endif /* HETMC_CLI_H */

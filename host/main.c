@@ -12,6 +12,8 @@ typedef struct command {
 
 static const command commands[] = {
     {"run", hm_cmd_run, "one backend, one size: warm-up, R timed repetitions, validated"},
+    {"devices", hm_cmd_devices, "every OpenCL device with its index (what --device takes)"},
+    {"verify", hm_cmd_verify, "known answers and golden counts on every backend and device"},
 };
 
 static void print_help(FILE *f)
