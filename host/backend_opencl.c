@@ -15,12 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Work-groups per compute unit in one launch: enough to balance, few enough to keep each
- * work-item's loop long. */
-#define GROUPS_PER_CU 8
-/* Blocks (2 samples each) per launch: 2^26 blocks is ~100 ms at 1.3 G samples/s, and a few ms on
- * a GPU. */
-#define LAUNCH_BLOCKS (UINT64_C(1) << 26)
+/* Work-items per launch at most (an 8 MiB buffer of 64-bit totals), each counting HM_ITEM_BLOCKS
+ * blocks: 2^22 blocks = 2^23 samples per launch, ~6 ms at 1.3 G samples/s, well under the
+ * ~100 ms display watchdog on any GPU, and enough work-items for 100+ compute units. */
+#define LAUNCH_ITEMS (UINT64_C(1) << 20)
+#define LAUNCH_BLOCKS (LAUNCH_ITEMS * HM_ITEM_BLOCKS)
 
 struct hm_ctx {
     cl_context context;
@@ -62,7 +61,7 @@ static double event_s(cl_event e)
 static int device_blocks(hm_ctx *c, uint64_t seed, uint64_t j0, uint64_t nblocks, uint64_t *hits,
                          hm_result *out, hm_error *err)
 {
-    cl_event *evs = NULL, fill = NULL, read = NULL;
+    cl_event *evs = NULL, read = NULL;
     cl_ulong *totals = NULL;
     unsigned nev = 0;
     int rc = HM_EOK;
@@ -82,15 +81,15 @@ static int device_blocks(hm_ctx *c, uint64_t seed, uint64_t j0, uint64_t nblocks
         rc = hm_fail(err, HM_ENOMEM, "out of memory");
         goto cleanup;
     }
-    cl_ulong zero = 0;
-    st = clEnqueueFillBuffer(c->queue, c->totals, &zero, sizeof zero, 0,
-                             c->global_max * sizeof zero, 0, NULL, &fill);
+    /* The first launch is the widest (only the last one is shorter), so the totals it sets
+     * cover every work-item of the later launches, which add to them. */
+    st = CL_SUCCESS;
     for (uint64_t done = 0; st == CL_SUCCESS && done < nblocks; done += LAUNCH_BLOCKS) {
         cl_ulong n = nblocks - done < LAUNCH_BLOCKS ? nblocks - done : LAUNCH_BLOCKS;
-        cl_ulong per = (n + c->global_max - 1) / c->global_max;
-        size_t items = (size_t)((n + per - 1) / per);
+        size_t items = (size_t)((n + HM_ITEM_BLOCKS - 1) / HM_ITEM_BLOCKS);
         size_t global = (items + c->local - 1) / c->local * c->local;
         cl_ulong s = seed, start = j0 + done;
+        cl_uint carry = done > 0;
         if (global > used_global)
             used_global = global;
         st = clSetKernelArg(c->kernel, 0, sizeof s, &s);
@@ -99,7 +98,7 @@ static int device_blocks(hm_ctx *c, uint64_t seed, uint64_t j0, uint64_t nblocks
         if (st == CL_SUCCESS)
             st = clSetKernelArg(c->kernel, 2, sizeof n, &n);
         if (st == CL_SUCCESS)
-            st = clSetKernelArg(c->kernel, 3, sizeof per, &per);
+            st = clSetKernelArg(c->kernel, 3, sizeof carry, &carry);
         if (st == CL_SUCCESS)
             st = clEnqueueNDRangeKernel(c->queue, c->kernel, 1, NULL, &global, &c->local, 0,
                                         NULL, &evs[nev]);
@@ -117,13 +116,11 @@ static int device_blocks(hm_ctx *c, uint64_t seed, uint64_t j0, uint64_t nblocks
         *hits += totals[i];
     for (unsigned i = 0; i < nev; i++)
         out->kernel_s += event_s(evs[i]);
-    out->transfer_s = event_s(fill) + event_s(read);
+    out->transfer_s = event_s(read);
     out->launches = nev;
 cleanup:
     for (unsigned i = 0; i < nev; i++)
         clReleaseEvent(evs[i]);
-    if (fill)
-        clReleaseEvent(fill);
     if (read)
         clReleaseEvent(read);
     free(evs);
@@ -198,8 +195,7 @@ static int opencl_prepare(const hm_config *cfg, hm_ctx **out, hm_error *err)
         size_t want = 256 < wg ? 256 : wg;
         c->local = want >= mult ? want / mult * mult : want;
     }
-    cl_uint cus = c->dev.compute_units ? c->dev.compute_units : 1;
-    c->global_max = c->local * cus * GROUPS_PER_CU;
+    c->global_max = (size_t)((LAUNCH_ITEMS + c->local - 1) / c->local * c->local);
     c->totals = clCreateBuffer(c->context, CL_MEM_READ_WRITE, c->global_max * sizeof(cl_ulong),
                                NULL, &st);
     if (st == CL_SUCCESS)
@@ -214,7 +210,7 @@ static int opencl_prepare(const hm_config *cfg, hm_ctx **out, hm_error *err)
      * here. */
     hm_result warm;
     hm_result_init(&warm);
-    uint64_t hits = 0, nb = (uint64_t)c->global_max * 2;
+    uint64_t hits = 0, nb = (uint64_t)c->local * HM_ITEM_BLOCKS * 3 + 1;
     if ((rc = device_blocks(c, 1, 0, nb, &hits, &warm, err)) < 0)
         goto cleanup;
     if (hits != hm_kernel_hits(1, 0, 2 * nb)) {
