@@ -7,7 +7,7 @@ set(HETMC_POCL_CACHE ${CMAKE_CURRENT_BINARY_DIR}/pocl-cache)
 file(MAKE_DIRECTORY ${HETMC_POCL_CACHE} ${CMAKE_CURRENT_BINARY_DIR}/no-icd-vendors)
 set(HETMC_OPENCL_ENV POCL_CACHE_DIR=${HETMC_POCL_CACHE})
 if(HETMC_SANITIZE)
-  list(APPEND HETMC_OPENCL_ENV ASAN_OPTIONS=detect_leaks=0)
+  list(APPEND HETMC_OPENCL_ENV ASAN_OPTIONS=detect_leaks=0:abort_on_error=1)
 endif()
 
 add_test(NAME opencl_exact_vs_serial
