@@ -39,5 +39,7 @@ const char *hm_self_exe(void);
 int hm_cmd_run(int argc, char **argv);
 int hm_cmd_matrix(int argc, char **argv);
 int hm_cmd_compare(int argc, char **argv);
+int hm_cmd_devices(int argc, char **argv);
+int hm_cmd_verify(int argc, char **argv);
 
 #endif /* HETMC_CLI_H */

@@ -15,6 +15,8 @@ static const command commands[] = {
     {"run", hm_cmd_run, "one backend, one size: warm-up, R timed repetitions, validated"},
     {"matrix", hm_cmd_matrix, "backends x devices x workers x samples: CSVs and provenance"},
     {"compare", hm_cmd_compare, "two runs side by side: ratio of medians, Mann-Whitney U"},
+    {"devices", hm_cmd_devices, "every OpenCL device with its index (what --device takes)"},
+    {"verify", hm_cmd_verify, "known answers and golden counts on every backend and device"},
 };
 
 static void print_help(FILE *f)

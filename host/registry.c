@@ -11,6 +11,9 @@ extern const hm_backend hm_backend_spawn;
 #if HETMC_HAVE_OPENMP
 extern const hm_backend hm_backend_openmp;
 #endif
+#if HETMC_HAVE_OPENCL
+extern const hm_backend hm_backend_opencl;
+#endif
 #if HETMC_HAVE_MPI
 extern const hm_backend hm_backend_mpi;
 #endif
@@ -24,6 +27,9 @@ static const hm_backend *const registry[] = {
     &hm_backend_fork,
     &hm_backend_pool,
     &hm_backend_spawn,
+#if HETMC_HAVE_OPENCL
+    &hm_backend_opencl,
+#endif
 #if HETMC_HAVE_MPI
     &hm_backend_mpi,
 #endif
@@ -52,6 +58,10 @@ const char *hm_backends_missing(void)
     return ""
 #if !HETMC_HAVE_OPENMP
            "openmp (built with HETMC_OPENMP=OFF or no OpenMP compiler support)\n"
+#endif
+#if !HETMC_HAVE_OPENCL
+           "opencl (built with HETMC_OPENCL=OFF or OpenCL not found: install ocl-icd-opencl-dev "
+           "opencl-headers)\n"
 #endif
 #if !HETMC_HAVE_MPI
            "mpi (built with HETMC_MPI=OFF or MPI not found: install libopenmpi-dev)\n"

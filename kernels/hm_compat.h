@@ -16,7 +16,9 @@ typedef ulong hm_u64;
 #define HM_KERNEL __kernel
 #define HM_GLOBAL __global
 #define HM_LOCAL __local
-#define HM_INLINE inline
+/* always_inline: PoCL otherwise leaves hm_philox a call, and a call stops its vectoriser
+ * (measured: 0.26 G samples/s scalar on 2 cores). */
+#define HM_INLINE inline __attribute__((always_inline))
 /* Vectorisation on OpenCL devices comes from the runtime (PoCL vectorises across work-items). */
 #define HM_SIMD
 #define HM_SIMD_REDUCTION_ADD(var)

@@ -139,4 +139,49 @@ HM_INLINE hm_u64 hm_count_fast(hm_u64 seed, hm_u64 first, hm_u64 count)
     return hits + hm_count_blocks(seed, j0, nblocks);
 }
 
+
+/* ---- OpenCL entry points -------------------------------------------------------------------
+ * Work-item g of a launch counts the whole blocks [j0 + g * HM_ITEM_BLOCKS, j0 + (g + 1) *
+ * HM_ITEM_BLOCKS) clipped to [j0, j0 + nblocks), and adds them to its 64-bit total, so counts stay integers and
+ * carry across launches. hm_item_hits is plain C as well; the kernels exist only in OpenCL C
+ * (get_global_id has no C meaning), so including this file into C defines no kernel symbol. */
+/* Blocks per work-item: a small constant, so the loop unrolls into straight-line code that PoCL
+ * vectorises across work-items (a loop of run-time length kept it scalar, 4x slower). */
+#define HM_ITEM_BLOCKS 4
+
+HM_INLINE hm_u64 hm_item_hits(hm_u64 seed, hm_u64 j0, hm_u64 nblocks, hm_u64 g)
+{
+    hm_u64 a = g * HM_ITEM_BLOCKS;
+    hm_u32 hits = 0;
+    for (hm_u32 k = 0; k < HM_ITEM_BLOCKS; k++) {
+        hm_u32 h = hm_block_hits(seed, j0 + a + k);
+        hits += a + k < nblocks ? h : 0u;
+    }
+    return hits;
+}
+
+#if HM_IS_OPENCL
+/* The first launch of a run (carry 0) sets the totals; later launches add to them. */
+HM_KERNEL void hm_mcpi_blocks(hm_u64 seed, hm_u64 j0, hm_u64 nblocks, hm_u32 carry,
+                              HM_GLOBAL hm_u64 *totals)
+{
+    hm_u64 g = get_global_id(0);
+    hm_u64 h = hm_item_hits(seed, j0, nblocks, g);
+    totals[g] = carry ? totals[g] + h : h;
+}
+
+/* Known-answer check of the generator on a device: vector i is 6 input words (counter, key)
+ * and gets 4 output words. */
+HM_KERNEL void hm_philox_kat(HM_GLOBAL const hm_u32 *in, HM_GLOBAL hm_u32 *out, hm_u32 n)
+{
+    hm_u32 i = (hm_u32)get_global_id(0);
+    if (i >= n)
+        return;
+    HM_GLOBAL const hm_u32 *w = in + 6u * i;
+    philox4x32_ctr_t r = hm_philox(w[0], w[1], w[2], w[3], w[4], w[5]);
+    for (int k = 0; k < 4; k++)
+        out[4u * i + (hm_u32)k] = r.v[k];
+}
+#endif
+
 #endif /* HM_MCPI_CL */

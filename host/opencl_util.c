@@ -1,0 +1,303 @@
+/* opencl_util.c - device enumeration and selection, program build, known answers on a device. */
+#include "opencl_util.h"
+
+#include "hm_kernel_source.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef CL_PLATFORM_NOT_FOUND_KHR
+#define CL_PLATFORM_NOT_FOUND_KHR -1001
+#endif
+
+const char *hm_cl_strerror(cl_int code)
+{
+    static _Thread_local char buf[64];
+    const char *name = "unknown OpenCL error";
+    switch (code) {
+#define E(x) case x: name = #x; break;
+        E(CL_DEVICE_NOT_FOUND) E(CL_DEVICE_NOT_AVAILABLE) E(CL_COMPILER_NOT_AVAILABLE)
+        E(CL_MEM_OBJECT_ALLOCATION_FAILURE) E(CL_OUT_OF_RESOURCES) E(CL_OUT_OF_HOST_MEMORY)
+        E(CL_BUILD_PROGRAM_FAILURE) E(CL_INVALID_VALUE) E(CL_INVALID_DEVICE)
+        E(CL_INVALID_WORK_GROUP_SIZE) E(CL_INVALID_WORK_ITEM_SIZE) E(CL_INVALID_KERNEL_ARGS)
+        E(CL_INVALID_BUFFER_SIZE) E(CL_INVALID_GLOBAL_WORK_SIZE) E(CL_INVALID_PROGRAM_EXECUTABLE)
+        E(CL_INVALID_COMMAND_QUEUE) E(CL_INVALID_CONTEXT) E(CL_INVALID_KERNEL_NAME)
+#undef E
+    case CL_PLATFORM_NOT_FOUND_KHR: name = "CL_PLATFORM_NOT_FOUND_KHR"; break;
+    default: break;
+    }
+    snprintf(buf, sizeof buf, "%s (%d)", name, (int)code);
+    return buf;
+}
+
+static void info_str(cl_device_id d, cl_device_info what, char *buf, size_t len)
+{
+    if (clGetDeviceInfo(d, what, len, buf, NULL) != CL_SUCCESS)
+        snprintf(buf, len, "unknown");
+    buf[len - 1] = '\0';
+}
+
+int hm_cl_devices(hm_cl_device **out, hm_error *err)
+{
+    cl_platform_id *plats = NULL;
+    cl_device_id *ids = NULL;
+    hm_cl_device *devs = NULL;
+    cl_uint nplat = 0;
+    int n = 0, rc;
+    *out = NULL;
+
+    cl_int st = clGetPlatformIDs(0, NULL, &nplat);
+    if (st == CL_PLATFORM_NOT_FOUND_KHR || (st == CL_SUCCESS && nplat == 0)) {
+        rc = hm_fail(err, HM_EUNAVAIL, "no OpenCL platform found (ICD loader: %s); install "
+                     "an OpenCL driver, e.g. pocl-opencl-icd for CPUs", hm_cl_strerror(st));
+        goto cleanup;
+    }
+    if (st != CL_SUCCESS) {
+        rc = hm_fail(err, HM_EUNAVAIL, "clGetPlatformIDs: %s", hm_cl_strerror(st));
+        goto cleanup;
+    }
+    plats = calloc(nplat, sizeof *plats);
+    if (!plats || clGetPlatformIDs(nplat, plats, NULL) != CL_SUCCESS) {
+        rc = hm_fail(err, HM_EUNAVAIL, "could not list OpenCL platforms");
+        goto cleanup;
+    }
+    for (cl_uint p = 0; p < nplat; p++) {
+        cl_uint nd = 0;
+        if (clGetDeviceIDs(plats[p], CL_DEVICE_TYPE_ALL, 0, NULL, &nd) != CL_SUCCESS || !nd)
+            continue; /* CL_DEVICE_NOT_FOUND: a platform without devices */
+        free(ids);
+        ids = calloc(nd, sizeof *ids);
+        hm_cl_device *grown = realloc(devs, (size_t)(n + (int)nd) * sizeof *devs);
+        if (!ids || !grown) {
+            rc = hm_fail(err, HM_ENOMEM, "out of memory listing OpenCL devices");
+            goto cleanup;
+        }
+        devs = grown;
+        if (clGetDeviceIDs(plats[p], CL_DEVICE_TYPE_ALL, nd, ids, NULL) != CL_SUCCESS)
+            continue;
+        char pname[128] = "unknown";
+        clGetPlatformInfo(plats[p], CL_PLATFORM_NAME, sizeof pname, pname, NULL);
+        pname[sizeof pname - 1] = '\0';
+        for (cl_uint k = 0; k < nd; k++) {
+            hm_cl_device *d = &devs[n++];
+            memset(d, 0, sizeof *d);
+            d->platform = plats[p];
+            d->id = ids[k];
+            snprintf(d->platform_name, sizeof d->platform_name, "%s", pname);
+            info_str(ids[k], CL_DEVICE_NAME, d->name, sizeof d->name);
+            info_str(ids[k], CL_DEVICE_VENDOR, d->vendor, sizeof d->vendor);
+            info_str(ids[k], CL_DRIVER_VERSION, d->driver, sizeof d->driver);
+            info_str(ids[k], CL_DEVICE_VERSION, d->version, sizeof d->version);
+            info_str(ids[k], CL_DEVICE_OPENCL_C_VERSION, d->c_version, sizeof d->c_version);
+            char ext[4096] = "";
+            info_str(ids[k], CL_DEVICE_EXTENSIONS, ext, sizeof ext);
+            d->int64_atomics = strstr(ext, "cl_khr_int64_base_atomics") != NULL;
+            cl_device_type t = 0;
+            clGetDeviceInfo(ids[k], CL_DEVICE_TYPE, sizeof t, &t, NULL);
+            d->type = (t & CL_DEVICE_TYPE_GPU)           ? "gpu"
+                      : (t & CL_DEVICE_TYPE_CPU)         ? "cpu"
+                      : (t & CL_DEVICE_TYPE_ACCELERATOR) ? "accelerator"
+                                                         : "other";
+            clGetDeviceInfo(ids[k], CL_DEVICE_MAX_COMPUTE_UNITS, sizeof d->compute_units,
+                            &d->compute_units, NULL);
+            clGetDeviceInfo(ids[k], CL_DEVICE_MAX_WORK_GROUP_SIZE, sizeof d->max_work_group,
+                            &d->max_work_group, NULL);
+        }
+    }
+    if (n == 0) {
+        rc = hm_fail(err, HM_EUNAVAIL, "%u OpenCL platform%s but no device (CL_DEVICE_NOT_FOUND)",
+                     nplat, nplat == 1 ? "" : "s");
+        goto cleanup;
+    }
+    *out = devs;
+    devs = NULL;
+    rc = n;
+cleanup:
+    free(devs);
+    free(ids);
+    free(plats);
+    return rc;
+}
+
+void hm_cl_device_list(const hm_cl_device *d, int n, char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < n && used < len; i++) {
+        int w = snprintf(buf + used, len - used, "%s%d: %s (%s)", i ? ", " : "", i, d[i].name,
+                         d[i].type);
+        if (w < 0)
+            break;
+        used += (size_t)w;
+    }
+}
+
+static int contains_nocase(const char *hay, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (; *hay; hay++) {
+        size_t i = 0;
+        while (i < n && hay[i] && tolower((unsigned char)hay[i]) == tolower((unsigned char)needle[i]))
+            i++;
+        if (i == n)
+            return 1;
+    }
+    return n == 0;
+}
+
+int hm_cl_select(const char *selector, unsigned **idx, hm_error *err)
+{
+    hm_cl_device *devs = NULL;
+    unsigned *pick = NULL;
+    int n = hm_cl_devices(&devs, err), count = 0, rc;
+    char list[1024];
+    *idx = NULL;
+    if (n < 0)
+        return n;
+    pick = calloc((size_t)n, sizeof *pick);
+    if (!pick) {
+        rc = hm_fail(err, HM_ENOMEM, "out of memory");
+        goto cleanup;
+    }
+    hm_cl_device_list(devs, n, list, sizeof list);
+    if (!selector || !selector[0]) {
+        pick[count++] = 0; /* the documented default: the first device */
+    } else if (strcmp(selector, "all") == 0) {
+        for (int i = 0; i < n; i++)
+            pick[count++] = (unsigned)i;
+    } else if (strcmp(selector, "gpu") == 0 || strcmp(selector, "cpu") == 0) {
+        for (int i = 0; i < n; i++)
+            if (strcmp(devs[i].type, selector) == 0)
+                pick[count++] = (unsigned)i;
+    } else if (isdigit((unsigned char)selector[0])) {
+        uint64_t v;
+        if (hm_parse_u64(selector, &v) < 0 || v >= (uint64_t)n) {
+            rc = hm_fail(err, HM_EINVAL, "--device %s: no such device index; devices: %s",
+                         selector, list);
+            goto cleanup;
+        }
+        pick[count++] = (unsigned)v;
+    } else {
+        for (int i = 0; i < n; i++)
+            if (contains_nocase(devs[i].name, selector))
+                pick[count++] = (unsigned)i;
+    }
+    if (count == 0) {
+        rc = hm_fail(err, HM_EINVAL, "--device %s matches no device; accepted: an index, gpu, "
+                     "cpu, all, or part of a name; devices: %s", selector, list);
+        goto cleanup;
+    }
+    *idx = pick;
+    pick = NULL;
+    rc = count;
+cleanup:
+    free(pick);
+    free(devs);
+    return rc;
+}
+
+int hm_cl_build(cl_context ctx, cl_device_id dev, cl_program *prog, double *build_s,
+                hm_error *err)
+{
+    const char *src = hm_kernel_source;
+    cl_int st;
+    *prog = clCreateProgramWithSource(ctx, 1, &src, NULL, &st);
+    if (st != CL_SUCCESS)
+        return hm_fail(err, HM_EDEVICE, "clCreateProgramWithSource: %s", hm_cl_strerror(st));
+    double t0 = hm_now();
+    st = clBuildProgram(*prog, 1, &dev, "-cl-std=CL1.2", NULL, NULL);
+    *build_s = hm_now() - t0;
+    if (st != CL_SUCCESS) {
+        size_t len = 0;
+        clGetProgramBuildInfo(*prog, dev, CL_PROGRAM_BUILD_LOG, 0, NULL, &len);
+        char *log = malloc(len + 1);
+        if (log && clGetProgramBuildInfo(*prog, dev, CL_PROGRAM_BUILD_LOG, len, log, NULL) ==
+                       CL_SUCCESS) {
+            log[len] = '\0';
+            fprintf(stderr, "hetmc: OpenCL build log:\n%s\n", log);
+        }
+        free(log);
+        return hm_fail(err, HM_EDEVICE, "the kernel did not build: %s (build log on stderr)",
+                       hm_cl_strerror(st));
+    }
+    return HM_EOK;
+}
+
+int hm_cl_kat(unsigned index, const uint32_t (*vec)[10], unsigned n, hm_error *err)
+{
+    hm_cl_device *devs = NULL;
+    cl_context ctx = NULL;
+    cl_command_queue q = NULL;
+    cl_program prog = NULL;
+    cl_kernel k = NULL;
+    cl_mem in = NULL, out = NULL;
+    cl_uint *host_in = calloc((size_t)n * 6, sizeof *host_in);
+    cl_uint *host_out = calloc((size_t)n * 4, sizeof *host_out);
+    cl_int st;
+    double build_s;
+    int rc = hm_cl_devices(&devs, err);
+    if (rc < 0)
+        goto cleanup;
+    if (index >= (unsigned)rc || !host_in || !host_out) {
+        rc = hm_fail(err, HM_EINVAL, "no device %u", index);
+        goto cleanup;
+    }
+    for (unsigned i = 0; i < n; i++)
+        for (int w = 0; w < 6; w++)
+            host_in[6 * i + (unsigned)w] = vec[i][w];
+    cl_device_id dev = devs[index].id;
+    ctx = clCreateContext(NULL, 1, &dev, NULL, NULL, &st);
+    if (st == CL_SUCCESS)
+        q = clCreateCommandQueue(ctx, dev, 0, &st);
+    if (st != CL_SUCCESS) {
+        rc = hm_fail(err, HM_EDEVICE, "context/queue: %s", hm_cl_strerror(st));
+        goto cleanup;
+    }
+    if ((rc = hm_cl_build(ctx, dev, &prog, &build_s, err)) < 0)
+        goto cleanup;
+    k = clCreateKernel(prog, "hm_philox_kat", &st);
+    if (st == CL_SUCCESS)
+        in = clCreateBuffer(ctx, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR,
+                            (size_t)n * 6 * sizeof *host_in, host_in, &st);
+    if (st == CL_SUCCESS)
+        out = clCreateBuffer(ctx, CL_MEM_WRITE_ONLY, (size_t)n * 4 * sizeof *host_out, NULL, &st);
+    cl_uint nn = n;
+    if (st == CL_SUCCESS)
+        st = clSetKernelArg(k, 0, sizeof in, &in);
+    if (st == CL_SUCCESS)
+        st = clSetKernelArg(k, 1, sizeof out, &out);
+    if (st == CL_SUCCESS)
+        st = clSetKernelArg(k, 2, sizeof nn, &nn);
+    size_t global = n;
+    if (st == CL_SUCCESS)
+        st = clEnqueueNDRangeKernel(q, k, 1, NULL, &global, NULL, 0, NULL, NULL);
+    if (st == CL_SUCCESS)
+        st = clEnqueueReadBuffer(q, out, CL_TRUE, 0, (size_t)n * 4 * sizeof *host_out, host_out,
+                                 0, NULL, NULL);
+    if (st != CL_SUCCESS) {
+        rc = hm_fail(err, HM_EDEVICE, "known-answer kernel: %s", hm_cl_strerror(st));
+        goto cleanup;
+    }
+    rc = 0;
+    for (unsigned i = 0; i < n; i++)
+        for (int w = 0; w < 4; w++)
+            rc += host_out[4 * i + (unsigned)w] != vec[i][6 + w];
+cleanup:
+    if (in)
+        clReleaseMemObject(in);
+    if (out)
+        clReleaseMemObject(out);
+    if (k)
+        clReleaseKernel(k);
+    if (prog)
+        clReleaseProgram(prog);
+    if (q)
+        clReleaseCommandQueue(q);
+    if (ctx)
+        clReleaseContext(ctx);
+    free(devs);
+    free(host_in);
+    free(host_out);
+    return rc;
+}

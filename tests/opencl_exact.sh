@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# opencl_exact.sh HETMC - `hetmc run --backend opencl` counts exactly what serial counts, at sizes
+# that are odd, prime, not divisible by the local size, and with several local sizes.
+# No OpenCL device: skip (77), but fail when CI=true, where PoCL must be installed.
+set -u
+hetmc=$1
+if ! "$hetmc" devices | grep -q '^0: '; then
+  "$hetmc" devices
+  if [ "${CI:-}" = true ]; then echo "FAIL: no OpenCL device in CI (install pocl-opencl-icd)"; exit 1; fi
+  echo "SKIP: no OpenCL device"; exit 77
+fi
+hits() { # backend, samples, seed, extra args: prints the hits of the single timed row
+  "$hetmc" run --backend "$1" --samples "$2" --seed "$3" --reps 1 --format csv "${@:4}" |
+    awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "hits") col = i; next } { print $col }'
+}
+fail=0 checked=0
+for seed in 42 18446744073709551615; do
+  for n in 0 1 2 3 7 255 257 1000003 16777259 33554467; do
+    want=$(hits serial "$n" "$seed")
+    for l in 1 7 64 256 1000; do
+      got=$(hits opencl "$n" "$seed" --local-size "$l")
+      checked=$((checked + 1))
+      if [ "$got" != "$want" ] || [ -z "$want" ]; then
+        echo "FAIL: seed $seed N $n local size $l: opencl $got, serial $want"; fail=1
+      fi
+    done
+  done
+done
+echo "$checked runs compared with serial"
+exit $fail
