@@ -130,48 +130,8 @@ static int spawn_run(hm_ctx *ctx, uint64_t seed, uint64_t first, uint64_t count,
         s[k].rfd = p[0];
     }
 
-    int waiting = hm_proc_collect(s, w, deadline);
-    if (waiting != 0) {
-        int saved = errno;
-        char names[256] = "";
-        size_t used = 0;
-        for (unsigned k = 0; k < w; k++)
-            if (!s[k].done && !s[k].eof) {
-                kill(s[k].pid, SIGKILL);
-                if (used < sizeof names)
-                    used += (size_t)snprintf(names + used, sizeof names - used, "%s%u",
-                                             used ? ", " : "", k);
-            }
-        if (waiting > 0)
-            rc = hm_fail(err, HM_ETIMEOUT,
-                         "run timed out after %g s; worker%s %s of %u still running, "
-                         "killed with SIGKILL and reaped",
-                         ctx->timeout_s, waiting > 1 ? "s" : "", names, w);
-        else
-            rc = hm_fail(err, HM_ESYS, "poll on the result pipes: %s", strerror(saved));
-        goto cleanup;
-    }
-    for (unsigned k = 0; k < w; k++) {
-        close(s[k].rfd);
-        s[k].rfd = -1;
-        hm_proc_reap(&s[k], deadline);
-    }
-    double t_end = hm_now();
-    if ((rc = hm_proc_check(s, w, run, &res->hits, err)) < 0)
-        goto cleanup;
-    hm_proc_phases(s, w, t0, t_end, res);
-
-cleanup:
-    for (unsigned k = 0; k < started; k++) {
-        if (s[k].rfd >= 0) {
-            close(s[k].rfd);
-            s[k].rfd = -1;
-        }
-        if (!s[k].reaped && rc < 0)
-            kill(s[k].pid, SIGKILL);
-        hm_proc_reap(&s[k], 0);
-    }
-    return rc;
+cleanup: /* also the normal path: collect, reap, check */
+    return hm_proc_finish(s, w, started, rc, run, t0, deadline, ctx->timeout_s, res, err);
 }
 
 const hm_backend hm_backend_spawn = {

@@ -401,3 +401,54 @@ void hm_proc_close_fds_except(int keep_a, int keep_b)
         close_range((unsigned)lo + 1, (unsigned)hi - 1, 0);
     close_range((unsigned)hi + 1, ~0u, 0);
 }
+
+int hm_proc_finish(hm_proc_slot *s, unsigned w, unsigned started, int rc, uint64_t run,
+                   double t0, double deadline, double timeout_s, hm_result *res, hm_error *err)
+{
+    if (rc < 0)
+        goto cleanup;
+    int waiting = hm_proc_collect(s, w, deadline);
+    if (waiting != 0) {
+        /* Timed out (or poll failed): no child may outlive the run. */
+        int saved = errno;
+        char names[256] = "";
+        size_t used = 0;
+        for (unsigned k = 0; k < w; k++)
+            if (!s[k].done && !s[k].eof) {
+                kill(s[k].pid, SIGKILL);
+                if (used < sizeof names)
+                    used += (size_t)snprintf(names + used, sizeof names - used, "%s%u",
+                                             used ? ", " : "", k);
+            }
+        if (waiting > 0)
+            rc = hm_fail(err, HM_ETIMEOUT,
+                         "run timed out after %g s; worker%s %s of %u still running, "
+                         "killed with SIGKILL and reaped",
+                         timeout_s, waiting > 1 ? "s" : "", names, w);
+        else
+            rc = hm_fail(err, HM_ESYS, "poll on the result pipes: %s", strerror(saved));
+        goto cleanup;
+    }
+    for (unsigned k = 0; k < w; k++) {
+        close(s[k].rfd);
+        s[k].rfd = -1;
+        hm_proc_reap(&s[k], deadline);
+    }
+    double t_end = hm_now();
+    if ((rc = hm_proc_check(s, w, run, &res->hits, err)) < 0)
+        goto cleanup;
+    hm_proc_phases(s, w, t0, t_end, res);
+
+cleanup:
+    /* Every child started is reaped on every path; SIGKILL first when the run failed. */
+    for (unsigned k = 0; k < started; k++) {
+        if (s[k].rfd >= 0) {
+            close(s[k].rfd);
+            s[k].rfd = -1;
+        }
+        if (!s[k].reaped && rc < 0)
+            kill(s[k].pid, SIGKILL);
+        hm_proc_reap(&s[k], 0);
+    }
+    return rc;
+}

@@ -103,6 +103,13 @@ typedef struct hm_proc_slot {
  * Returns the number of slots still waiting at the deadline (0 normally), or -1 with errno. */
 int hm_proc_collect(hm_proc_slot *s, unsigned n, double deadline);
 
+/* The end of a run of fresh workers (fork, spawn): with rc >= 0, collects the results under the
+ * deadline (killing and naming workers still running past it), reaps, checks the messages and
+ * fills res; on every path, every one of the `started` children is reaped (killed first when
+ * the run failed). Returns rc or the first failure. */
+int hm_proc_finish(hm_proc_slot *s, unsigned w, unsigned started, int rc, uint64_t run,
+                   double t0, double deadline, double timeout_s, hm_result *res, hm_error *err);
+
 /* In a forked child: closes every descriptor from 3 up except keep_a and keep_b. */
 void hm_proc_close_fds_except(int keep_a, int keep_b);
 
