@@ -1,6 +1,7 @@
 /* summary.c - groups of a long-format CSV and their statistics; see summary.h. */
 #include "summary.h"
 
+#include "report.h"
 #include "stats.h"
 
 #include <math.h>
@@ -157,21 +158,6 @@ const hm_group *hm_summary_find(const hm_summary *s, const char *backend, const 
     return NULL;
 }
 
-static void field(FILE *f, const char *s)
-{
-    if (strpbrk(s, ",\"\r\n") == NULL) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
 static void cnum(FILE *f, double v, const char *fmt)
 {
     fputc(',', f);
@@ -188,9 +174,9 @@ void hm_summary_write_csv(FILE *f, const hm_summary *s)
           f);
     for (size_t i = 0; i < s->n; i++) {
         const hm_group *g = &s->g[i];
-        field(f, g->backend);
+        hm_csv_field(f, g->backend);
         fputc(',', f);
-        field(f, g->device);
+        hm_csv_field(f, g->device);
         fprintf(f, ",%u,%llu,%llu,%zu,%zu,%zu", g->workers, (unsigned long long)g->samples,
                 (unsigned long long)g->seed, g->n_ok, g->n_failed, g->n_skipped);
         cnum(f, g->median_s, "%.9g");
