@@ -177,8 +177,7 @@ static int pool_run(hm_ctx *ctx, uint64_t seed, uint64_t first, uint64_t count, 
     double deadline = ctx->timeout_s > 0 ? t0 + ctx->timeout_s : 0;
     int rc = HM_EOK;
     struct sigaction old_pipe;
-    char names[256] = "";
-    size_t used = 0;
+    char names[256];
 
     /* Replace workers lost in an earlier run. */
     for (unsigned k = 0; k < w; k++)
@@ -209,13 +208,10 @@ static int pool_run(hm_ctx *ctx, uint64_t seed, uint64_t first, uint64_t count, 
         return rc;
     }
     if (waiting > 0) {
+        hm_proc_late_names(s, w, names, sizeof names);
         for (unsigned k = 0; k < w; k++)
-            if (!s[k].done && !s[k].eof) {
-                if (used < sizeof names)
-                    used += (size_t)snprintf(names + used, sizeof names - used, "%s%u",
-                                             used ? ", " : "", k);
+            if (!s[k].done && !s[k].eof)
                 drop_worker(ctx, k, 1);
-            }
         rc = hm_fail(err, HM_ETIMEOUT,
                      "run timed out after %g s; worker%s %s of %u still running, killed "
                      "with SIGKILL and reaped (replaced at the next run)",

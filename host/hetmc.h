@@ -119,10 +119,6 @@ const char *hm_backends_missing(void);
 /* "serial, openmp, ..." into buf. */
 void hm_backend_names(char *buf, size_t len);
 
-/* Convenience: prepare, run once over [0, samples), release. wall_s gets the run() time. */
-int hm_count_once(const hm_backend *b, const hm_config *cfg, uint64_t seed, uint64_t samples,
-                  hm_result *out, double *wall_s, hm_error *err);
-
 /* The reference count: hits(seed, [first, first + count)) by the plain definition on one
  * thread. Slow; for tests and cross-checks. */
 uint64_t hm_reference_hits(uint64_t seed, uint64_t first, uint64_t count);

@@ -402,6 +402,15 @@ void hm_proc_close_fds_except(int keep_a, int keep_b)
     close_range((unsigned)hi + 1, ~0u, 0);
 }
 
+void hm_proc_late_names(const hm_proc_slot *s, unsigned w, char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (unsigned k = 0; k < w && used < len; k++)
+        if (!s[k].done && !s[k].eof)
+            used += (size_t)snprintf(buf + used, len - used, "%s%u", used ? ", " : "", k);
+}
+
 int hm_proc_finish(hm_proc_slot *s, unsigned w, unsigned started, int rc, uint64_t run,
                    double t0, double deadline, double timeout_s, hm_result *res, hm_error *err)
 {
@@ -411,15 +420,11 @@ int hm_proc_finish(hm_proc_slot *s, unsigned w, unsigned started, int rc, uint64
     if (waiting != 0) {
         /* Timed out (or poll failed): no child may outlive the run. */
         int saved = errno;
-        char names[256] = "";
-        size_t used = 0;
+        char names[256];
+        hm_proc_late_names(s, w, names, sizeof names);
         for (unsigned k = 0; k < w; k++)
-            if (!s[k].done && !s[k].eof) {
+            if (!s[k].done && !s[k].eof)
                 kill(s[k].pid, SIGKILL);
-                if (used < sizeof names)
-                    used += (size_t)snprintf(names + used, sizeof names - used, "%s%u",
-                                             used ? ", " : "", k);
-            }
         if (waiting > 0)
             rc = hm_fail(err, HM_ETIMEOUT,
                          "run timed out after %g s; worker%s %s of %u still running, "

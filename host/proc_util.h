@@ -103,6 +103,9 @@ typedef struct hm_proc_slot {
  * Returns the number of slots still waiting at the deadline (0 normally), or -1 with errno. */
 int hm_proc_collect(hm_proc_slot *s, unsigned n, double deadline);
 
+/* Writes "0, 3" into buf: the workers still running (no whole result, no end-of-file). */
+void hm_proc_late_names(const hm_proc_slot *s, unsigned w, char *buf, size_t len);
+
 /* The end of a run of fresh workers (fork, spawn): with rc >= 0, collects the results under the
  * deadline (killing and naming workers still running past it), reaps, checks the messages and
  * fills res; on every path, every one of the `started` children is reaped (killed first when

@@ -76,19 +76,3 @@ unsigned hm_online_cores(void)
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     return n > 0 ? (unsigned)n : 1u;
 }
-
-int hm_count_once(const hm_backend *b, const hm_config *cfg, uint64_t seed, uint64_t samples,
-                  hm_result *out, double *wall_s, hm_error *err)
-{
-    hm_ctx *ctx = NULL;
-    int rc = b->prepare(cfg, &ctx, err);
-    if (rc < 0)
-        return rc;
-    hm_result_init(out);
-    double t0 = hm_now();
-    rc = b->run(ctx, seed, 0, samples, out, err);
-    if (wall_s)
-        *wall_s = hm_now() - t0;
-    b->release(ctx);
-    return rc;
-}

@@ -15,7 +15,6 @@ typedef uint hm_u32;
 typedef ulong hm_u64;
 #define HM_KERNEL __kernel
 #define HM_GLOBAL __global
-#define HM_LOCAL __local
 /* always_inline: PoCL otherwise leaves hm_philox a call, and a call stops its vectoriser
  * (measured: 0.26 G samples/s scalar on 2 cores). */
 #define HM_INLINE inline __attribute__((always_inline))
@@ -30,7 +29,6 @@ typedef uint32_t hm_u32;
 typedef uint64_t hm_u64;
 #define HM_KERNEL
 #define HM_GLOBAL
-#define HM_LOCAL
 #define HM_INLINE static inline
 /* _Pragma keeps the directive inside a macro; -fopenmp-simd makes it work without -fopenmp. */
 #define HM_PRAGMA(x) _Pragma(#x)

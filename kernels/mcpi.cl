@@ -10,8 +10,9 @@
  *   r = philox4x32_10(c, k); sample 2j is (r0, r1), sample 2j+1 is (r2, r3)
  *   (x, y) is a hit when x*x + y*y < 2^64, in exact integer arithmetic.
  *
- * hm_count_plain() is the definition, one sample at a time. hm_count_fast() must return
- * exactly the same count; it only reorders the work so that compilers can vectorise it.
+ * hm_count_plain() is the definition, one sample at a time. hm_count_edges() plus
+ * hm_count_blocks() (or a host variant of the latter, host/kernel*.c) must return exactly the
+ * same count; they only reorder the work so that compilers can vectorise it.
  */
 #ifndef HM_MCPI_CL
 #define HM_MCPI_CL
@@ -129,14 +130,6 @@ HM_INLINE hm_u64 hm_count_edges(hm_u64 seed, hm_u64 first, hm_u64 count, hm_u64 
     *j0 = first >> 1;
     *nblocks = count >> 1;
     return hits;
-}
-
-/* Same count as hm_count_plain(seed, first, count), lane-wise. */
-HM_INLINE hm_u64 hm_count_fast(hm_u64 seed, hm_u64 first, hm_u64 count)
-{
-    hm_u64 j0, nblocks;
-    hm_u64 hits = hm_count_edges(seed, first, count, &j0, &nblocks);
-    return hits + hm_count_blocks(seed, j0, nblocks);
 }
 
 
