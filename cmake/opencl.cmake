@@ -11,7 +11,7 @@ if(HETMC_OPENCL)
   endif()
 endif()
 target_compile_definitions(hetmc_core PUBLIC HETMC_HAVE_OPENCL=${HETMC_HAVE_OPENCL})
-target_sources(hetmc_core PRIVATE host/cmd_verify.c host/cmd_devices.c)
+target_sources(hetmc_core PRIVATE host/cli/cmd_verify.c host/cli/cmd_devices.c)
 if(HETMC_HAVE_OPENCL)
   set(HETMC_KERNEL_HEADER ${CMAKE_BINARY_DIR}/generated/hm_kernel_source.h)
   add_custom_command(OUTPUT ${HETMC_KERNEL_HEADER}
@@ -22,7 +22,7 @@ if(HETMC_HAVE_OPENCL)
     DEPENDS ${CMAKE_SOURCE_DIR}/kernels/mcpi.cl ${CMAKE_SOURCE_DIR}/kernels/hm_compat.h
             ${CMAKE_SOURCE_DIR}/cmake/bake_kernel.cmake
     COMMENT "Baking kernels/mcpi.cl (Random123 resolved) into the binary")
-  target_sources(hetmc_core PRIVATE host/backend_opencl.c host/opencl_util.c
+  target_sources(hetmc_core PRIVATE host/backends/opencl.c host/backends/opencl_util.c
                  ${HETMC_KERNEL_HEADER})
   target_compile_definitions(hetmc_core PUBLIC CL_TARGET_OPENCL_VERSION=120)
   target_link_libraries(hetmc_core PUBLIC OpenCL::OpenCL)
