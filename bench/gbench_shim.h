@@ -2,7 +2,8 @@
  * gbench_shim.h - Google Benchmark from C: a small extern "C" API over the C++ library.
  * Register benchmarks with a C function and a context, then run them with the library's own
  * --benchmark_* flags. Every benchmark uses real time or manual time, never the default
- * thread CPU time (wrong for threads, processes and devices; see shared/NOTES.md).
+ * thread CPU time, which is wrong for threads, processes and devices: it measured 139 G
+ * samples/s for a PoCL kernel that ran at 0.9 G.
  */
 #ifndef HETMC_GBENCH_SHIM_H
 #define HETMC_GBENCH_SHIM_H

@@ -9,8 +9,12 @@
  *   --hetmc_workers=LIST  worker counts (default 1 and the online cores)
  */
 #define _POSIX_C_SOURCE 200809L
-#include "cli.h"
+#include "clock.h"
 #include "gbench_shim.h"
+#include "kernel.h"
+#include "numparse.h"
+#include "runner.h"
+#include "sysinfo.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -38,7 +42,7 @@ typedef struct bench_item {
     hm_config cfg;
     char device[16];
     uint64_t samples, seed;
-    hm_ctx *ctx;
+    hm_runner *runner;
     int prepared; /* 0 not yet, 1 ready, -1 failed (msg says why) */
     int manual;
     char msg[640];
@@ -47,34 +51,37 @@ typedef struct bench_item {
 static bench_item items[MAX_ITEMS];
 static size_t nitems;
 
+/* Opens the backend through the runner on first use and warms it up, untimed. */
+static void open_item(bench_item *it)
+{
+    hm_error err = {0};
+    hm_result res;
+    it->prepared = -1;
+    int rc = hm_runner_open(it->b, &it->cfg, &it->runner, &err);
+    if (rc < 0)
+        snprintf(it->msg, sizeof it->msg, "%s: %s", rc == HM_EUNAVAIL ? "unavailable"
+                 : "could not start", err.msg[0] ? err.msg : hm_strerror(rc));
+    else if (hm_runner_count(it->runner, it->seed, 0, it->samples, &res, NULL, &err) < 0)
+        snprintf(it->msg, sizeof it->msg, "warm-up failed: %s", err.msg);
+    else
+        it->prepared = 1;
+}
+
 static void bench(hm_gb_state *st, void *p)
 {
     bench_item *it = p;
     hm_error err = {0};
     hm_result res;
-    if (it->prepared == 0) {
-        it->prepared = -1;
-        int rc = it->b->prepare(&it->cfg, &it->ctx, &err);
-        if (rc < 0) {
-            it->ctx = NULL;
-            snprintf(it->msg, sizeof it->msg, "%s: %s", rc == HM_EUNAVAIL ? "unavailable"
-                     : "could not start", err.msg[0] ? err.msg : hm_strerror(rc));
-        } else if (it->b->run(it->ctx, it->seed, 0, it->samples, &res, &err) < 0) {
-            snprintf(it->msg, sizeof it->msg, "warm-up failed: %s", err.msg);
-        } else {
-            it->prepared = 1;
-        }
-    }
+    if (it->prepared == 0)
+        open_item(it);
     if (it->prepared < 0) {
         hm_gb_skip_with_error(st, it->msg);
         return;
     }
     uint64_t want = hm_kernel_hits(it->seed, 0, it->samples);
     while (hm_gb_keep_running(st)) {
-        hm_result_init(&res);
-        double t0 = hm_now();
-        int rc = it->b->run(it->ctx, it->seed, 0, it->samples, &res, &err);
-        double wall = hm_now() - t0;
+        double wall;
+        int rc = hm_runner_count(it->runner, it->seed, 0, it->samples, &res, &wall, &err);
         if (rc < 0) {
             hm_gb_skip_with_error(st, err.msg[0] ? err.msg : hm_strerror(rc));
             return;
@@ -109,25 +116,21 @@ static int parse_list(const char *text, uint64_t *out, int max)
     return n > 0 ? n : -1;
 }
 
-int main(int argc, char **argv)
+/* Takes --hetmc_* flags out of argv (the rest goes to the library). Returns 0, or 2 after
+ * printing the error. */
+static int own_flags(int *argc, char **argv, uint64_t *samples, int *nsamples,
+                     uint64_t *workers, int *nworkers)
 {
-    uint64_t samples[32] = {UINT64_C(1) << 16, UINT64_C(1) << 20, UINT64_C(1) << 24};
-    uint64_t workers[32] = {1, hm_online_cores()};
-    int nsamples = 3, nworkers = hm_online_cores() > 1 ? 2 : 1;
-    int status = 0;
-    const char *exe = find_hetmc();
-
-    /* Our own flags first; the rest goes to the library. */
     int k = 1;
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i < *argc; i++) {
         if (strncmp(argv[i], "--hetmc_samples=", 16) == 0) {
-            if ((nsamples = parse_list(argv[i] + 16, samples, 32)) < 0 || samples[0] == 0) {
+            if ((*nsamples = parse_list(argv[i] + 16, samples, 32)) < 0 || samples[0] == 0) {
                 fprintf(stderr, "hetmc-gbench: %s: expected numbers 1..2^63 separated by "
                         "commas\n", argv[i]);
                 return 2;
             }
         } else if (strncmp(argv[i], "--hetmc_workers=", 16) == 0) {
-            if ((nworkers = parse_list(argv[i] + 16, workers, 32)) < 0) {
+            if ((*nworkers = parse_list(argv[i] + 16, workers, 32)) < 0) {
                 fprintf(stderr, "hetmc-gbench: %s: expected numbers 1..%u separated by "
                         "commas\n", argv[i], HM_MAX_WORKERS);
                 return 2;
@@ -136,15 +139,52 @@ int main(int argc, char **argv)
             argv[k++] = argv[i];
         }
     }
-    argc = k;
-    argv[argc] = NULL;
-    for (int j = 0; j < nworkers; j++)
+    *argc = k;
+    argv[k] = NULL;
+    for (int j = 0; j < *nworkers; j++)
         if (workers[j] < 1 || workers[j] > HM_MAX_WORKERS) {
             fprintf(stderr, "hetmc-gbench: --hetmc_workers: %llu is out of range 1..%u\n",
                     (unsigned long long)workers[j], HM_MAX_WORKERS);
             return 2;
         }
+    return 0;
+}
 
+/* Registers one benchmark per sample size of (b, device, wk). Returns 0 or -1. */
+static int register_sizes(const hm_backend *b, const char *device, unsigned wk,
+                          const uint64_t *samples, int nsamples, const char *exe)
+{
+    int status = 0;
+    for (int s = 0; s < nsamples && nitems < MAX_ITEMS; s++) {
+        bench_item *it = &items[nitems++];
+        it->b = b;
+        it->samples = samples[s];
+        it->seed = 42;
+        snprintf(it->device, sizeof it->device, "%s", device ? device : "");
+        it->cfg.workers = wk;
+        it->cfg.device = it->device[0] ? it->device : NULL;
+        it->cfg.self_exe = exe;
+        it->manual = (b->uses & HM_USES_DEVICE) != 0;
+        char name[256];
+        snprintf(name, sizeof name, "hetmc/%s%s%s/workers:%u/samples:%llu", b->name,
+                 it->device[0] ? "/device:" : "", it->device, wk,
+                 (unsigned long long)it->samples);
+        if (hm_gb_register(name, bench, it, it->manual ? HM_GB_MANUAL_TIME : HM_GB_REAL_TIME) < 0)
+            status = -1;
+    }
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    uint64_t samples[32] = {UINT64_C(1) << 16, UINT64_C(1) << 20, UINT64_C(1) << 24};
+    uint64_t workers[32] = {1, hm_online_cores()};
+    int nsamples = 3, nworkers = hm_online_cores() > 1 ? 2 : 1;
+    int status = 0;
+    const char *exe = find_hetmc();
+
+    if (own_flags(&argc, argv, samples, &nsamples, workers, &nworkers))
+        return 2;
     for (size_t bi = 0; bi < hm_backend_count(); bi++) {
         const hm_backend *b = hm_backend_at(bi);
         unsigned *idx = NULL;
@@ -157,34 +197,18 @@ int main(int argc, char **argv)
         }
         for (int d = 0; d < ndev; d++)
             for (int w = 0; w < nworkers; w++) {
-                unsigned wk = (unsigned)workers[w];
-                if (b->max_workers && wk > b->max_workers)
+                char device[16] = "";
+                if (b->max_workers && workers[w] > b->max_workers)
                     continue;
-                for (int s = 0; s < nsamples && nitems < MAX_ITEMS; s++) {
-                    bench_item *it = &items[nitems++];
-                    it->b = b;
-                    it->samples = samples[s];
-                    it->seed = 42;
-                    if (idx)
-                        snprintf(it->device, sizeof it->device, "%u", idx[d]);
-                    it->cfg.workers = wk;
-                    it->cfg.device = it->device[0] ? it->device : NULL;
-                    it->cfg.self_exe = exe;
-                    it->manual = (b->uses & HM_USES_DEVICE) != 0;
-                    char name[256];
-                    snprintf(name, sizeof name, "hetmc/%s%s%s/workers:%u/samples:%llu", b->name,
-                             it->device[0] ? "/device:" : "", it->device, wk,
-                             (unsigned long long)it->samples);
-                    if (hm_gb_register(name, bench, it,
-                                       it->manual ? HM_GB_MANUAL_TIME : HM_GB_REAL_TIME) < 0)
-                        status = 1;
-                }
+                if (idx)
+                    snprintf(device, sizeof device, "%u", idx[d]);
+                if (register_sizes(b, device, (unsigned)workers[w], samples, nsamples, exe) < 0)
+                    status = 1;
             }
         free(idx);
     }
     int rc = hm_gb_run(&argc, argv);
     for (size_t i = 0; i < nitems; i++)
-        if (items[i].prepared == 1)
-            items[i].b->release(items[i].ctx);
+        hm_runner_close(items[i].runner);
     return rc ? rc : status;
 }

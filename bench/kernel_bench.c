@@ -11,7 +11,11 @@
  * "r123-loop" is `for (j...) hits += hm_block_hits(seed, j)` (one philox4x32 call per block of
  * two samples) built with the same flags as hetmc; the compiler may vectorise it as it likes.
  */
-#include "hetmc.h"
+#include "clock.h"
+#include "kernel.h"
+#include "numparse.h"
+#include "provenance.h"
+#include "sysinfo.h"
 
 #include <inttypes.h>
 #include <math.h>

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# perf.sh - the performance check of issue 6, in one run, as ratios measured side by side.
+# perf.sh - the host and PoCL performance check, in one run, as ratios measured side by side.
 #
 #   bash bench/perf.sh [BUILD_DIR] [SAMPLES] [REPS]      (defaults: build, 2^30, 5)
 #

@@ -1,6 +1,6 @@
-# opencl.cmake - the OpenCL backend, `hetmc devices` and `hetmc verify` (included from the top
-# CMakeLists.txt after hetmc_core is defined). Sets HETMC_HAVE_OPENCL to 0 or 1.
-option(HETMC_OPENCL "Build the opencl backend (needs ocl-icd-opencl-dev and opencl-headers)" ON)
+# opencl.cmake - the opencl backend and the OpenCL side of `hetmc devices` and `hetmc verify`
+# (included from the top CMakeLists.txt after hetmc_core is defined). Sets HETMC_HAVE_OPENCL to
+# 0 or 1; without it the backend is left out and `hetmc --help` says so.
 set(HETMC_HAVE_OPENCL 0)
 if(HETMC_OPENCL)
   find_package(OpenCL)
@@ -11,7 +11,6 @@ if(HETMC_OPENCL)
   endif()
 endif()
 target_compile_definitions(hetmc_core PUBLIC HETMC_HAVE_OPENCL=${HETMC_HAVE_OPENCL})
-target_sources(hetmc_core PRIVATE host/cli/cmd_verify.c host/cli/cmd_devices.c)
 if(HETMC_HAVE_OPENCL)
   set(HETMC_KERNEL_HEADER ${CMAKE_BINARY_DIR}/generated/hm_kernel_source.h)
   add_custom_command(OUTPUT ${HETMC_KERNEL_HEADER}

@@ -1,7 +1,16 @@
 /*
- * hetmc.h - the library behind the hetmc CLI: one backend interface, a registry, results.
+ * hetmc.h - the heart of the library: the backend interface, the registry, results, errors.
  *
- * Every backend counts the hits of the hetmc stream (shared/STREAM.md) among samples
+ * Where the rest lives (each folder's headers say more):
+ *   kernels/          the pi kernel (mcpi.cl, C11 and OpenCL C) and its host side (kernel.h)
+ *   host/backends/    one file per backend behind this interface, and their helpers
+ *   host/core/        the runner (runner.h: prepare, warm-up, repetitions, validation, the
+ *                     only caller of a backend), rows and CSV (report.h), clock, system
+ *                     facts, provenance, number parsing, golden values
+ *   host/stats/       statistics, the comparison table, the CSV reader
+ *   host/cli/         the hetmc command line, one file per command
+ *
+ * Every backend counts the hits of the hetmc stream (docs/STREAM.md) among samples
  * [first, first + count) for a 64-bit seed, and reports how long each phase took:
  *   setup_s    creating workers, processes or programs until all are ready to compute;
  *   compute_s  the computation itself (the slowest worker's, for parallel backends);
@@ -16,13 +25,14 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #define HM_VERSION "0.1.0"
-/* Version of the CSV contract (shared/DESIGN.md); bump on any change of columns or meaning. */
+/* Version of the CSV contract (docs/DESIGN.md); bump on any change of columns or meaning. */
 #define HM_CSV_FORMAT_VERSION 1
 /* Largest accepted sample count: 2^63. */
 #define HM_MAX_SAMPLES (UINT64_C(1) << 63)
+/* Largest worker count (threads, processes, ranks) hetmc accepts. */
+#define HM_MAX_WORKERS 1024u
 
 /* Error codes, X-macro so names and default messages come from one table. */
 #define HM_ERRNO_MAP(X)                                                                      \
@@ -119,53 +129,14 @@ const char *hm_backends_missing(void);
 /* "serial, openmp, ..." into buf. */
 void hm_backend_names(char *buf, size_t len);
 
-/* The reference count: hits(seed, [first, first + count)) by the plain definition on one
- * thread. Slow; for tests and cross-checks. */
-uint64_t hm_reference_hits(uint64_t seed, uint64_t first, uint64_t count);
-/* The vectorised host kernel on one thread; same count as hm_reference_hits. */
-uint64_t hm_kernel_hits(uint64_t seed, uint64_t first, uint64_t count);
-/* Picks the host kernel variant: "auto" (or NULL: the widest this CPU supports), "avx512",
- * "avx2" or "portable". HM_EINVAL for an unknown name, HM_EUNAVAIL when the CPU lacks it.
- * Call before starting workers; hetmc's main() applies the HETMC_KERNEL environment variable. */
-int hm_kernel_select(const char *name, hm_error *err);
-/* The variant in use, and whether a named one runs on this CPU. */
-const char *hm_kernel_name(void);
-int hm_kernel_supported(const char *name);
-/* Raw generator output, for the known-answer tests: philox4x32_10(ctr, key). */
-void hm_philox4x32(const uint32_t ctr[4], const uint32_t key[2], uint32_t out[4]);
+/* Helpers every backend uses. */
 
 /* Splits [first, first + count) into `parts` contiguous slices that differ by at most one
  * sample; slice k is [*a, *a + *n). */
 void hm_slice(uint64_t first, uint64_t count, unsigned parts, unsigned k, uint64_t *a,
               uint64_t *n);
 
-/* Monotonic clock in seconds, and its resolution. */
-double hm_now(void);
-double hm_clock_resolution(void);
-
-/* Validation of a count (STREAM.md): the estimate must lie within `max_sigma` standard errors
- * of pi. Returns 1 if acceptable; fills *sigmas with the distance in standard errors. Counts
- * with samples < 1000 are not judged (returns 1). */
-#define HM_VALIDATE_SIGMA 6.0
-#define HM_VALIDATE_MIN_SAMPLES 1000
-int hm_validate(uint64_t hits, uint64_t samples, double *sigmas);
-double hm_pi_estimate(uint64_t hits, uint64_t samples);
-
-/* Number parsing for the CLI: plain integers, 1e8, 2^30, 100M/1G (SI), 64Ki/1Gi (binary),
- * 0x hex. Returns 0 and the value, or -1 for text that is not such a number or overflows
- * 64 bits. */
-int hm_parse_u64(const char *text, uint64_t *out);
-
-/* Online core count (at least 1). */
-unsigned hm_online_cores(void);
-
-/* Provenance: facts about this build and machine, one "key: value" line each. */
-void hm_provenance_write(FILE *f);
-const char *hm_build_flags(void);
-const char *hm_git_commit(void);
-const char *hm_compiler(void);
-/* Host name and CPU model into buf (never fails; "unknown" when unreadable). */
-void hm_hostname(char *buf, size_t len);
-void hm_cpu_model(char *buf, size_t len);
+/* FNV-1a (64-bit) of len bytes: the checksum of process messages, the hash of device names. */
+uint64_t hm_fnv1a(const void *p, size_t len);
 
 #endif /* HETMC_H */

@@ -2,12 +2,12 @@
  * kernel.c - the host side of the one kernel: mcpi.cl compiled as C, plus the choice of the
  * whole-block routine. Every variant counts exactly what hm_count_plain() counts:
  *   portable  hm_count_blocks() of mcpi.cl, lane-wise C that compilers vectorise;
- *   avx2      hand-vectorised, 4 lanes (host/kernel_x86.c), on CPUs with AVX2;
+ *   avx2      hand-vectorised, 4 lanes (kernels/kernel_x86.c), on CPUs with AVX2;
  *   avx512    hand-vectorised, 8 lanes, on CPUs with AVX-512F.
  * The default is the widest the CPU supports (checked at run time); HETMC_KERNEL=name or
  * hm_kernel_select() picks one, for tests and for comparing them.
  */
-#include "hetmc.h"
+#include "kernel.h"
 #include "kernel_impl.h"
 
 #include <stdatomic.h>

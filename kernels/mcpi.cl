@@ -1,9 +1,9 @@
 /*
  * mcpi.cl - the Monte Carlo pi kernel, written once for every backend.
  *
- * This file is valid C11 and OpenCL C 1.2. The CPU backends include it (host/kernel.c); the
+ * This file is valid C11 and OpenCL C 1.2. The CPU backends include it (kernels/kernel.c); the
  * OpenCL backend compiles the very same text, baked into the binary at build time. It
- * implements the hetmc sample stream, version 1 (shared/STREAM.md):
+ * implements the hetmc sample stream, version 1 (docs/STREAM.md):
  *
  *   key of seed s        k = { (u32) s, (u32)(s >> 32) }
  *   counter of block j   c = { (u32) j, (u32)(j >> 32), 0, 0 }
@@ -11,7 +11,7 @@
  *   (x, y) is a hit when x*x + y*y < 2^64, in exact integer arithmetic.
  *
  * hm_count_plain() is the definition, one sample at a time. hm_count_edges() plus
- * hm_count_blocks() (or a host variant of the latter, host/kernel*.c) must return exactly the
+ * hm_count_blocks() (or a host variant of the latter, kernels/kernel*.c) must return exactly the
  * same count; they only reorder the work so that compilers can vectorise it.
  */
 #ifndef HM_MCPI_CL

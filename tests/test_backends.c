@@ -1,6 +1,7 @@
 /*
  * test_backends.c - exactness of one backend against serial (the vectorised host kernel, itself
- * checked against the definition in test_stream) and the golden counts of STREAM.md.
+ * checked against the definition in test_stream) and the golden counts of golden.h
+ * (docs/STREAM.md), every run through the runner as hetmc itself runs them.
  *
  *   test_backends BACKEND [--large]
  *   test_backends --registry NAME...   every backend of this build is among NAME...
@@ -9,7 +10,9 @@
  * samples, worker counts 1 to 8 (more than the cores); --large adds N = 2^32 + 3.
  */
 #include "check.h"
-#include "hetmc.h"
+#include "golden.h"
+#include "kernel.h"
+#include "runner.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -23,23 +26,23 @@ static unsigned max_workers_for(const hm_backend *b)
     return b->max_workers && b->max_workers < 8 ? b->max_workers : 8;
 }
 
-static int prepare(const hm_backend *b, unsigned w, hm_ctx **ctx)
+static int prepare(const hm_backend *b, unsigned w, hm_runner **r)
 {
     hm_config cfg = {.workers = w, .self_exe = getenv("HETMC_EXE")};
     hm_error err = {0};
-    int rc = b->prepare(&cfg, ctx, &err);
+    int rc = hm_runner_open(b, &cfg, r, &err);
     if (rc < 0)
         fprintf(stderr, "%s: prepare with %u workers failed: %s\n", b->name, w, err.msg);
     return rc;
 }
 
-static void count(const hm_backend *b, hm_ctx *ctx, unsigned w, uint64_t seed, uint64_t first,
-                  uint64_t n, uint64_t expect)
+static void count(hm_runner *r, unsigned w, uint64_t seed, uint64_t first, uint64_t n,
+                  uint64_t expect)
 {
+    const hm_backend *b = hm_runner_backend(r);
     hm_result res;
     hm_error err = {0};
-    hm_result_init(&res);
-    int rc = b->run(ctx, seed, first, n, &res, &err);
+    int rc = hm_runner_count(r, seed, first, n, &res, NULL, &err);
     CHECK(rc == 0);
     if (rc < 0) {
         fprintf(stderr, "%s: run failed (%u workers, N %" PRIu64 "): %s\n", b->name, w, n,
@@ -53,39 +56,30 @@ static void count(const hm_backend *b, hm_ctx *ctx, unsigned w, uint64_t seed, u
 static void exactness(const hm_backend *b)
 {
     for (unsigned w = 1; w <= max_workers_for(b); w++) {
-        hm_ctx *ctx = NULL;
-        CHECK(prepare(b, w, &ctx) == 0);
+        hm_runner *r = NULL;
+        CHECK(prepare(b, w, &r) == 0);
         if (check_failures)
             return;
         for (size_t s = 0; s < sizeof seeds / sizeof seeds[0]; s++)
             for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
-                count(b, ctx, w, seeds[s], 0, sizes[i], hm_kernel_hits(seeds[s], 0, sizes[i]));
+                count(r, w, seeds[s], 0, sizes[i], hm_kernel_hits(seeds[s], 0, sizes[i]));
         /* A range far into the stream: counter high words in play, odd start. */
         uint64_t first = (UINT64_C(1) << 33) - 3;
-        count(b, ctx, w, 9, first, 100001, hm_reference_hits(9, first, 100001));
-        b->release(ctx);
+        count(r, w, 9, first, 100001, hm_reference_hits(9, first, 100001));
+        hm_runner_close(r);
     }
 }
 
 static void golden(const hm_backend *b)
 {
-    static const struct {
-        uint64_t seed, n, hits;
-    } g[] = {
-        {0, 0, 0},
-        {42, 7, 5},
-        {0, 1000001, 784446},
-        {UINT64_C(18446744073709551615), 1000, 778},
-        {42, 100000000, 78539599},
-    };
     unsigned w = max_workers_for(b) >= 3 ? 3 : max_workers_for(b);
-    hm_ctx *ctx = NULL;
-    CHECK(prepare(b, w, &ctx) == 0);
+    hm_runner *r = NULL;
+    CHECK(prepare(b, w, &r) == 0);
     if (check_failures)
         return;
-    for (size_t i = 0; i < sizeof g / sizeof g[0]; i++)
-        count(b, ctx, w, g[i].seed, 0, g[i].n, g[i].hits);
-    b->release(ctx);
+    for (size_t i = 0; i < hm_ngoldens; i++)
+        count(r, w, hm_goldens[i].seed, 0, hm_goldens[i].samples, hm_goldens[i].hits);
+    hm_runner_close(r);
 }
 
 static void large(const hm_backend *b)
@@ -93,12 +87,12 @@ static void large(const hm_backend *b)
     const uint64_t n = (UINT64_C(1) << 32) + 3;
     uint64_t expect = hm_kernel_hits(1234, 0, n);
     unsigned w = max_workers_for(b) >= 3 ? 3 : 1;
-    hm_ctx *ctx = NULL;
-    CHECK(prepare(b, w, &ctx) == 0);
+    hm_runner *r = NULL;
+    CHECK(prepare(b, w, &r) == 0);
     if (check_failures)
         return;
-    count(b, ctx, w, 1234, 0, n, expect);
-    b->release(ctx);
+    count(r, w, 1234, 0, n, expect);
+    hm_runner_close(r);
 }
 
 int main(int argc, char **argv)

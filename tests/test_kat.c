@@ -1,7 +1,9 @@
-/* test_kat.c - Random123's known-answer vectors for philox4x32_10, through the kernel's own
- * generator path (hm_philox in kernels/mcpi.cl, compiled as C). */
+/* test_kat.c - Random123's known-answer vectors for philox4x32_10 (its kat_vectors file),
+ * through the kernel's own generator path (hm_philox in kernels/mcpi.cl, compiled as C), and
+ * the table golden.h that `hetmc verify` runs on every device checked against that file. */
 #include "check.h"
-#include "hetmc.h"
+#include "golden.h"
+#include "kernel.h"
 
 #include <string.h>
 
@@ -32,6 +34,12 @@ int main(int argc, char **argv)
         if (n != 10)
             continue;
         hm_philox4x32(c, k, got);
+        CHECK((size_t)vectors < hm_nkats);
+        if ((size_t)vectors < hm_nkats) {
+            const hm_kat *t = &hm_kats[vectors];
+            CHECK(memcmp(t->ctr, c, sizeof c) == 0 && memcmp(t->key, k, sizeof k) == 0 &&
+                  memcmp(t->out, want, sizeof want) == 0);
+        }
         for (int i = 0; i < 4; i++)
             CHECK_EQ_U64(got[i], want[i], "word %d of vector %d (ctr %08x.. key %08x %08x)", i,
                          vectors, c[0], k[0], k[1]);
@@ -39,6 +47,7 @@ int main(int argc, char **argv)
     }
     fclose(f);
     CHECK(vectors == 3); /* the file has three philox4x32 10 vectors; none may be skipped */
+    CHECK(hm_nkats == (size_t)vectors); /* and golden.h holds exactly those */
     printf("test_kat: %d philox4x32_10 vectors\n", vectors);
     return check_report("test_kat");
 }

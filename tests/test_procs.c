@@ -10,7 +10,8 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "check.h"
-#include "hetmc.h"
+#include "kernel.h"
+#include "runner.h"
 
 #include <dirent.h>
 #include <stdlib.h>
@@ -55,33 +56,31 @@ static void fault(const hm_backend *b, const char *mode, const char *expect_a,
     snprintf(env, sizeof env, "worker=1,mode=%s,run=0", mode);
     setenv("HETMC_FAULT", env, 1);
     hm_config cfg = {.workers = 3, .timeout_s = 1, .self_exe = getenv("HETMC_EXE")};
-    hm_ctx *ctx = NULL;
+    hm_runner *r = NULL;
     hm_error err = {0};
     hm_result res;
-    int rc = b->prepare(&cfg, &ctx, &err);
+    int rc = hm_runner_open(b, &cfg, &r, &err);
     CHECK(rc == 0);
     if (rc < 0) {
         fprintf(stderr, "%s: prepare failed: %s\n", b->name, err.msg);
         unsetenv("HETMC_FAULT");
         return;
     }
-    hm_result_init(&res);
-    rc = b->run(ctx, 42, 0, 1000003, &res, &err);
+    rc = hm_runner_count(r, 42, 0, 1000003, &res, NULL, &err);
     printf("%s %s: rc %d, \"%s\"\n", b->name, mode, rc, err.msg);
     CHECK(rc == expect_rc);
     CHECK(strstr(err.msg, expect_a) != NULL);
     CHECK(strstr(err.msg, expect_b) != NULL);
 
     /* Run 1 has no fault: the same prepared backend counts exactly again. */
-    hm_result_init(&res);
     err.msg[0] = '\0';
-    rc = b->run(ctx, 42, 0, 1000003, &res, &err);
+    rc = hm_runner_count(r, 42, 0, 1000003, &res, NULL, &err);
     CHECK(rc == 0);
     if (rc < 0)
         fprintf(stderr, "%s %s: the run after the fault failed: %s\n", b->name, mode, err.msg);
     else
         CHECK_EQ_U64(res.hits, hm_kernel_hits(42, 0, 1000003), "%s after %s", b->name, mode);
-    b->release(ctx);
+    hm_runner_close(r);
     unsetenv("HETMC_FAULT");
     int left = children();
     CHECK(left == 0);
@@ -111,9 +110,9 @@ int main(int argc, char **argv)
     /* A malformed hook is refused at prepare, not ignored. */
     setenv("HETMC_FAULT", "worker=1,mode=explode", 1);
     hm_config cfg = {.workers = 2, .self_exe = getenv("HETMC_EXE")};
-    hm_ctx *ctx = NULL;
+    hm_runner *r = NULL;
     hm_error err = {0};
-    CHECK(b->prepare(&cfg, &ctx, &err) == HM_EINVAL);
+    CHECK(hm_runner_open(b, &cfg, &r, &err) == HM_EINVAL);
     CHECK(strstr(err.msg, "HETMC_FAULT") != NULL);
     unsetenv("HETMC_FAULT");
     CHECK(children() == 0);

@@ -1,7 +1,7 @@
 /*
- * backend_fork.c - a fresh fork() per worker per run (the lesson's multiprocessing.Process +
- * Queue): each child computes its slice with the host kernel and sends its count back over its
- * own pipe, then leaves with _exit. The parent reads every pipe with poll() (full messages,
+ * fork.c - a fresh fork() per worker per run (Python's multiprocessing.Process + Queue in the
+ * lesson, docs/DESIGN.md): each child computes its slice with the host kernel and sends its
+ * count back over its own pipe, then leaves with _exit. The parent reads every pipe with poll() (full messages,
  * EINTR, short reads) and reaps every child with waitpid, also when a child fails.
  *
  * Phases: setup_s runs from the start of run() to the latest child's start of compute (as the
@@ -12,10 +12,12 @@
  */
 #define _GNU_SOURCE /* pipe2 */
 #include "proc_util.h"
+#include "clock.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>

@@ -1,5 +1,5 @@
 /*
- * backend_mpi.c - ranks under an MPI launcher (Open MPI), one or many nodes.
+ * mpi.c - ranks under an MPI launcher (Open MPI), one or many nodes.
  *
  *   mpirun -np 3 hetmc run --backend mpi [--workers T] [--device D]
  *
@@ -37,6 +37,9 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "hetmc.h"
+#include "clock.h"
+#include "runner.h"
+#include "sysinfo.h"
 
 #include <fcntl.h>
 #include <math.h>
@@ -58,7 +61,7 @@ static struct {
 
 struct hm_ctx {
     const hm_backend *inner;
-    hm_ctx *inner_ctx;
+    hm_runner *inner_run; /* the inner backend, opened through the runner */
     unsigned workers;
     int fault_kill, fault_fail, fault_mpi; /* rank to fault in every run; -1 for none */
     int labelled;               /* the device label is completed once, in the first run */
@@ -233,8 +236,7 @@ static void mpi_release(hm_ctx *ctx)
 {
     if (!ctx)
         return;
-    if (ctx->inner_ctx)
-        ctx->inner->release(ctx->inner_ctx);
+    hm_runner_close(ctx->inner_run);
     free(ctx);
 }
 
@@ -275,7 +277,7 @@ static int prepare_rank(const hm_config *cfg, hm_ctx *ctx, hm_error *err)
                            "%u thread per rank (this build has no openmp)",
                            cfg->workers, ctx->inner->name, ctx->inner->max_workers);
     }
-    return ctx->inner->prepare(&inner, &ctx->inner_ctx, err);
+    return hm_runner_open(ctx->inner, &inner, &ctx->inner_run, err);
 }
 
 static int mpi_prepare(const hm_config *cfg, hm_ctx **out, hm_error *err)
@@ -321,19 +323,12 @@ fail:
 /* Times reduced with MPI_MAX: NAN (not applicable) travels as -1. */
 enum { T_SETUP, T_COMPUTE, T_COLLECT, T_BUILD, T_KERNEL, T_TRANSFER, T_COUNT };
 
-static uint64_t fnv1a(const char *s)
-{
-    uint64_t h = UINT64_C(14695981039346656037);
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * UINT64_C(1099511628211);
-    return h;
-}
-
 /* The device column: "R x openmp:T" on cores (set in prepare); on OpenCL devices "R x " and
  * rank 0's device name, with "(mixed)" when the ranks' devices differ, once it is known. */
 static void label_devices(hm_ctx *ctx, const hm_result *mine)
 {
-    uint64_t h[2] = {fnv1a(mine->device), ~fnv1a(mine->device)}, all[2];
+    uint64_t name = hm_fnv1a(mine->device, strlen(mine->device));
+    uint64_t h[2] = {name, ~name}, all[2];
     MPI_Allreduce(h, all, 2, MPI_UINT64_T, MPI_MAX, MPI_COMM_WORLD);
     int mixed = all[0] != h[0] || all[1] != h[1];
     if (ctx->inner->uses & HM_USES_DEVICE)
@@ -368,7 +363,7 @@ static int mpi_run(hm_ctx *ctx, uint64_t seed, uint64_t first, uint64_t count, h
         rc = hm_fail(&local, HM_EWORKER, "injected failure (HETMC_MPI_FAULT=fail:%d)",
                      world.rank);
     else
-        rc = ctx->inner->run(ctx->inner_ctx, seed, a, n, &mine, &local);
+        rc = hm_runner_count(ctx->inner_run, seed, a, n, &mine, NULL, &local);
     if (rc < 0 && !local.msg[0])
         hm_fail(&local, rc, "%s: %s", ctx->inner->name, hm_strerror(rc));
     if ((rc = agree(rc, &local)) < 0)

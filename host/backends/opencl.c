@@ -1,5 +1,5 @@
 /*
- * backend_opencl.c - the baked-in kernel (kernels/mcpi.cl) on one OpenCL device.
+ * opencl.c - the baked-in kernel (kernels/mcpi.cl) on one OpenCL device.
  *
  * Decomposition: the whole Philox blocks of [first, first + count) go to the device; the at most
  * two half blocks at the ends are counted on the host (hm_count_edges). Each work-item loops over
@@ -9,9 +9,13 @@
  * and sums them in 64 bits. No atomics, no barriers (barriers split PoCL's vectorised loops).
  */
 #include "opencl_util.h"
+#include "clock.h"
+#include "kernel.h"
+#include "numparse.h"
 
 #include "mcpi.cl"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -128,12 +132,81 @@ cleanup:
     return rc;
 }
 
+/* The local size: --local-size, else the device's preferred multiple scaled to about 256
+ * (PoCL vectorises across work-items and was fastest at 256+), within the kernel's limit. */
+static int choose_local_size(hm_ctx *c, size_t asked, hm_error *err)
+{
+    size_t wg = 0, mult = 1;
+    clGetKernelWorkGroupInfo(c->kernel, c->dev.id, CL_KERNEL_WORK_GROUP_SIZE, sizeof wg, &wg,
+                             NULL);
+    clGetKernelWorkGroupInfo(c->kernel, c->dev.id, CL_KERNEL_PREFERRED_WORK_GROUP_SIZE_MULTIPLE,
+                             sizeof mult, &mult, NULL);
+    if (!wg)
+        wg = 1;
+    if (!mult)
+        mult = 1;
+    if (asked) {
+        if (asked > wg)
+            return hm_fail(err, HM_EINVAL, "--local-size %zu exceeds what %s allows for this "
+                           "kernel (%zu)", asked, c->dev.name, wg);
+        c->local = asked;
+    } else {
+        size_t want = 256 < wg ? 256 : wg;
+        c->local = want >= mult ? want / mult * mult : want;
+    }
+    return HM_EOK;
+}
+
+/* Context, queue, program, kernel, local size and the totals buffer of device c->dev. */
+static int open_device(hm_ctx *c, size_t local_size, hm_error *err)
+{
+    cl_int st;
+    int rc;
+    c->context = clCreateContext(NULL, 1, &c->dev.id, NULL, NULL, &st);
+    if (st == CL_SUCCESS)
+        c->queue = clCreateCommandQueue(c->context, c->dev.id, CL_QUEUE_PROFILING_ENABLE, &st);
+    if (st != CL_SUCCESS)
+        return hm_fail(err, HM_EDEVICE, "%s: context or queue: %s", c->dev.name,
+                       hm_cl_strerror(st));
+    if ((rc = hm_cl_build(c->context, c->dev.id, &c->program, &c->build_s, err)) < 0)
+        return rc;
+    c->kernel = clCreateKernel(c->program, "hm_mcpi_blocks", &st);
+    if (st != CL_SUCCESS)
+        return hm_fail(err, HM_EDEVICE, "clCreateKernel: %s", hm_cl_strerror(st));
+    if ((rc = choose_local_size(c, local_size, err)) < 0)
+        return rc;
+    c->global_max = (size_t)((LAUNCH_ITEMS + c->local - 1) / c->local * c->local);
+    c->totals = clCreateBuffer(c->context, CL_MEM_READ_WRITE, c->global_max * sizeof(cl_ulong),
+                               NULL, &st);
+    if (st == CL_SUCCESS)
+        st = clSetKernelArg(c->kernel, 4, sizeof c->totals, &c->totals);
+    if (st != CL_SUCCESS)
+        return hm_fail(err, HM_EDEVICE, "%s: buffer: %s", c->dev.name, hm_cl_strerror(st));
+    return HM_EOK;
+}
+
+/* Warm-up, untimed: the first launch with a local size compiles its work-group function
+ * (PoCL) or finishes the JIT (GPUs). Checked against the host so a broken device fails here. */
+static int warm_up(hm_ctx *c, hm_error *err)
+{
+    hm_result warm;
+    hm_result_init(&warm);
+    uint64_t hits = 0, nb = (uint64_t)c->local * HM_ITEM_BLOCKS * 3 + 1;
+    int rc = device_blocks(c, 1, 0, nb, &hits, &warm, err);
+    if (rc < 0)
+        return rc;
+    uint64_t host = hm_kernel_hits(1, 0, 2 * nb);
+    if (hits != host)
+        return hm_fail(err, HM_EDEVICE, "%s counted %llu hits in the warm-up, the host %llu",
+                       c->dev.name, (unsigned long long)hits, (unsigned long long)host);
+    return HM_EOK;
+}
+
 static int opencl_prepare(const hm_config *cfg, hm_ctx **out, hm_error *err)
 {
     hm_cl_device *devs = NULL;
     hm_ctx *c = NULL;
     unsigned index = 0;
-    cl_int st;
     int rc;
     *out = NULL;
 
@@ -157,68 +230,8 @@ static int opencl_prepare(const hm_config *cfg, hm_ctx **out, hm_error *err)
         goto cleanup;
     }
     c->dev = devs[index];
-    c->context = clCreateContext(NULL, 1, &c->dev.id, NULL, NULL, &st);
-    if (st == CL_SUCCESS)
-        c->queue = clCreateCommandQueue(c->context, c->dev.id, CL_QUEUE_PROFILING_ENABLE, &st);
-    if (st != CL_SUCCESS) {
-        rc = hm_fail(err, HM_EDEVICE, "%s: context or queue: %s", c->dev.name,
-                     hm_cl_strerror(st));
+    if ((rc = open_device(c, cfg->local_size, err)) < 0 || (rc = warm_up(c, err)) < 0)
         goto cleanup;
-    }
-    if ((rc = hm_cl_build(c->context, c->dev.id, &c->program, &c->build_s, err)) < 0)
-        goto cleanup;
-    c->kernel = clCreateKernel(c->program, "hm_mcpi_blocks", &st);
-    if (st != CL_SUCCESS) {
-        rc = hm_fail(err, HM_EDEVICE, "clCreateKernel: %s", hm_cl_strerror(st));
-        goto cleanup;
-    }
-
-    /* The local size: --local-size, else the device's preferred multiple scaled to about 256
-     * (PoCL vectorises across work-items and was fastest at 256+), within the kernel's limit. */
-    size_t wg = 0, mult = 1;
-    clGetKernelWorkGroupInfo(c->kernel, c->dev.id, CL_KERNEL_WORK_GROUP_SIZE, sizeof wg, &wg,
-                             NULL);
-    clGetKernelWorkGroupInfo(c->kernel, c->dev.id, CL_KERNEL_PREFERRED_WORK_GROUP_SIZE_MULTIPLE,
-                             sizeof mult, &mult, NULL);
-    if (!wg)
-        wg = 1;
-    if (!mult)
-        mult = 1;
-    if (cfg->local_size) {
-        if (cfg->local_size > wg) {
-            rc = hm_fail(err, HM_EINVAL, "--local-size %zu exceeds what %s allows for this "
-                         "kernel (%zu)", cfg->local_size, c->dev.name, wg);
-            goto cleanup;
-        }
-        c->local = cfg->local_size;
-    } else {
-        size_t want = 256 < wg ? 256 : wg;
-        c->local = want >= mult ? want / mult * mult : want;
-    }
-    c->global_max = (size_t)((LAUNCH_ITEMS + c->local - 1) / c->local * c->local);
-    c->totals = clCreateBuffer(c->context, CL_MEM_READ_WRITE, c->global_max * sizeof(cl_ulong),
-                               NULL, &st);
-    if (st == CL_SUCCESS)
-        st = clSetKernelArg(c->kernel, 4, sizeof c->totals, &c->totals);
-    if (st != CL_SUCCESS) {
-        rc = hm_fail(err, HM_EDEVICE, "%s: buffer: %s", c->dev.name, hm_cl_strerror(st));
-        goto cleanup;
-    }
-
-    /* Warm-up, untimed: the first launch with a local size compiles its work-group function
-     * (PoCL) or finishes the JIT (GPUs). Checked against the host so a broken device fails
-     * here. */
-    hm_result warm;
-    hm_result_init(&warm);
-    uint64_t hits = 0, nb = (uint64_t)c->local * HM_ITEM_BLOCKS * 3 + 1;
-    if ((rc = device_blocks(c, 1, 0, nb, &hits, &warm, err)) < 0)
-        goto cleanup;
-    if (hits != hm_kernel_hits(1, 0, 2 * nb)) {
-        rc = hm_fail(err, HM_EDEVICE, "%s counted %llu hits in the warm-up, the host %llu",
-                     c->dev.name, (unsigned long long)hits,
-                     (unsigned long long)hm_kernel_hits(1, 0, 2 * nb));
-        goto cleanup;
-    }
     *out = c;
     c = NULL;
     rc = HM_EOK;

@@ -1,9 +1,12 @@
 /* opencl_util.c - device enumeration and selection, program build, known answers on a device. */
 #include "opencl_util.h"
+#include "clock.h"
+#include "numparse.h"
 
 #include "hm_kernel_source.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,6 +39,33 @@ static void info_str(cl_device_id d, cl_device_info what, char *buf, size_t len)
     if (clGetDeviceInfo(d, what, len, buf, NULL) != CL_SUCCESS)
         snprintf(buf, len, "unknown");
     buf[len - 1] = '\0';
+}
+
+/* Fills d with what hetmc reports of a device. */
+static void describe(hm_cl_device *d, cl_platform_id platform, const char *pname, cl_device_id id)
+{
+    char ext[4096] = "";
+    cl_device_type t = 0;
+    memset(d, 0, sizeof *d);
+    d->platform = platform;
+    d->id = id;
+    snprintf(d->platform_name, sizeof d->platform_name, "%s", pname);
+    info_str(id, CL_DEVICE_NAME, d->name, sizeof d->name);
+    info_str(id, CL_DEVICE_VENDOR, d->vendor, sizeof d->vendor);
+    info_str(id, CL_DRIVER_VERSION, d->driver, sizeof d->driver);
+    info_str(id, CL_DEVICE_VERSION, d->version, sizeof d->version);
+    info_str(id, CL_DEVICE_OPENCL_C_VERSION, d->c_version, sizeof d->c_version);
+    info_str(id, CL_DEVICE_EXTENSIONS, ext, sizeof ext);
+    d->int64_atomics = strstr(ext, "cl_khr_int64_base_atomics") != NULL;
+    clGetDeviceInfo(id, CL_DEVICE_TYPE, sizeof t, &t, NULL);
+    d->type = (t & CL_DEVICE_TYPE_GPU)           ? "gpu"
+              : (t & CL_DEVICE_TYPE_CPU)         ? "cpu"
+              : (t & CL_DEVICE_TYPE_ACCELERATOR) ? "accelerator"
+                                                 : "other";
+    clGetDeviceInfo(id, CL_DEVICE_MAX_COMPUTE_UNITS, sizeof d->compute_units, &d->compute_units,
+                    NULL);
+    clGetDeviceInfo(id, CL_DEVICE_MAX_WORK_GROUP_SIZE, sizeof d->max_work_group,
+                    &d->max_work_group, NULL);
 }
 
 int hm_cl_devices(hm_cl_device **out, hm_error *err)
@@ -79,31 +109,8 @@ int hm_cl_devices(hm_cl_device **out, hm_error *err)
         char pname[128] = "unknown";
         clGetPlatformInfo(plats[p], CL_PLATFORM_NAME, sizeof pname, pname, NULL);
         pname[sizeof pname - 1] = '\0';
-        for (cl_uint k = 0; k < nd; k++) {
-            hm_cl_device *d = &devs[n++];
-            memset(d, 0, sizeof *d);
-            d->platform = plats[p];
-            d->id = ids[k];
-            snprintf(d->platform_name, sizeof d->platform_name, "%s", pname);
-            info_str(ids[k], CL_DEVICE_NAME, d->name, sizeof d->name);
-            info_str(ids[k], CL_DEVICE_VENDOR, d->vendor, sizeof d->vendor);
-            info_str(ids[k], CL_DRIVER_VERSION, d->driver, sizeof d->driver);
-            info_str(ids[k], CL_DEVICE_VERSION, d->version, sizeof d->version);
-            info_str(ids[k], CL_DEVICE_OPENCL_C_VERSION, d->c_version, sizeof d->c_version);
-            char ext[4096] = "";
-            info_str(ids[k], CL_DEVICE_EXTENSIONS, ext, sizeof ext);
-            d->int64_atomics = strstr(ext, "cl_khr_int64_base_atomics") != NULL;
-            cl_device_type t = 0;
-            clGetDeviceInfo(ids[k], CL_DEVICE_TYPE, sizeof t, &t, NULL);
-            d->type = (t & CL_DEVICE_TYPE_GPU)           ? "gpu"
-                      : (t & CL_DEVICE_TYPE_CPU)         ? "cpu"
-                      : (t & CL_DEVICE_TYPE_ACCELERATOR) ? "accelerator"
-                                                         : "other";
-            clGetDeviceInfo(ids[k], CL_DEVICE_MAX_COMPUTE_UNITS, sizeof d->compute_units,
-                            &d->compute_units, NULL);
-            clGetDeviceInfo(ids[k], CL_DEVICE_MAX_WORK_GROUP_SIZE, sizeof d->max_work_group,
-                            &d->max_work_group, NULL);
-        }
+        for (cl_uint k = 0; k < nd; k++)
+            describe(&devs[n++], plats[p], pname, ids[k]);
     }
     if (n == 0) {
         rc = hm_fail(err, HM_EUNAVAIL, "%u OpenCL platform%s but no device (CL_DEVICE_NOT_FOUND)",
@@ -224,18 +231,76 @@ int hm_cl_build(cl_context ctx, cl_device_id dev, cl_program *prog, double *buil
     return HM_EOK;
 }
 
-int hm_cl_kat(unsigned index, const uint32_t (*vec)[10], unsigned n, hm_error *err)
+/* The kernel, buffers and queue of one known-answer check; released by kat_free. */
+typedef struct kat_run {
+    cl_context ctx;
+    cl_command_queue q;
+    cl_program prog;
+    cl_kernel k;
+    cl_mem in, out;
+} kat_run;
+
+static void kat_free(kat_run *k)
 {
-    hm_cl_device *devs = NULL;
-    cl_context ctx = NULL;
-    cl_command_queue q = NULL;
-    cl_program prog = NULL;
-    cl_kernel k = NULL;
-    cl_mem in = NULL, out = NULL;
-    cl_uint *host_in = calloc((size_t)n * 6, sizeof *host_in);
-    cl_uint *host_out = calloc((size_t)n * 4, sizeof *host_out);
+    if (k->in)
+        clReleaseMemObject(k->in);
+    if (k->out)
+        clReleaseMemObject(k->out);
+    if (k->k)
+        clReleaseKernel(k->k);
+    if (k->prog)
+        clReleaseProgram(k->prog);
+    if (k->q)
+        clReleaseCommandQueue(k->q);
+    if (k->ctx)
+        clReleaseContext(k->ctx);
+}
+
+/* Builds the program, uploads the inputs (6 words each) and runs hm_philox_kat into out. */
+static int kat_launch(kat_run *k, cl_device_id dev, const cl_uint *in, cl_uint *out,
+                      unsigned n, hm_error *err)
+{
     cl_int st;
     double build_s;
+    cl_uint nn = n;
+    size_t global = n;
+    k->ctx = clCreateContext(NULL, 1, &dev, NULL, NULL, &st);
+    if (st == CL_SUCCESS)
+        k->q = clCreateCommandQueue(k->ctx, dev, 0, &st);
+    if (st != CL_SUCCESS)
+        return hm_fail(err, HM_EDEVICE, "context/queue: %s", hm_cl_strerror(st));
+    int rc = hm_cl_build(k->ctx, dev, &k->prog, &build_s, err);
+    if (rc < 0)
+        return rc;
+    k->k = clCreateKernel(k->prog, "hm_philox_kat", &st);
+    if (st == CL_SUCCESS)
+        k->in = clCreateBuffer(k->ctx, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR,
+                               (size_t)n * 6 * sizeof *in, (void *)in, &st);
+    if (st == CL_SUCCESS)
+        k->out = clCreateBuffer(k->ctx, CL_MEM_WRITE_ONLY, (size_t)n * 4 * sizeof *out, NULL,
+                                &st);
+    if (st == CL_SUCCESS)
+        st = clSetKernelArg(k->k, 0, sizeof k->in, &k->in);
+    if (st == CL_SUCCESS)
+        st = clSetKernelArg(k->k, 1, sizeof k->out, &k->out);
+    if (st == CL_SUCCESS)
+        st = clSetKernelArg(k->k, 2, sizeof nn, &nn);
+    if (st == CL_SUCCESS)
+        st = clEnqueueNDRangeKernel(k->q, k->k, 1, NULL, &global, NULL, 0, NULL, NULL);
+    if (st == CL_SUCCESS)
+        st = clEnqueueReadBuffer(k->q, k->out, CL_TRUE, 0, (size_t)n * 4 * sizeof *out, out, 0,
+                                 NULL, NULL);
+    if (st != CL_SUCCESS)
+        return hm_fail(err, HM_EDEVICE, "known-answer kernel: %s", hm_cl_strerror(st));
+    return HM_EOK;
+}
+
+int hm_cl_kat(unsigned index, const hm_kat *vec, unsigned n, hm_error *err)
+{
+    hm_cl_device *devs = NULL;
+    kat_run k = {0};
+    cl_uint *host_in = calloc((size_t)n * 6 + 1, sizeof *host_in);
+    cl_uint *host_out = calloc((size_t)n * 4 + 1, sizeof *host_out);
     int rc = hm_cl_devices(&devs, err);
     if (rc < 0)
         goto cleanup;
@@ -243,59 +308,17 @@ int hm_cl_kat(unsigned index, const uint32_t (*vec)[10], unsigned n, hm_error *e
         rc = hm_fail(err, HM_EINVAL, "no device %u", index);
         goto cleanup;
     }
-    for (unsigned i = 0; i < n; i++)
-        for (int w = 0; w < 6; w++)
-            host_in[6 * i + (unsigned)w] = vec[i][w];
-    cl_device_id dev = devs[index].id;
-    ctx = clCreateContext(NULL, 1, &dev, NULL, NULL, &st);
-    if (st == CL_SUCCESS)
-        q = clCreateCommandQueue(ctx, dev, 0, &st);
-    if (st != CL_SUCCESS) {
-        rc = hm_fail(err, HM_EDEVICE, "context/queue: %s", hm_cl_strerror(st));
-        goto cleanup;
+    for (unsigned i = 0; i < n; i++) {
+        memcpy(host_in + 6 * i, vec[i].ctr, sizeof vec[i].ctr);
+        memcpy(host_in + 6 * i + 4, vec[i].key, sizeof vec[i].key);
     }
-    if ((rc = hm_cl_build(ctx, dev, &prog, &build_s, err)) < 0)
+    if ((rc = kat_launch(&k, devs[index].id, host_in, host_out, n, err)) < 0)
         goto cleanup;
-    k = clCreateKernel(prog, "hm_philox_kat", &st);
-    if (st == CL_SUCCESS)
-        in = clCreateBuffer(ctx, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR,
-                            (size_t)n * 6 * sizeof *host_in, host_in, &st);
-    if (st == CL_SUCCESS)
-        out = clCreateBuffer(ctx, CL_MEM_WRITE_ONLY, (size_t)n * 4 * sizeof *host_out, NULL, &st);
-    cl_uint nn = n;
-    if (st == CL_SUCCESS)
-        st = clSetKernelArg(k, 0, sizeof in, &in);
-    if (st == CL_SUCCESS)
-        st = clSetKernelArg(k, 1, sizeof out, &out);
-    if (st == CL_SUCCESS)
-        st = clSetKernelArg(k, 2, sizeof nn, &nn);
-    size_t global = n;
-    if (st == CL_SUCCESS)
-        st = clEnqueueNDRangeKernel(q, k, 1, NULL, &global, NULL, 0, NULL, NULL);
-    if (st == CL_SUCCESS)
-        st = clEnqueueReadBuffer(q, out, CL_TRUE, 0, (size_t)n * 4 * sizeof *host_out, host_out,
-                                 0, NULL, NULL);
-    if (st != CL_SUCCESS) {
-        rc = hm_fail(err, HM_EDEVICE, "known-answer kernel: %s", hm_cl_strerror(st));
-        goto cleanup;
-    }
-    rc = 0;
     for (unsigned i = 0; i < n; i++)
         for (int w = 0; w < 4; w++)
-            rc += host_out[4 * i + (unsigned)w] != vec[i][6 + w];
+            rc += host_out[4 * i + (unsigned)w] != vec[i].out[w];
 cleanup:
-    if (in)
-        clReleaseMemObject(in);
-    if (out)
-        clReleaseMemObject(out);
-    if (k)
-        clReleaseKernel(k);
-    if (prog)
-        clReleaseProgram(prog);
-    if (q)
-        clReleaseCommandQueue(q);
-    if (ctx)
-        clReleaseContext(ctx);
+    kat_free(&k);
     free(devs);
     free(host_in);
     free(host_out);

@@ -6,6 +6,7 @@
 #ifndef HETMC_OPENCL_UTIL_H
 #define HETMC_OPENCL_UTIL_H
 
+#include "golden.h"
 #include "hetmc.h"
 
 #include <CL/cl.h>
@@ -38,8 +39,8 @@ const char *hm_cl_strerror(cl_int code);
 int hm_cl_build(cl_context ctx, cl_device_id dev, cl_program *prog, double *build_s,
                 hm_error *err);
 
-/* Runs the Philox known-answer vectors (6 input words and 4 expected words each) on device
- * `index`. Returns the number of mismatches (>= 0) or a negative HM_E* code. */
-int hm_cl_kat(unsigned index, const uint32_t (*vec)[10], unsigned n, hm_error *err);
+/* Runs the Philox known-answer vectors on device `index`. Returns the number of mismatched
+ * words (>= 0) or a negative HM_E* code. */
+int hm_cl_kat(unsigned index, const hm_kat *vec, unsigned n, hm_error *err);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * backend_openmp.c - `#pragma omp parallel` over contiguous slices, a reduction of the counts.
+ * openmp.c - `#pragma omp parallel` over contiguous slices, a reduction of the counts.
  *
  * Phases: setup_s is the time until every thread of the team has started (OpenMP keeps its
  * team alive between regions, so after the warm-up this is the cost of waking it); compute_s
@@ -7,6 +7,8 @@
  * the region (the reduction and the join).
  */
 #include "hetmc.h"
+#include "clock.h"
+#include "kernel.h"
 
 #include <omp.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /*
- * backend_pool.c - workers forked once at prepare() and reused for every run (the lesson's
+ * pool.c - workers forked once at prepare() and reused for every run (the lesson's Python
  * multiprocessing.Pool): each worker reads tasks (seed, first, count) from its task pipe,
  * computes the slice, and writes its count to its result pipe. A worker leaves with _exit when
  * its task pipe reaches end-of-file (release() closes it, or the parent died), and
@@ -18,10 +18,12 @@
  */
 #define _GNU_SOURCE /* prctl */
 #include "proc_util.h"
+#include "clock.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -202,54 +204,28 @@ static int pool_run(hm_ctx *ctx, uint64_t seed, uint64_t first, uint64_t count, 
     double t_end = hm_now();
     if (waiting < 0) {
         rc = hm_fail(err, HM_ESYS, "poll on the result pipes: %s", strerror(errno));
-        for (unsigned k = 0; k < w; k++)
-            if (!s[k].done)
-                drop_worker(ctx, k, 1);
-        return rc;
-    }
-    if (waiting > 0) {
+    } else if (waiting > 0) {
         hm_proc_late_names(s, w, names, sizeof names);
-        for (unsigned k = 0; k < w; k++)
-            if (!s[k].done && !s[k].eof)
-                drop_worker(ctx, k, 1);
         rc = hm_fail(err, HM_ETIMEOUT,
                      "run timed out after %g s; worker%s %s of %u still running, killed "
                      "with SIGKILL and reaped (replaced at the next run)",
                      ctx->timeout_s, waiting > 1 ? "s" : "", names, w);
     }
-    /* A worker without a whole result has died or will not be trusted again: reap it (a dead
-     * one's status names the signal), so that the check can describe it. */
+    /* A worker without a whole result has died or will not be trusted again: kill and reap it
+     * now, so that the check can say how it ended. */
     for (unsigned k = 0; k < w; k++)
-        if (s[k].pid > 0 && (s[k].eof || !s[k].done)) {
+        if (s[k].pid > 0 && !s[k].done) {
             kill(s[k].pid, SIGKILL);
             hm_proc_reap(&s[k], 0);
         }
-    if (rc == HM_EOK) {
-        /* Malformed results: the worker is alive and will be replaced, so that its pipe is
-         * never out of step. */
-        rc = hm_proc_check(s, w, run, &res->hits, err);
-        for (unsigned k = 0; k < w; k++) {
-            const hm_proc_result *m = &s[k].msg;
-            if (s[k].reaped || (s[k].done && (m->run != run || m->worker != k ||
-                                              m->magic != HM_PROC_RESULT_MAGIC)))
-                drop_worker(ctx, k, 1);
-        }
-        if (rc < 0) {
-            /* A garbage result from a live worker: replace every worker the check blamed. */
-            for (unsigned k = 0; k < w; k++) {
-                hm_proc_result m = s[k].msg;
-                hm_proc_result_seal(&m);
-                if (s[k].pid > 0 && memcmp(&m, &s[k].msg, sizeof m) != 0)
-                    drop_worker(ctx, k, 1);
-            }
-            return rc;
-        }
+    if (rc == HM_EOK && (rc = hm_proc_check(s, w, run, &res->hits, err)) == HM_EOK)
         hm_proc_phases(s, w, t0, t_end, res);
-    } else {
-        for (unsigned k = 0; k < w; k++)
-            if (s[k].reaped)
-                drop_worker(ctx, k, 0);
-    }
+    /* The one failure path: every worker without a sound result of this run (dead, late,
+     * short or malformed) is dropped, and replaced at the next run, so that no pipe is ever
+     * out of step. */
+    for (unsigned k = 0; k < w; k++)
+        if (s[k].pid > 0 && (s[k].reaped || !hm_proc_result_valid(&s[k], k, run)))
+            drop_worker(ctx, k, 1);
     return rc;
 }
 

@@ -1,6 +1,9 @@
 /* proc_util.c - pipes, reaping, messages and the fault hook shared by fork, pool and spawn. */
 #define _GNU_SOURCE /* close_range */
 #include "proc_util.h"
+#include "clock.h"
+#include "kernel.h"
+#include "numparse.h"
 
 #include <errno.h>
 #include <math.h>
@@ -8,6 +11,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -108,13 +112,7 @@ pid_t hm_waitpid(pid_t pid, int *status, int options)
 /* FNV-1a over the bytes before the check field. */
 static uint64_t checksum(const void *p, size_t len)
 {
-    const unsigned char *b = p;
-    uint64_t h = UINT64_C(0xcbf29ce484222325);
-    for (size_t i = 0; i < len; i++) {
-        h ^= b[i];
-        h *= UINT64_C(0x100000001b3);
-    }
-    return h;
+    return hm_fnv1a(p, len);
 }
 
 void hm_proc_result_seal(hm_proc_result *m)
@@ -132,6 +130,13 @@ void hm_proc_task_seal(hm_proc_task *m)
 int hm_proc_task_valid(const hm_proc_task *m)
 {
     return m->magic == HM_PROC_TASK_MAGIC && m->check == checksum(m, offsetof(hm_proc_task, check));
+}
+
+int hm_proc_result_valid(const hm_proc_slot *s, unsigned k, uint64_t run)
+{
+    const hm_proc_result *m = &s->msg;
+    return s->done && m->magic == HM_PROC_RESULT_MAGIC && m->worker == k && m->run == run &&
+           m->check == checksum(m, offsetof(hm_proc_result, check));
 }
 
 static int fault_applies(const hm_fault *f, unsigned worker, uint64_t run)
@@ -325,10 +330,7 @@ int hm_proc_check(hm_proc_slot *s, unsigned n, uint64_t run, uint64_t *hits, hm_
     char how[96];
     for (unsigned k = 0; k < n; k++) {
         const hm_proc_slot *sl = &s[k];
-        int malformed = sl->done &&
-                        (sl->msg.magic != HM_PROC_RESULT_MAGIC || sl->msg.worker != k ||
-                         sl->msg.run != run ||
-                         sl->msg.check != checksum(&sl->msg, offsetof(hm_proc_result, check)));
+        int malformed = sl->done && !hm_proc_result_valid(sl, k, run);
         int abnormal = sl->reaped && !(WIFEXITED(sl->status) && WEXITSTATUS(sl->status) == 0);
         if (sl->done && !malformed && !abnormal) {
             sum += sl->msg.hits;

@@ -98,6 +98,9 @@ typedef struct hm_proc_slot {
     hm_proc_result msg;
 } hm_proc_slot;
 
+/* 1 when slot s holds a whole, well-formed result of worker k in run `run`. */
+int hm_proc_result_valid(const hm_proc_slot *s, unsigned k, uint64_t run);
+
 /* Reads one result message from each slot with done == 0 until all have a message or
  * end-of-file, or until `deadline` (hm_now() seconds; 0 = none). Does not close fds.
  * Returns the number of slots still waiting at the deadline (0 normally), or -1 with errno. */

@@ -1,5 +1,7 @@
-/* backend_serial.c - one thread, the baseline every other backend must match exactly. */
+/* serial.c - one thread, the baseline every other backend must match exactly. */
 #include "hetmc.h"
+#include "clock.h"
+#include "kernel.h"
 
 static int serial_prepare(const hm_config *cfg, hm_ctx **ctx, hm_error *err)
 {

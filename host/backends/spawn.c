@@ -1,6 +1,7 @@
 /*
- * backend_spawn.c - posix_spawn of a fresh worker process per worker per run (the "spawn"
- * start method of the lesson): the worker is the hetmc binary itself in a hidden mode,
+ * spawn.c - posix_spawn of a fresh worker process per worker per run (Python's "spawn"
+ * start method in the lesson, docs/DESIGN.md): the worker is the hetmc binary itself in a
+ * hidden mode,
  *   hetmc __worker --fd K --worker k --run R --seed S --first A --count N
  * which computes its slice, writes one result message to fd K and leaves with _exit. The
  * parent keeps the read end of each pipe (every pipe is close-on-exec; the file actions dup the
@@ -14,11 +15,14 @@
  */
 #define _GNU_SOURCE /* pipe2 */
 #include "proc_util.h"
+#include "clock.h"
+#include "numparse.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>

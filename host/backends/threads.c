@@ -1,5 +1,5 @@
 /*
- * backend_threads.c - POSIX threads created per run (the lesson's threading.Thread), one
+ * threads.c - POSIX threads created per run (Python's threading.Thread in the lesson), one
  * contiguous slice of the stream each, joined, counts summed.
  *
  * Phases: setup_s runs from the start of run() to the latest thread's start of compute
@@ -8,6 +8,8 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "hetmc.h"
+#include "clock.h"
+#include "kernel.h"
 
 #include <pthread.h>
 #include <stdlib.h>

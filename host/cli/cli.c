@@ -1,9 +1,11 @@
 /* cli.c - argument checks shared by every subcommand. */
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
+#include "numparse.h"
 
 #include <limits.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -66,14 +68,3 @@ const hm_backend *hm_opt_backend(const char *cmd, const char *opt, const char *n
     return b;
 }
 
-const char *hm_self_exe(void)
-{
-    static char path[PATH_MAX];
-    if (!path[0]) {
-        ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
-        if (n <= 0)
-            return NULL;
-        path[n] = '\0';
-    }
-    return path;
-}

@@ -2,17 +2,18 @@
  * cli.h - the hetmc command line: subcommands, and the checks every subcommand shares.
  *
  * Exit codes: 0 success, 1 a run failed (a failed row, a failed check), 2 bad usage (the
- * message is one line on stderr naming the argument and what is accepted; nothing on stdout).
+ * message is one line on stderr naming the argument and what is accepted; nothing on stdout),
+ * 130 interrupted (a signal stopped a run or matrix between repetitions; the finished rows
+ * are kept).
  */
 #ifndef HETMC_CLI_H
 #define HETMC_CLI_H
 
 #include "hetmc.h"
 
-enum { HM_EXIT_OK = 0, HM_EXIT_FAIL = 1, HM_EXIT_USAGE = 2 };
+#include <stdio.h>
 
-/* Largest --workers accepted. */
-#define HM_MAX_WORKERS 1024u
+enum { HM_EXIT_OK = 0, HM_EXIT_FAIL = 1, HM_EXIT_USAGE = 2, HM_EXIT_INTERRUPTED = 130 };
 
 /* Prints "hetmc <cmd>: <message>" as one line on stderr and returns HM_EXIT_USAGE. */
 int hm_usage_error(const char *cmd, const char *fmt, ...)
@@ -31,9 +32,6 @@ int hm_bad_option(const char *cmd, int missing_value, const char *arg, const cha
 
 /* Finds a backend by name or prints the usage error (with the accepted names); NULL then. */
 const hm_backend *hm_opt_backend(const char *cmd, const char *opt, const char *name);
-
-/* Full path of the running binary (for spawn and for provenance). */
-const char *hm_self_exe(void);
 
 /* Subcommands. Each gets argv with argv[0] being the subcommand name. */
 int hm_cmd_run(int argc, char **argv);

@@ -42,7 +42,43 @@ static int load(const char *arg, hm_csv *csv, hm_summary *s)
     return 0;
 }
 
-int hm_cmd_compare(int argc, char **argv)
+/* The header of the table or CSV. */
+static void print_header(int csv_out, const char *a, const char *b)
+{
+    if (csv_out)
+        printf("backend,device,workers,samples,reps_a,reps_b,median_wall_s_a,median_wall_s_b,"
+               "ratio_b_over_a,samples_per_s_a,samples_per_s_b,mann_whitney_u,p_value,"
+               "significant,hits_equal\n");
+    else
+        printf("# hetmc compare: A = %s, B = %s\n# ratio = median wall B / median wall A "
+               "(< 1: B faster); Mann-Whitney U two-sided, significant at p < 0.05\n"
+               "%-8s %-14s %7s %12s %5s %5s %12s %12s %8s %9s %-11s %s\n",
+               a, b, "backend", "device", "workers", "samples", "n_A", "n_B", "median A (s)",
+               "median B (s)", "ratio", "p", "significant", "hits");
+}
+
+/* One cell both runs share. */
+static void print_pair(int csv_out, const hm_group *a, const hm_group *b)
+{
+    double u, p = hm_mann_whitney(a->wall_s, a->n_ok, b->wall_s, b->n_ok, &u);
+    double ratio = b->median_s / a->median_s;
+    const char *sig = p < 0.05 ? (ratio < 1 ? "yes, B faster" : "yes, B slower") : "no";
+    const char *hits = a->seed != b->seed ? "other seed"
+                       : (a->hits_agree && b->hits_agree && a->hits == b->hits) ? "equal"
+                                                                                  : "DIFFER";
+    if (csv_out)
+        printf("%s,%s,%u,%llu,%zu,%zu,%.9g,%.9g,%.6g,%.6g,%.6g,%.1f,%.4g,%s,%s\n", a->backend,
+               a->device, a->workers, (unsigned long long)a->samples, a->n_ok, b->n_ok,
+               a->median_s, b->median_s, ratio, a->rate, b->rate, u, p,
+               p < 0.05 ? "true" : "false", hits);
+    else
+        printf("%-8s %-14.14s %7u %12llu %5zu %5zu %12.6g %12.6g %8.4f %9.3g %-11s %s\n",
+               a->backend, a->device, a->workers, (unsigned long long)a->samples, a->n_ok,
+               b->n_ok, a->median_s, b->median_s, ratio, p, sig, hits);
+}
+
+/* Options: sets *csv_out. Returns -1 to go on, else the exit code. */
+static int compare_parse(int argc, char **argv, int *csv_out)
 {
     static const struct option longopts[] = {
         {"format", required_argument, NULL, 'f'},
@@ -50,17 +86,14 @@ int hm_cmd_compare(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     const char *cmd = "compare";
-    int c, csv_out = 0, status = HM_EXIT_OK;
-    hm_csv ca = {0}, cb = {0};
-    hm_summary sa = {0}, sb = {0};
-
+    int c;
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":f:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'f':
             if (strcmp(optarg, "csv") == 0)
-                csv_out = 1;
+                *csv_out = 1;
             else if (strcmp(optarg, "table") != 0)
                 return hm_usage_error(cmd, "--format '%s' is not a format; accepted: table, csv",
                                       optarg);
@@ -77,21 +110,23 @@ int hm_cmd_compare(int argc, char **argv)
     if (argc - optind != 2)
         return hm_usage_error(cmd, "expected two runs A and B, got %d; accepted: %s",
                               argc - optind, COMPARE_ACCEPTED);
-    if (load(argv[optind], &ca, &sa) || load(argv[optind + 1], &cb, &sb)) {
+    return -1;
+}
+
+int hm_cmd_compare(int argc, char **argv)
+{
+    int csv_out = 0, status = HM_EXIT_OK;
+    hm_csv ca = {0}, cb = {0};
+    hm_summary sa = {0}, sb = {0};
+    int rc = compare_parse(argc, argv, &csv_out);
+    if (rc >= 0)
+        return rc;
+    const char *name_a = argv[optind], *name_b = argv[optind + 1];
+    if (load(name_a, &ca, &sa) || load(name_b, &cb, &sb)) {
         status = HM_EXIT_USAGE;
         goto cleanup;
     }
-
-    if (csv_out)
-        printf("backend,device,workers,samples,reps_a,reps_b,median_wall_s_a,median_wall_s_b,"
-               "ratio_b_over_a,samples_per_s_a,samples_per_s_b,mann_whitney_u,p_value,"
-               "significant,hits_equal\n");
-    else
-        printf("# hetmc compare: A = %s, B = %s\n# ratio = median wall B / median wall A "
-               "(< 1: B faster); Mann-Whitney U two-sided, significant at p < 0.05\n"
-               "%-8s %-14s %7s %12s %5s %5s %12s %12s %8s %9s %-11s %s\n",
-               argv[optind], argv[optind + 1], "backend", "device", "workers", "samples", "n_A",
-               "n_B", "median A (s)", "median B (s)", "ratio", "p", "significant", "hits");
+    print_header(csv_out, name_a, name_b);
     size_t shared = 0;
     for (size_t i = 0; i < sa.n; i++) {
         const hm_group *a = &sa.g[i];
@@ -99,22 +134,7 @@ int hm_cmd_compare(int argc, char **argv)
         if (!b || !a->n_ok || !b->n_ok)
             continue;
         shared++;
-        double u, p = hm_mann_whitney(a->wall_s, a->n_ok, b->wall_s, b->n_ok, &u);
-        double ratio = b->median_s / a->median_s;
-        const char *sig = p < 0.05 ? (ratio < 1 ? "yes, B faster" : "yes, B slower") : "no";
-        const char *hits = a->seed != b->seed ? "other seed"
-                           : (a->hits_agree && b->hits_agree && a->hits == b->hits) ? "equal"
-                                                                                      : "DIFFER";
-        if (csv_out) {
-            printf("%s,%s,%u,%llu,%zu,%zu,%.9g,%.9g,%.6g,%.6g,%.6g,%.1f,%.4g,%s,%s\n", a->backend,
-                   a->device, a->workers, (unsigned long long)a->samples, a->n_ok, b->n_ok,
-                   a->median_s, b->median_s, ratio, a->rate, b->rate, u, p,
-                   p < 0.05 ? "true" : "false", hits);
-        } else {
-            printf("%-8s %-14.14s %7u %12llu %5zu %5zu %12.6g %12.6g %8.4f %9.3g %-11s %s\n",
-                   a->backend, a->device, a->workers, (unsigned long long)a->samples, a->n_ok,
-                   b->n_ok, a->median_s, b->median_s, ratio, p, p < 0.05 ? sig : "no", hits);
-        }
+        print_pair(csv_out, a, b);
     }
     if (!csv_out)
         printf("# %zu shared cell%s\n", shared, shared == 1 ? "" : "s");

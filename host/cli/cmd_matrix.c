@@ -12,13 +12,17 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
+#include "clock.h"
 #include "csvread.h"
-#include "report.h"
+#include "kernel.h"
+#include "numparse.h"
+#include "provenance.h"
+#include "runner.h"
 #include "summary.h"
+#include "sysinfo.h"
 
 #include <errno.h>
 #include <getopt.h>
-#include <math.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,14 +46,6 @@ typedef struct matrix_options {
     const char *out;
     int quiet;
 } matrix_options;
-
-static volatile sig_atomic_t g_stop;
-
-static void on_sigint(int sig)
-{
-    (void)sig;
-    g_stop = 1;
-}
 
 static void matrix_help(FILE *f)
 {
@@ -141,81 +137,69 @@ bad:
                           "separated by commas, or ranges A..B and A..BxFACTOR", opt, text);
 }
 
-static int matrix_parse(int argc, char **argv, matrix_options *o)
+/* --backends LIST: names of the registry, duplicates dropped. */
+static int parse_backends(matrix_options *o, const char *text)
 {
-    static const struct option longopts[] = {
-        {"backends", required_argument, NULL, 'b'}, {"workers", required_argument, NULL, 'w'},
-        {"samples", required_argument, NULL, 'n'},  {"reps", required_argument, NULL, 'r'},
-        {"seed", required_argument, NULL, 's'},     {"out", required_argument, NULL, 'o'},
-        {"quiet", no_argument, NULL, 'q'},          {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    const char *cmd = "matrix";
-    int c;
-    memset(o, 0, sizeof *o);
-    o->reps = 4;
-    o->seed = 42;
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, ":b:w:n:r:s:o:qh", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'b': {
-            char buf[1024];
-            if (strlen(optarg) >= sizeof buf || !*optarg)
-                return hm_usage_error(cmd, "--backends '%s' is not a list of backends", optarg);
-            strcpy(buf, optarg);
-            o->nbackends = 0;
-            char *save = NULL;
-            for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-                const hm_backend *b = hm_opt_backend(cmd, "--backends", t);
-                if (!b)
-                    return HM_EXIT_USAGE;
-                int dup = 0;
-                for (size_t i = 0; i < o->nbackends; i++)
-                    dup |= o->backends[i] == b;
-                if (!dup && o->nbackends < MAX_LIST)
-                    o->backends[o->nbackends++] = b;
-            }
-            if (!o->nbackends)
-                return hm_usage_error(cmd, "--backends '%s' names no backend", optarg);
-            break;
-        }
-        case 'w':
-            if (parse_list("--workers", optarg, 1, HM_MAX_WORKERS, o->workers, &o->nworkers))
-                return HM_EXIT_USAGE;
-            break;
-        case 'n':
-            if (parse_list("--samples", optarg, 1, HM_MAX_SAMPLES, o->samples, &o->nsamples))
-                return HM_EXIT_USAGE;
-            break;
-        case 'r':
-            if (hm_opt_u64(cmd, "--reps", optarg, 1, 10000, &o->reps) < 0)
-                return HM_EXIT_USAGE;
-            break;
-        case 's':
-            if (hm_opt_u64(cmd, "--seed", optarg, 0, UINT64_MAX, &o->seed) < 0)
-                return HM_EXIT_USAGE;
-            break;
-        case 'o':
-            if (!*optarg)
-                return hm_usage_error(cmd, "--out '' is empty; expected a folder");
-            o->out = optarg;
-            break;
-        case 'q':
-            o->quiet = 1;
-            break;
-        case 'h':
-            matrix_help(stdout);
-            return HM_EXIT_OK;
-        case ':':
-            return hm_bad_option(cmd, 1, argv[optind - 1], MATRIX_ACCEPTED);
-        default:
-            return hm_bad_option(cmd, 0, argv[optind - 1], MATRIX_ACCEPTED);
-        }
+    char buf[1024];
+    if (strlen(text) >= sizeof buf || !*text)
+        return hm_usage_error("matrix", "--backends '%s' is not a list of backends", text);
+    strcpy(buf, text);
+    o->nbackends = 0;
+    char *save = NULL;
+    for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        const hm_backend *b = hm_opt_backend("matrix", "--backends", t);
+        if (!b)
+            return HM_EXIT_USAGE;
+        int dup = 0;
+        for (size_t i = 0; i < o->nbackends; i++)
+            dup |= o->backends[i] == b;
+        if (!dup && o->nbackends < MAX_LIST)
+            o->backends[o->nbackends++] = b;
     }
-    if (optind < argc)
-        return hm_usage_error(cmd, "unexpected argument '%s'; accepted options: %s", argv[optind],
-                              MATRIX_ACCEPTED);
+    if (!o->nbackends)
+        return hm_usage_error("matrix", "--backends '%s' names no backend", text);
+    return -1;
+}
+
+/* Applies one option getopt_long returned. Returns -1 to go on, else the exit code. */
+static int matrix_option(matrix_options *o, int c, char **argv)
+{
+    const char *cmd = "matrix";
+    switch (c) {
+    case 'b':
+        return parse_backends(o, optarg);
+    case 'w':
+        return parse_list("--workers", optarg, 1, HM_MAX_WORKERS, o->workers, &o->nworkers)
+                   ? HM_EXIT_USAGE : -1;
+    case 'n':
+        return parse_list("--samples", optarg, 1, HM_MAX_SAMPLES, o->samples, &o->nsamples)
+                   ? HM_EXIT_USAGE : -1;
+    case 'r':
+        return hm_opt_u64(cmd, "--reps", optarg, 1, 10000, &o->reps) < 0 ? HM_EXIT_USAGE : -1;
+    case 's':
+        return hm_opt_u64(cmd, "--seed", optarg, 0, UINT64_MAX, &o->seed) < 0 ? HM_EXIT_USAGE
+                                                                                : -1;
+    case 'o':
+        if (!*optarg)
+            return hm_usage_error(cmd, "--out '' is empty; expected a folder");
+        o->out = optarg;
+        return -1;
+    case 'q':
+        o->quiet = 1;
+        return -1;
+    case 'h':
+        matrix_help(stdout);
+        return HM_EXIT_OK;
+    case ':':
+        return hm_bad_option(cmd, 1, argv[optind - 1], MATRIX_ACCEPTED);
+    default:
+        return hm_bad_option(cmd, 0, argv[optind - 1], MATRIX_ACCEPTED);
+    }
+}
+
+/* The defaults of whatever the command line left out. */
+static void matrix_defaults(matrix_options *o)
+{
     if (!o->nbackends)
         for (size_t i = 0; i < hm_backend_count() && i < MAX_LIST; i++)
             o->backends[o->nbackends++] = hm_backend_at(i);
@@ -227,10 +211,34 @@ static int matrix_parse(int argc, char **argv, matrix_options *o)
     if (!o->nsamples)
         for (uint64_t v = UINT64_C(1) << 16; v <= (UINT64_C(1) << 30); v *= 4)
             o->samples[o->nsamples++] = v;
+}
+
+static int matrix_parse(int argc, char **argv, matrix_options *o)
+{
+    static const struct option longopts[] = {
+        {"backends", required_argument, NULL, 'b'}, {"workers", required_argument, NULL, 'w'},
+        {"samples", required_argument, NULL, 'n'},  {"reps", required_argument, NULL, 'r'},
+        {"seed", required_argument, NULL, 's'},     {"out", required_argument, NULL, 'o'},
+        {"quiet", no_argument, NULL, 'q'},          {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int c, rc;
+    memset(o, 0, sizeof *o);
+    o->reps = 4;
+    o->seed = 42;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":b:w:n:r:s:o:qh", longopts, NULL)) != -1)
+        if ((rc = matrix_option(o, c, argv)) >= 0)
+            return rc;
+    if (optind < argc)
+        return hm_usage_error("matrix", "unexpected argument '%s'; accepted options: %s",
+                              argv[optind], MATRIX_ACCEPTED);
+    matrix_defaults(o);
     return -1;
 }
 
-/* One (backend, device, workers) to prepare; ndev < 0 when select_devices said unavailable. */
+/* One (backend, device, workers) to prepare; unavailable when select_devices found none. */
 typedef struct plan_item {
     const hm_backend *b;
     char device[16]; /* the index for device backends, "" otherwise */
@@ -239,11 +247,111 @@ typedef struct plan_item {
     char why[512];
 } plan_item;
 
+/* Every (backend, device, workers) of the matrix, in order; grows as needed. */
+typedef struct plan {
+    plan_item *items;
+    size_t n, cap;
+} plan;
+
 typedef struct progress {
     int quiet;
     double t0, work_total, work_done;
     size_t cells_total, cells_done;
 } progress;
+
+/* Everything one matrix run holds; cleaned up in one place. */
+typedef struct matrix {
+    matrix_options o;
+    plan plan;
+    progress pr;
+    char dir[4096];
+    FILE *csv, *prov;
+    uint64_t ref[MAX_LIST]; /* the reference count of each sample size */
+    int have_ref[MAX_LIST];
+    int status;
+} matrix;
+
+static volatile sig_atomic_t g_stop;
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    g_stop = 1;
+}
+
+static plan_item *plan_add(plan *p)
+{
+    if (p->n == p->cap) {
+        size_t cap = p->cap ? 2 * p->cap : 16;
+        plan_item *grown = realloc(p->items, cap * sizeof *grown);
+        if (!grown)
+            return NULL;
+        p->items = grown;
+        p->cap = cap;
+    }
+    plan_item *it = &p->items[p->n++];
+    memset(it, 0, sizeof *it);
+    return it;
+}
+
+/* Adds backend b's (device, workers) items. Returns 0, or -1 when out of memory. */
+static int plan_backend(matrix *m, const hm_backend *b)
+{
+    unsigned *idx = NULL;
+    int ndev = 1, unavailable = 0;
+    char why[512] = "";
+    if (b->select_devices) {
+        hm_error err = {0};
+        ndev = b->select_devices(NULL, &idx, &err);
+        if (ndev < 0) {
+            unavailable = 1;
+            snprintf(why, sizeof why, "%s", err.msg[0] ? err.msg : hm_strerror(ndev));
+            ndev = 1;
+        }
+    }
+    for (int d = 0; d < ndev; d++)
+        for (size_t w = 0; w < m->o.nworkers; w++) {
+            unsigned wk = (unsigned)m->o.workers[w];
+            if (b->max_workers == 1) {
+                if (w > 0)
+                    break;
+                wk = 1; /* serial: one worker, once */
+            } else if (b->max_workers && wk > b->max_workers) {
+                continue;
+            }
+            plan_item *it = plan_add(&m->plan);
+            if (!it) {
+                free(idx);
+                return -1;
+            }
+            it->b = b;
+            it->workers = wk;
+            it->unavailable = unavailable;
+            snprintf(it->why, sizeof it->why, "%s", why);
+            if (idx)
+                snprintf(it->device, sizeof it->device, "%u", idx[d]);
+        }
+    free(idx);
+    return 0;
+}
+
+/* The plan: every combination, devices expanded, before anything runs; and the work it
+ * holds, for the progress line. */
+static int plan_build(matrix *m)
+{
+    for (size_t i = 0; i < m->o.nbackends; i++)
+        if (plan_backend(m, m->o.backends[i]) < 0) {
+            fprintf(stderr, "hetmc matrix: out of memory\n");
+            return -1;
+        }
+    for (size_t i = 0; i < m->plan.n; i++)
+        for (size_t k = 0; k < m->o.nsamples; k++) {
+            m->pr.cells_total++;
+            m->pr.work_total +=
+                (double)m->o.samples[k] * (double)(m->o.reps + 1) / m->plan.items[i].workers;
+        }
+    return 0;
+}
 
 static void progress_show(const progress *p, const plan_item *it, uint64_t samples)
 {
@@ -276,255 +384,218 @@ static int make_dir(const char *path)
     return mkdir(buf, 0777) < 0 && errno != EEXIST ? -1 : 0;
 }
 
-/* The reference count of each sample size: serial's warm-up, or the host kernel. */
-static uint64_t reference(const matrix_options *o, uint64_t *ref, int *have, size_t k)
+static FILE *open_in_dir(const matrix *m, const char *name)
 {
-    if (!have[k]) {
-        ref[k] = hm_kernel_hits(o->seed, 0, o->samples[k]);
-        have[k] = 1;
-    }
-    return ref[k];
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", m->dir, name);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        fprintf(stderr, "hetmc matrix: cannot write %s: %s\n", path, strerror(errno));
+    return f;
 }
 
-int hm_cmd_matrix(int argc, char **argv)
+static void write_provenance(matrix *m, int argc, char **argv)
 {
-    matrix_options o;
-    int rc = matrix_parse(argc, argv, &o);
-    if (rc >= 0)
-        return rc;
-
-    plan_item *plan = NULL;
-    size_t nplan = 0;
-    FILE *csv = NULL, *prov = NULL;
-    char dir[4096], path[4200];
-    uint64_t ref[MAX_LIST];
-    int have_ref[MAX_LIST] = {0};
-    int status = HM_EXIT_OK;
-    progress pr = {.quiet = o.quiet};
-    hm_csv table = {0};
-    hm_summary sum = {0};
-    struct sigaction sa, old_sa;
-    int sa_set = 0;
-
-    /* The plan: every combination, devices expanded, before anything runs. */
-    plan = calloc(o.nbackends * o.nworkers * 64 + 1, sizeof *plan);
-    if (!plan) {
-        fprintf(stderr, "hetmc matrix: out of memory\n");
-        return HM_EXIT_FAIL;
+    FILE *prov = m->prov;
+    fputs("command: hetmc", prov);
+    for (int i = 0; i < argc; i++)
+        fprintf(prov, " %s", argv[i]);
+    fputc('\n', prov);
+    hm_provenance_write(prov);
+    /* Other work on the machine skews timings: record the load when the matrix began. */
+    FILE *la = fopen("/proc/loadavg", "r");
+    char load[128] = "";
+    if (la) {
+        if (fgets(load, sizeof load, la))
+            load[strcspn(load, "\n")] = '\0';
+        fclose(la);
     }
-    for (size_t i = 0; i < o.nbackends; i++) {
-        const hm_backend *b = o.backends[i];
-        unsigned *idx = NULL;
-        int ndev = 1, unavailable = 0;
-        char why[512] = "";
-        if (b->select_devices) {
-            hm_error err = {0};
-            ndev = b->select_devices(NULL, &idx, &err);
-            if (ndev < 0) {
-                unavailable = 1;
-                snprintf(why, sizeof why, "%s", err.msg[0] ? err.msg : hm_strerror(ndev));
-                ndev = 1;
-            }
-            if (ndev > 64)
-                ndev = 64;
-        }
-        for (int d = 0; d < ndev; d++)
-            for (size_t w = 0; w < o.nworkers; w++) {
-                unsigned wk = (unsigned)o.workers[w];
-                if (b->max_workers == 1) {
-                    if (w > 0)
-                        break;
-                    wk = 1; /* serial: one worker, once */
-                } else if (b->max_workers && wk > b->max_workers) {
-                    continue;
-                }
-                plan_item *it = &plan[nplan++];
-                it->b = b;
-                it->workers = wk;
-                it->unavailable = unavailable;
-                snprintf(it->why, sizeof it->why, "%s", why);
-                if (idx)
-                    snprintf(it->device, sizeof it->device, "%u", idx[d]);
-            }
-        free(idx);
-    }
-    for (size_t i = 0; i < nplan; i++)
-        for (size_t k = 0; k < o.nsamples; k++) {
-            pr.cells_total++;
-            pr.work_total += (double)o.samples[k] * (double)(o.reps + 1) / plan[i].workers;
-        }
+    fprintf(prov, "loadavg_at_start: %s\n", load[0] ? load : "unknown");
+    fflush(prov);
+}
 
-    if (o.out)
-        snprintf(dir, sizeof dir, "%s", o.out);
-    else {
+/* The output folder, provenance.txt and the header of runs.csv. Returns 0 or -1. */
+static int open_outputs(matrix *m, int argc, char **argv)
+{
+    if (m->o.out) {
+        snprintf(m->dir, sizeof m->dir, "%s", m->o.out);
+    } else {
         char when[32];
         time_t now = time(NULL);
         struct tm tm;
         gmtime_r(&now, &tm);
         strftime(when, sizeof when, "%Y%m%dT%H%M%SZ", &tm);
-        snprintf(dir, sizeof dir, "results/matrix-%s", when);
+        snprintf(m->dir, sizeof m->dir, "results/matrix-%s", when);
     }
-    if (make_dir(dir) < 0) {
-        fprintf(stderr, "hetmc matrix: cannot create %s: %s\n", dir, strerror(errno));
-        status = HM_EXIT_FAIL;
-        goto cleanup;
+    if (make_dir(m->dir) < 0) {
+        fprintf(stderr, "hetmc matrix: cannot create %s: %s\n", m->dir, strerror(errno));
+        return -1;
     }
-    snprintf(path, sizeof path, "%s/provenance.txt", dir);
-    if (!(prov = fopen(path, "w"))) {
-        fprintf(stderr, "hetmc matrix: cannot write %s: %s\n", path, strerror(errno));
-        status = HM_EXIT_FAIL;
-        goto cleanup;
-    }
-    {
-        fputs("command: hetmc", prov);
-        for (int i = 0; i < argc; i++)
-            fprintf(prov, " %s", argv[i]);
-        fputc('\n', prov);
-        hm_provenance_write(prov);
-        /* Other work on the machine skews timings: record the load when the matrix began. */
-        FILE *la = fopen("/proc/loadavg", "r");
-        char load[128] = "";
-        if (la) {
-            if (fgets(load, sizeof load, la))
-                load[strcspn(load, "\n")] = '\0';
-            fclose(la);
-        }
-        fprintf(prov, "loadavg_at_start: %s\n", load[0] ? load : "unknown");
-        fflush(prov);
-    }
-    snprintf(path, sizeof path, "%s/runs.csv", dir);
-    if (!(csv = fopen(path, "w"))) {
-        fprintf(stderr, "hetmc matrix: cannot write %s: %s\n", path, strerror(errno));
-        status = HM_EXIT_FAIL;
-        goto cleanup;
-    }
+    if (!(m->prov = open_in_dir(m, "provenance.txt")))
+        return -1;
+    write_provenance(m, argc, argv);
+    if (!(m->csv = open_in_dir(m, "runs.csv")))
+        return -1;
     /* A buffer larger than any row: each row reaches the file in one write(), so a kill at
      * any moment leaves whole rows only. */
-    setvbuf(csv, NULL, _IOFBF, 1 << 16);
-    hm_csv_header(csv);
+    setvbuf(m->csv, NULL, _IOFBF, 1 << 16);
+    hm_csv_header(m->csv);
+    return 0;
+}
 
+static void write_row(const hm_row *row, void *arg)
+{
+    matrix *m = arg;
+    hm_csv_row(m->csv, row);
+    if (row->status == HM_STATUS_FAILED)
+        m->status = HM_EXIT_FAIL;
+}
+
+/* The cell of one sample size on an opened runner: serial's warm-up gives the reference
+ * count; every other backend is held to it (or to the host kernel's, without serial). */
+static void run_cell(matrix *m, hm_runner *r, size_t k, char *devname, size_t devlen)
+{
+    uint64_t n = m->o.samples[k];
+    int is_serial = strcmp(hm_runner_backend(r)->name, "serial") == 0;
+    if (!is_serial && !m->have_ref[k]) {
+        m->ref[k] = hm_kernel_hits(m->o.seed, 0, n); /* outside any timing */
+        m->have_ref[k] = 1;
+    }
+    hm_cell cell = {.seed = m->o.seed, .samples = n, .reps = (unsigned)m->o.reps,
+                    .expect = m->have_ref[k] ? &m->ref[k] : NULL,
+                    .expect_what = "serial's", .stop = &g_stop};
+    hm_cell_out out;
+    hm_runner_cell(r, &cell, write_row, m, &out);
+    if (out.warmed) {
+        if (is_serial && !m->have_ref[k]) {
+            m->ref[k] = out.warm_hits;
+            m->have_ref[k] = 1;
+        }
+        snprintf(devname, devlen, "%s", out.device);
+    }
+}
+
+/* Opens one plan item and runs its cells, one per sample size. */
+static void run_item(matrix *m, const plan_item *it)
+{
+    hm_config cfg = {.workers = it->workers,
+                     .device = it->device[0] ? it->device : NULL,
+                     .self_exe = hm_self_exe()};
+    hm_runner *r = NULL;
+    hm_error err = {0};
+    int rc = it->unavailable ? HM_EUNAVAIL : hm_runner_open(it->b, &cfg, &r, &err);
+    const char *why = it->unavailable ? it->why : err.msg;
+    char devname[128] = "";
+    for (size_t k = 0; k < m->o.nsamples && !g_stop; k++) {
+        progress_show(&m->pr, it, m->o.samples[k]);
+        if (rc < 0) {
+            hm_row row;
+            hm_runner_unopened_row(&row, it->b, it->workers, it->device, m->o.seed,
+                                   m->o.samples[k], rc, why);
+            write_row(&row, m);
+        } else {
+            run_cell(m, r, k, devname, sizeof devname);
+        }
+        m->pr.cells_done++;
+        m->pr.work_done += (double)m->o.samples[k] * (double)(m->o.reps + 1) / it->workers;
+    }
+    hm_runner_close(r);
+    if (devname[0] && it->device[0])
+        fprintf(m->prov, "device: backend %s index %s = %s\n", it->b->name, it->device, devname);
+    else if (it->unavailable && it->workers == m->plan.items[0].workers)
+        fprintf(m->prov, "unavailable: backend %s: %s\n", it->b->name, it->why);
+}
+
+/* Every item of the plan, Ctrl-C stopping between repetitions. */
+static void run_plan(matrix *m)
+{
+    struct sigaction sa, old_sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_sigint;
     sigemptyset(&sa.sa_mask);
     g_stop = 0;
-    if (sigaction(SIGINT, &sa, &old_sa) == 0)
-        sa_set = 1;
+    int sa_set = sigaction(SIGINT, &sa, &old_sa) == 0;
 
-    pr.t0 = hm_now();
-    for (size_t i = 0; i < nplan && !g_stop; i++) {
-        plan_item *it = &plan[i];
-        const hm_backend *b = it->b;
-        hm_config cfg = {.workers = it->workers,
-                         .device = it->device[0] ? it->device : NULL,
-                         .self_exe = hm_self_exe()};
-        hm_ctx *ctx = NULL;
-        hm_error err = {0};
-        int prc = it->unavailable ? HM_EUNAVAIL : b->prepare(&cfg, &ctx, &err);
-        if (it->unavailable)
-            snprintf(err.msg, sizeof err.msg, "%s", it->why);
-        char devname[128] = "";
-        for (size_t k = 0; k < o.nsamples && !g_stop; k++) {
-            uint64_t n = o.samples[k];
-            hm_row row;
-            progress_show(&pr, it, n);
-            if (prc < 0) {
-                hm_row_init(&row, b->name, it->workers, n, o.seed, 0);
-                snprintf(row.res.device, sizeof row.res.device, "%s", it->device);
-                row.status = prc == HM_EUNAVAIL ? HM_STATUS_SKIPPED : HM_STATUS_FAILED;
-                hm_row_note(&row, "%s: %s", prc == HM_EUNAVAIL ? "unavailable" : "could not "
-                            "start", err.msg[0] ? err.msg : hm_strerror(prc));
-                hm_csv_row(csv, &row);
-                if (prc != HM_EUNAVAIL)
-                    status = HM_EXIT_FAIL;
-            } else {
-                uint64_t want = 0;
-                int serial_ref = strcmp(b->name, "serial") == 0;
-                hm_row_init(&row, b->name, it->workers, n, o.seed, 0);
-                if (hm_measure(b, ctx, o.seed, n, &row) != HM_STATUS_OK) {
-                    hm_row_note(&row, "the untimed warm-up failed");
-                    hm_csv_row(csv, &row);
-                    status = HM_EXIT_FAIL;
-                } else {
-                    if (serial_ref && !have_ref[k]) {
-                        ref[k] = row.res.hits;
-                        have_ref[k] = 1;
-                    }
-                    want = reference(&o, ref, have_ref, k);
-                    snprintf(devname, sizeof devname, "%s", row.res.device);
-                    for (unsigned rep = 1; rep <= o.reps && !g_stop; rep++) {
-                        hm_row_init(&row, b->name, it->workers, n, o.seed, rep);
-                        hm_measure(b, ctx, o.seed, n, &row);
-                        if (row.status == HM_STATUS_OK && row.res.hits != want) {
-                            row.status = HM_STATUS_FAILED;
-                            hm_row_note(&row, "hits %llu differ from serial's %llu",
-                                        (unsigned long long)row.res.hits,
-                                        (unsigned long long)want);
-                        }
-                        if (row.status != HM_STATUS_OK)
-                            status = HM_EXIT_FAIL;
-                        hm_csv_row(csv, &row);
-                    }
-                }
-            }
-            pr.cells_done++;
-            pr.work_done += (double)n * (double)(o.reps + 1) / it->workers;
-        }
-        if (prc >= 0)
-            b->release(ctx);
-        if (devname[0] && it->device[0])
-            fprintf(prov, "device: backend %s index %s = %s\n", b->name, it->device, devname);
-        else if (it->unavailable && it->workers == plan[0].workers)
-            fprintf(prov, "unavailable: backend %s: %s\n", b->name, it->why);
-    }
-    if (!o.quiet)
+    m->pr.t0 = hm_now();
+    for (size_t i = 0; i < m->plan.n && !g_stop; i++)
+        run_item(m, &m->plan.items[i]);
+    if (!m->o.quiet)
         fprintf(stderr, "%s[%zu/%zu cells done in %.1f s]%*s\n",
-                isatty(STDERR_FILENO) ? "\r" : "", pr.cells_done, pr.cells_total,
-                hm_now() - pr.t0, isatty(STDERR_FILENO) ? 60 : 0, "");
+                isatty(STDERR_FILENO) ? "\r" : "", m->pr.cells_done, m->pr.cells_total,
+                hm_now() - m->pr.t0, isatty(STDERR_FILENO) ? 60 : 0, "");
     if (g_stop) {
-        fprintf(stderr, "hetmc matrix: interrupted; the finished rows are in %s/runs.csv\n", dir);
-        status = 130;
+        fprintf(stderr, "hetmc matrix: interrupted; the finished rows are in %s/runs.csv\n",
+                m->dir);
+        m->status = HM_EXIT_INTERRUPTED;
     }
-    fclose(csv);
-    csv = NULL;
-
-    /* The comparison, derived from the file just written. */
-    {
-        char msg[512];
-        FILE *cmp = NULL;
-        snprintf(path, sizeof path, "%s/runs.csv", dir);
-        if (hm_csv_read(path, &table, msg, sizeof msg) < 0 ||
-            hm_summarize(&table, &sum, msg, sizeof msg) < 0) {
-            fprintf(stderr, "hetmc matrix: %s\n", msg);
-            status = HM_EXIT_FAIL;
-            goto cleanup;
-        }
-        snprintf(path, sizeof path, "%s/comparison.csv", dir);
-        if (!(cmp = fopen(path, "w"))) {
-            fprintf(stderr, "hetmc matrix: cannot write %s: %s\n", path, strerror(errno));
-            status = HM_EXIT_FAIL;
-            goto cleanup;
-        }
-        hm_summary_write_csv(cmp, &sum);
-        fclose(cmp);
-        for (size_t i = 0; i < sum.n; i++)
-            if (sum.g[i].hits_match == 0) {
-                fprintf(stderr, "hetmc matrix: %s workers %u samples %llu: hits differ from "
-                        "serial's\n", sum.g[i].backend, sum.g[i].workers,
-                        (unsigned long long)sum.g[i].samples);
-                status = HM_EXIT_FAIL;
-            }
-    }
-    printf("hetmc matrix: %s/runs.csv, %s/comparison.csv, %s/provenance.txt\n", dir, dir, dir);
-
-cleanup:
     if (sa_set)
         sigaction(SIGINT, &old_sa, NULL);
+}
+
+/* comparison.csv, derived from the runs.csv just written. Returns 0 or -1. */
+static int write_comparison(matrix *m)
+{
+    char path[4200], msg[512];
+    hm_csv table = {0};
+    hm_summary sum = {0};
+    int rc = -1;
+    snprintf(path, sizeof path, "%s/runs.csv", m->dir);
+    if (hm_csv_read(path, &table, msg, sizeof msg) < 0 ||
+        hm_summarize(&table, &sum, msg, sizeof msg) < 0) {
+        fprintf(stderr, "hetmc matrix: %s\n", msg);
+        goto cleanup;
+    }
+    FILE *cmp = open_in_dir(m, "comparison.csv");
+    if (!cmp)
+        goto cleanup;
+    hm_summary_write_csv(cmp, &sum);
+    fclose(cmp);
+    for (size_t i = 0; i < sum.n; i++)
+        if (sum.g[i].hits_match == 0) {
+            fprintf(stderr, "hetmc matrix: %s workers %u samples %llu: hits differ from "
+                    "serial's\n", sum.g[i].backend, sum.g[i].workers,
+                    (unsigned long long)sum.g[i].samples);
+            m->status = HM_EXIT_FAIL;
+        }
+    rc = 0;
+cleanup:
     hm_summary_free(&sum);
     hm_csv_free(&table);
-    if (csv)
-        fclose(csv);
-    if (prov)
-        fclose(prov);
-    free(plan);
-    return status;
+    return rc;
+}
+
+int hm_cmd_matrix(int argc, char **argv)
+{
+    matrix *m = calloc(1, sizeof *m);
+    if (!m) {
+        fprintf(stderr, "hetmc matrix: out of memory\n");
+        return HM_EXIT_FAIL;
+    }
+    int rc = matrix_parse(argc, argv, &m->o);
+    if (rc >= 0)
+        goto done;
+    m->pr.quiet = m->o.quiet;
+    m->status = HM_EXIT_OK;
+    if (plan_build(m) < 0 || open_outputs(m, argc, argv) < 0) {
+        rc = HM_EXIT_FAIL;
+        goto done;
+    }
+    run_plan(m);
+    fclose(m->csv);
+    m->csv = NULL;
+    if (write_comparison(m) < 0) {
+        rc = HM_EXIT_FAIL;
+        goto done;
+    }
+    printf("hetmc matrix: %s/runs.csv, %s/comparison.csv, %s/provenance.txt\n", m->dir, m->dir,
+           m->dir);
+    rc = m->status;
+done:
+    if (m->csv)
+        fclose(m->csv);
+    if (m->prov)
+        fclose(m->prov);
+    free(m->plan.items);
+    free(m);
+    return rc;
 }

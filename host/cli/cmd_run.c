@@ -10,10 +10,12 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
-#include "report.h"
+#include "clock.h"
+#include "runner.h"
+#include "stats.h"
+#include "sysinfo.h"
 
 #include <getopt.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,89 +56,62 @@ static void run_help(FILE *f)
             "  --local-size L     OpenCL work-group size (default: from the device)\n"
             "  --timeout SECONDS  per-run limit for process backends (default: none)\n"
             "  --reps R           timed repetitions, 1..1000000 (default 3)\n"
-            "  --format F         table (default, for people) or csv (shared/DESIGN.md contract)\n"
+            "  --format F         table (default, for people) or csv (docs/DESIGN.md contract)\n"
             "  mpi backend:       under mpirun -np R; --workers is threads per rank, --device\n"
             "                     local-rank (or gpu) puts node-local rank L on the L-th device\n",
             HM_VALIDATE_SIGMA, HM_MAX_WORKERS, hm_online_cores());
 }
 
-/* Returns -1 on success, else the exit code (help: 0, bad usage: 2). */
-static int run_parse(int argc, char **argv, run_options *o)
+/* Applies one option getopt_long returned. Returns -1 to go on, else the exit code. */
+static int run_option(run_options *o, int c, char **argv)
 {
-    static const struct option longopts[] = {
-        {"backend", required_argument, NULL, 'b'},  {"workers", required_argument, NULL, 'w'},
-        {"samples", required_argument, NULL, 'n'},  {"seed", required_argument, NULL, 's'},
-        {"device", required_argument, NULL, 'd'},   {"local-size", required_argument, NULL, 'l'},
-        {"timeout", required_argument, NULL, 't'},  {"reps", required_argument, NULL, 'r'},
-        {"format", required_argument, NULL, 'f'},   {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     const char *cmd = "run";
-    int c;
-
-    memset(o, 0, sizeof *o);
-    o->samples = 100000000;
-    o->seed = 42;
-    o->reps = 3;
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, ":b:w:n:s:d:l:t:r:f:h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'b':
-            if (!(o->backend = hm_opt_backend(cmd, "--backend", optarg)))
-                return HM_EXIT_USAGE;
-            break;
-        case 'w':
-            if (hm_opt_u64(cmd, "--workers", optarg, 1, HM_MAX_WORKERS, &o->workers) < 0)
-                return HM_EXIT_USAGE;
-            o->workers_set = 1;
-            break;
-        case 'n':
-            if (hm_opt_u64(cmd, "--samples", optarg, 0, HM_MAX_SAMPLES, &o->samples) < 0)
-                return HM_EXIT_USAGE;
-            break;
-        case 's':
-            if (hm_opt_u64(cmd, "--seed", optarg, 0, UINT64_MAX, &o->seed) < 0)
-                return HM_EXIT_USAGE;
-            break;
-        case 'd':
-            o->device = optarg;
-            break;
-        case 'l':
-            if (hm_opt_u64(cmd, "--local-size", optarg, 1, 1u << 20, &o->local_size) < 0)
-                return HM_EXIT_USAGE;
-            o->local_size_set = 1;
-            break;
-        case 't':
-            if (hm_opt_u64(cmd, "--timeout", optarg, 1, 86400 * 7, &o->timeout_s) < 0)
-                return HM_EXIT_USAGE;
-            o->timeout_set = 1;
-            break;
-        case 'r':
-            if (hm_opt_u64(cmd, "--reps", optarg, 1, 1000000, &o->reps) < 0)
-                return HM_EXIT_USAGE;
-            break;
-        case 'f':
-            if (strcmp(optarg, "csv") == 0)
-                o->csv = 1;
-            else if (strcmp(optarg, "table") == 0)
-                o->csv = 0;
-            else
-                return hm_usage_error(cmd, "--format '%s' is not a format; accepted: table, csv",
-                                      optarg);
-            break;
-        case 'h':
-            run_help(stdout);
-            return HM_EXIT_OK;
-        case ':':
-            return hm_bad_option(cmd, 1, argv[optind - 1], RUN_ACCEPTED);
-        default:
-            return hm_bad_option(cmd, 0, argv[optind - 1], RUN_ACCEPTED);
+    switch (c) {
+    case 'b':
+        return (o->backend = hm_opt_backend(cmd, "--backend", optarg)) ? -1 : HM_EXIT_USAGE;
+    case 'w':
+        o->workers_set = 1;
+        return hm_opt_u64(cmd, "--workers", optarg, 1, HM_MAX_WORKERS, &o->workers) < 0
+                   ? HM_EXIT_USAGE : -1;
+    case 'n':
+        return hm_opt_u64(cmd, "--samples", optarg, 0, HM_MAX_SAMPLES, &o->samples) < 0
+                   ? HM_EXIT_USAGE : -1;
+    case 's':
+        return hm_opt_u64(cmd, "--seed", optarg, 0, UINT64_MAX, &o->seed) < 0 ? HM_EXIT_USAGE
+                                                                                : -1;
+    case 'd':
+        o->device = optarg;
+        return -1;
+    case 'l':
+        o->local_size_set = 1;
+        return hm_opt_u64(cmd, "--local-size", optarg, 1, 1u << 20, &o->local_size) < 0
+                   ? HM_EXIT_USAGE : -1;
+    case 't':
+        o->timeout_set = 1;
+        return hm_opt_u64(cmd, "--timeout", optarg, 1, 86400 * 7, &o->timeout_s) < 0
+                   ? HM_EXIT_USAGE : -1;
+    case 'r':
+        return hm_opt_u64(cmd, "--reps", optarg, 1, 1000000, &o->reps) < 0 ? HM_EXIT_USAGE : -1;
+    case 'f':
+        if (strcmp(optarg, "csv") == 0 || strcmp(optarg, "table") == 0) {
+            o->csv = optarg[0] == 'c';
+            return -1;
         }
+        return hm_usage_error(cmd, "--format '%s' is not a format; accepted: table, csv", optarg);
+    case 'h':
+        run_help(stdout);
+        return HM_EXIT_OK;
+    case ':':
+        return hm_bad_option(cmd, 1, argv[optind - 1], RUN_ACCEPTED);
+    default:
+        return hm_bad_option(cmd, 0, argv[optind - 1], RUN_ACCEPTED);
     }
-    if (optind < argc)
-        return hm_usage_error(cmd, "unexpected argument '%s'; accepted options: %s", argv[optind],
-                              RUN_ACCEPTED);
+}
+
+/* The checks that need every option: the backend, its worker limit, the options it reads. */
+static int run_check(run_options *o)
+{
+    const char *cmd = "run";
     if (!o->backend) {
         char names[256];
         hm_backend_names(names, sizeof names);
@@ -162,6 +137,34 @@ static int run_parse(int argc, char **argv, run_options *o)
         return hm_usage_error(cmd, "--timeout does not apply to backend %s; it limits process "
                               "backends", b->name);
     return -1;
+}
+
+/* Returns -1 on success, else the exit code (help: 0, bad usage: 2). */
+static int run_parse(int argc, char **argv, run_options *o)
+{
+    static const struct option longopts[] = {
+        {"backend", required_argument, NULL, 'b'},  {"workers", required_argument, NULL, 'w'},
+        {"samples", required_argument, NULL, 'n'},  {"seed", required_argument, NULL, 's'},
+        {"device", required_argument, NULL, 'd'},   {"local-size", required_argument, NULL, 'l'},
+        {"timeout", required_argument, NULL, 't'},  {"reps", required_argument, NULL, 'r'},
+        {"format", required_argument, NULL, 'f'},   {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int c, rc;
+
+    memset(o, 0, sizeof *o);
+    o->samples = 100000000;
+    o->seed = 42;
+    o->reps = 3;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":b:w:n:s:d:l:t:r:f:h", longopts, NULL)) != -1)
+        if ((rc = run_option(o, c, argv)) >= 0)
+            return rc;
+    if (optind < argc)
+        return hm_usage_error("run", "unexpected argument '%s'; accepted options: %s",
+                              argv[optind], RUN_ACCEPTED);
+    return run_check(o);
 }
 
 /* Prints the header before the first row, so that a run rejected while preparing writes
@@ -198,88 +201,64 @@ static void emit(run_options *o, const hm_row *row)
     }
 }
 
-static int cmp_double(const void *a, const void *b)
+/* What the rows of one device add up to, for the closing line of the table. */
+typedef struct run_tally {
+    run_options *o;
+    double *rates;
+    size_t nrates;
+} run_tally;
+
+static void on_row(const hm_row *row, void *arg)
 {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
+    run_tally *t = arg;
+    emit(t->o, row);
+    if (row->status == HM_STATUS_OK)
+        t->rates[t->nrates++] = hm_row_rate(row);
+    else if (row->rep == 0)
+        fprintf(stderr, "hetmc run: %s: %s\n", row->backend, row->note);
+    else
+        fprintf(stderr, "hetmc run: %s rep %u failed: %s\n", row->backend, row->rep, row->note);
 }
 
-/* Prepares b with cfg, runs the warm-up and the repetitions, prints every row. Returns 0 when
- * every row is ok, HM_EXIT_FAIL when one failed, HM_EXIT_USAGE when prepare rejected cfg. */
+/* Opens b with cfg through the runner, runs the cell, prints every row. Returns 0 when every
+ * row is ok, HM_EXIT_FAIL when one failed, HM_EXIT_USAGE when prepare rejected cfg. */
 static int run_one(run_options *o, const hm_backend *b, const hm_config *cfg)
 {
-    hm_ctx *ctx = NULL;
+    hm_runner *r = NULL;
     hm_error err = {0};
-    double *rates = NULL;
-    int failed = 0;
-    size_t nrates = 0;
     hm_row row;
 
-    int rc = b->prepare(cfg, &ctx, &err);
+    int rc = hm_runner_open(b, cfg, &r, &err);
     if (rc == HM_EINVAL || rc == HM_EUNAVAIL)
         return hm_usage_error("run", "%s", err.msg);
     if (rc < 0) {
         /* The backend could not start (a build failure, a device error): a failed row. */
-        hm_row_init(&row, b->name, cfg->workers, o->samples, o->seed, 0);
-        if (cfg->device)
-            snprintf(row.res.device, sizeof row.res.device, "%s", cfg->device);
-        row.status = HM_STATUS_FAILED;
-        hm_row_note(&row, "could not start: %s", err.msg);
+        hm_runner_unopened_row(&row, b, cfg->workers, cfg->device ? cfg->device : "cpu",
+                               o->seed, o->samples, rc, err.msg);
         emit(o, &row);
         fprintf(stderr, "hetmc run: backend %s could not start: %s\n", b->name, err.msg);
         return HM_EXIT_FAIL;
     }
 
-    rates = calloc((size_t)o->reps, sizeof *rates);
-    if (!rates) {
+    run_tally t = {.o = o, .rates = calloc((size_t)o->reps, sizeof *t.rates)};
+    if (!t.rates) {
         fprintf(stderr, "hetmc run: out of memory\n");
-        b->release(ctx);
+        hm_runner_close(r);
         return HM_EXIT_FAIL;
     }
-
-    hm_row_init(&row, b->name, cfg->workers, o->samples, o->seed, 0);
-    if (hm_measure(b, ctx, o->seed, o->samples, &row) != HM_STATUS_OK) {
-        /* The warm-up failed: report it as rep 0 so the failure is on record. */
-        hm_row_note(&row, "the untimed warm-up failed");
-        emit(o, &row);
-        fprintf(stderr, "hetmc run: %s: %s\n", b->name, row.note);
-        failed = 1;
-        goto done;
-    }
-    uint64_t expect = row.res.hits;
-    char device[sizeof row.res.device];
-    snprintf(device, sizeof device, "%s", row.res.device);
-
-    for (unsigned rep = 1; rep <= o->reps; rep++) {
-        hm_row_init(&row, b->name, cfg->workers, o->samples, o->seed, rep);
-        hm_measure(b, ctx, o->seed, o->samples, &row);
-        if (row.status == HM_STATUS_OK && row.res.hits != expect) {
-            row.status = HM_STATUS_FAILED;
-            hm_row_note(&row, "hits %llu differ from the warm-up's %llu: not reproducible",
-                        (unsigned long long)row.res.hits, (unsigned long long)expect);
-        }
-        emit(o, &row);
-        if (row.status != HM_STATUS_OK) {
-            fprintf(stderr, "hetmc run: %s rep %u failed: %s\n", b->name, rep, row.note);
-            failed = 1;
-        } else {
-            rates[nrates++] = hm_row_rate(&row);
-        }
-    }
-
-    if (!o->csv && nrates) {
-        qsort(rates, nrates, sizeof *rates, cmp_double);
-        double median = nrates % 2 ? rates[nrates / 2]
-                                   : 0.5 * (rates[nrates / 2 - 1] + rates[nrates / 2]);
+    hm_cell cell = {.seed = o->seed, .samples = o->samples, .reps = (unsigned)o->reps};
+    hm_cell_out out;
+    hm_status st = hm_runner_cell(r, &cell, on_row, &t, &out);
+    if (!o->csv && t.nrates) {
+        hm_sort(t.rates, t.nrates);
         printf("# %s on %s: median %.4g samples/s, best %.4g samples/s over %zu ok "
                "repetition%s\n",
-               b->name, device, median, rates[nrates - 1], nrates, nrates == 1 ? "" : "s");
+               b->name, out.device, hm_quantile(t.rates, t.nrates, 0.5), t.rates[t.nrates - 1],
+               t.nrates, t.nrates == 1 ? "" : "s");
     }
-
-done:
-    free(rates);
-    b->release(ctx);
-    return failed ? HM_EXIT_FAIL : HM_EXIT_OK;
+    free(t.rates);
+    hm_runner_close(r);
+    return st == HM_STATUS_OK ? HM_EXIT_OK : HM_EXIT_FAIL;
 }
 
 int hm_cmd_run(int argc, char **argv)

@@ -1,10 +1,14 @@
 /*
  * cmd_verify.c - `hetmc verify`: the first thing to run on a new node. The Random123 known-answer
  * vectors on the host and inside a kernel on every OpenCL device, then the golden counts of
- * STREAM.md on every backend of the registry (and every device of device backends). Prints a
- * PASS/FAIL table; exit 1 on any failure.
+ * docs/STREAM.md on every backend of the registry (and every device of device backends), all
+ * from the one table in golden.h. Prints a PASS/FAIL table; exit 1 on any failure.
  */
 #include "cli.h"
+#include "golden.h"
+#include "kernel.h"
+#include "runner.h"
+#include "sysinfo.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -13,28 +17,6 @@
 #if HETMC_HAVE_OPENCL
 #include "opencl_util.h"
 #endif
-
-/* philox4x32_10 known answers from Random123's kat_vectors: counter[4], key[2] -> out[4]. */
-static const uint32_t kat[][10] = {
-    {0, 0, 0, 0, 0, 0, 0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8},
-    {0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0x408f276d,
-     0x41c83b0e, 0xa20bc7c6, 0x6d5451fd},
-    {0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344, 0xa4093822, 0x299f31d0, 0xd16cfe09,
-     0x94fdcceb, 0x5001e420, 0x24126ea1},
-};
-#define NKAT (sizeof kat / sizeof kat[0])
-
-/* Golden counts of shared/STREAM.md. */
-static const struct {
-    uint64_t seed, n, hits;
-} golden[] = {
-    {0, 0, 0},
-    {42, 7, 5},
-    {0, 1000001, 784446},
-    {UINT64_C(18446744073709551615), 1000, 778},
-    {42, 100000000, 78539599},
-};
-#define NGOLDEN (sizeof golden / sizeof golden[0])
 
 static void line(int ok, const char *what, const char *where, const char *detail, int *failures)
 {
@@ -48,64 +30,58 @@ static void golden_on(const hm_backend *b, const char *device, int *failures)
 {
     hm_config cfg = {.workers = b->max_workers == 1 ? 1 : 3, .device = device,
                      .self_exe = hm_self_exe()};
-    hm_ctx *ctx = NULL;
+    hm_runner *r = NULL;
     hm_error err = {0};
-    char where[64], detail[800];
+    char where[64], detail[800] = "";
     snprintf(where, sizeof where, "%s%s%s", b->name, device ? " device " : "",
              device ? device : "");
-    if (b->prepare(&cfg, &ctx, &err) < 0) {
+    if (hm_runner_open(b, &cfg, &r, &err) < 0) {
         line(0, "golden counts", where, err.msg, failures);
         return;
     }
     int bad = 0;
-    detail[0] = '\0';
-    for (size_t i = 0; i < NGOLDEN && !bad; i++) {
-        hm_result r;
-        hm_result_init(&r);
-        if (b->run(ctx, golden[i].seed, 0, golden[i].n, &r, &err) < 0) {
-            snprintf(detail, sizeof detail, "seed %" PRIu64 " N %" PRIu64 ": %s", golden[i].seed,
-                     golden[i].n, err.msg);
+    for (size_t i = 0; i < hm_ngoldens && !bad; i++) {
+        const hm_golden *g = &hm_goldens[i];
+        hm_result res;
+        if (hm_runner_count(r, g->seed, 0, g->samples, &res, NULL, &err) < 0) {
+            snprintf(detail, sizeof detail, "seed %" PRIu64 " N %" PRIu64 ": %s", g->seed,
+                     g->samples, err.msg);
             bad = 1;
-        } else if (r.hits != golden[i].hits) {
+        } else if (res.hits != g->hits) {
             snprintf(detail, sizeof detail, "seed %" PRIu64 " N %" PRIu64 ": %" PRIu64
-                     " hits, expected %" PRIu64, golden[i].seed, golden[i].n, r.hits,
-                     golden[i].hits);
+                     " hits, expected %" PRIu64, g->seed, g->samples, res.hits, g->hits);
             bad = 1;
-        } else if (r.device[0]) {
-            snprintf(detail, sizeof detail, "%zu counts exact on %s", NGOLDEN, r.device);
+        } else if (res.device[0]) {
+            snprintf(detail, sizeof detail, "%zu counts exact on %s", hm_ngoldens, res.device);
         }
     }
     if (!bad && !detail[0])
-        snprintf(detail, sizeof detail, "%zu counts exact", NGOLDEN);
-    b->release(ctx);
+        snprintf(detail, sizeof detail, "%zu counts exact", hm_ngoldens);
+    hm_runner_close(r);
     line(!bad, "golden counts", where, detail, failures);
 }
 
-int hm_cmd_verify(int argc, char **argv)
+/* The known-answer vectors on the host, through the kernel's own generator path. */
+static void kat_host(int *failures)
 {
-    if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-        printf("usage: hetmc verify\n  Known-answer vectors of Philox4x32-10 on the host and on "
-               "every OpenCL device,\n  then the golden counts of STREAM.md on every backend and "
-               "device. Exit 1 on any FAIL.\n");
-        return HM_EXIT_OK;
-    }
-    if (argc > 1)
-        return hm_usage_error("verify", "unexpected argument '%s'; accepted: --help", argv[1]);
-    int failures = 0;
-    char detail[800];
-
+    char detail[64];
     int bad = 0;
-    for (size_t i = 0; i < NKAT; i++) {
+    for (size_t i = 0; i < hm_nkats; i++) {
         uint32_t out[4];
-        hm_philox4x32(kat[i], kat[i] + 4, out);
-        bad += memcmp(out, kat[i] + 6, sizeof out) != 0;
+        hm_philox4x32(hm_kats[i].ctr, hm_kats[i].key, out);
+        bad += memcmp(out, hm_kats[i].out, sizeof out) != 0;
     }
-    snprintf(detail, sizeof detail, "%zu vectors, %d wrong", NKAT, bad);
-    line(!bad, "philox4x32-10 KAT", "host", detail, &failures);
+    snprintf(detail, sizeof detail, "%zu vectors, %d wrong", hm_nkats, bad);
+    line(!bad, "philox4x32-10 KAT", "host", detail, failures);
+}
 
+/* The known-answer vectors inside a kernel on every OpenCL device. */
+static void kat_devices(int *failures)
+{
 #if HETMC_HAVE_OPENCL
     hm_error err = {0};
     unsigned *idx = NULL;
+    char detail[800];
     int ndev = hm_cl_select("all", &idx, &err);
     if (ndev < 0) {
         printf("SKIP  %-22s %-28s %s\n", "opencl", "-", err.msg);
@@ -114,20 +90,27 @@ int hm_cmd_verify(int argc, char **argv)
     for (int d = 0; d < ndev; d++) {
         char where[32];
         snprintf(where, sizeof where, "opencl device %u", idx[d]);
-        int wrong = hm_cl_kat(idx[d], kat, (unsigned)NKAT, &err);
+        int wrong = hm_cl_kat(idx[d], hm_kats, (unsigned)hm_nkats, &err);
         if (wrong < 0)
             snprintf(detail, sizeof detail, "%s", err.msg);
         else
-            snprintf(detail, sizeof detail, "%zu vectors in a kernel, %d words wrong", NKAT,
+            snprintf(detail, sizeof detail, "%zu vectors in a kernel, %d words wrong", hm_nkats,
                      wrong);
-        line(wrong == 0, "philox4x32-10 KAT", where, detail, &failures);
+        line(wrong == 0, "philox4x32-10 KAT", where, detail, failures);
     }
+    free(idx);
+#else
+    (void)failures;
 #endif
+}
 
+/* The golden counts on every backend, and on every device of device backends. */
+static void golden_all(int *failures)
+{
     for (size_t i = 0; i < hm_backend_count(); i++) {
         const hm_backend *b = hm_backend_at(i);
         if (!b->select_devices) {
-            golden_on(b, NULL, &failures);
+            golden_on(b, NULL, failures);
             continue;
         }
         hm_error e = {0};
@@ -138,13 +121,26 @@ int hm_cmd_verify(int argc, char **argv)
         for (int d = 0; d < n; d++) {
             char index[16];
             snprintf(index, sizeof index, "%u", devs[d]);
-            golden_on(b, index, &failures);
+            golden_on(b, index, failures);
         }
         free(devs);
     }
-#if HETMC_HAVE_OPENCL
-    free(idx);
-#endif
+}
+
+int hm_cmd_verify(int argc, char **argv)
+{
+    if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        printf("usage: hetmc verify\n  Known-answer vectors of Philox4x32-10 on the host and on "
+               "every OpenCL device,\n  then the golden counts of docs/STREAM.md on every "
+               "backend and device. Exit 1 on any FAIL.\n");
+        return HM_EXIT_OK;
+    }
+    if (argc > 1)
+        return hm_usage_error("verify", "unexpected argument '%s'; accepted: --help", argv[1]);
+    int failures = 0;
+    kat_host(&failures);
+    kat_devices(&failures);
+    golden_all(&failures);
     printf("%s: %d failure%s\n", failures ? "FAILED" : "all checks passed", failures,
            failures == 1 ? "" : "s");
     return failures ? HM_EXIT_FAIL : HM_EXIT_OK;

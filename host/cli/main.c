@@ -1,6 +1,8 @@
 /* main.c - the hetmc CLI: picks the subcommand; each subcommand parses its own options. */
 #include "cli.h"
 #include "proc_util.h"
+#include "kernel.h"
+#include "provenance.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +43,8 @@ static void print_help(FILE *f)
         }
     }
     fprintf(f, "\nNumbers accept 1000000, 1e8, 2^30, 100M, 1G (powers of 1000) and 64Ki, 1Gi "
-               "(powers of 1024).\nExit status: 0 ok, 1 a run or check failed, 2 bad usage.\n");
+               "(powers of 1024).\nExit status: 0 ok, 1 a run or check failed, 2 bad usage, 130 "
+               "interrupted by a signal.\n");
 }
 
 int main(int argc, char **argv)

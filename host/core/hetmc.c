@@ -1,11 +1,11 @@
-/* util.c - errors, slicing, validation and small system facts shared by every part. */
+/* hetmc.c - the small functions of hetmc.h: errors, results, slicing, hashing. */
 #define _POSIX_C_SOURCE 200809L
 #include "hetmc.h"
 
 #include <math.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 const char *hm_strerror(int code)
 {
@@ -49,30 +49,13 @@ void hm_slice(uint64_t first, uint64_t count, unsigned parts, unsigned k, uint64
     *n = base + (k < extra ? 1 : 0);
 }
 
-double hm_pi_estimate(uint64_t hits, uint64_t samples)
+uint64_t hm_fnv1a(const void *p, size_t len)
 {
-    return samples ? 4.0 * (double)hits / (double)samples : NAN;
-}
-
-int hm_validate(uint64_t hits, uint64_t samples, double *sigmas)
-{
-    const double pi = 3.14159265358979323846;
-    *sigmas = NAN;
-    if (hits > samples)
-        return 0;
-    if (samples == 0)
-        return 1;
-    double p = (double)hits / (double)samples;
-    double se = 4.0 * sqrt(p * (1.0 - p) / (double)samples);
-    double dist = fabs(4.0 * p - pi);
-    *sigmas = se > 0 ? dist / se : (dist > 0 ? INFINITY : 0.0);
-    if (samples < HM_VALIDATE_MIN_SAMPLES)
-        return 1;
-    return *sigmas <= HM_VALIDATE_SIGMA;
-}
-
-unsigned hm_online_cores(void)
-{
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 ? (unsigned)n : 1u;
+    const unsigned char *b = p;
+    uint64_t h = UINT64_C(0xcbf29ce484222325);
+    for (size_t i = 0; i < len; i++) {
+        h ^= b[i];
+        h *= UINT64_C(0x100000001b3);
+    }
+    return h;
 }

@@ -1,6 +1,10 @@
 /* provenance.c - where a result came from: this build, this machine. */
 #define _POSIX_C_SOURCE 200809L
+#include "provenance.h"
+
 #include "hetmc.h"
+#include "kernel.h"
+#include "sysinfo.h"
 
 #include <string.h>
 #include <sys/utsname.h>
@@ -33,33 +37,6 @@ const char *hm_compiler(void)
 #endif
 }
 
-void hm_hostname(char *buf, size_t len)
-{
-    if (gethostname(buf, len) != 0 || !buf[0])
-        snprintf(buf, len, "unknown");
-    buf[len - 1] = '\0';
-}
-
-void hm_cpu_model(char *buf, size_t len)
-{
-    char line[512];
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    snprintf(buf, len, "unknown");
-    if (!f)
-        return;
-    while (fgets(line, sizeof line, f)) {
-        if (strncmp(line, "model name", 10) == 0) {
-            char *v = strchr(line, ':');
-            if (v) {
-                v += strspn(v, ": \t");
-                v[strcspn(v, "\n")] = '\0';
-                snprintf(buf, len, "%s", v);
-            }
-            break;
-        }
-    }
-    fclose(f);
-}
 
 void hm_provenance_write(FILE *f)
 {

@@ -1,6 +1,7 @@
 /* registry.c - every backend built into this binary, in the order the CLI lists them. */
 #include "hetmc.h"
 
+#include <stdio.h>
 #include <string.h>
 
 extern const hm_backend hm_backend_serial;

@@ -1,13 +1,13 @@
-/* report.c - rows, validation of every run, CSV and table output. */
+/* report.c - rows, the validation of a count, CSV and table output. */
 #define _POSIX_C_SOURCE 200809L
 #include "report.h"
+
+#include "sysinfo.h"
 
 #include <math.h>
 #include <stdarg.h>
 #include <string.h>
 #include <time.h>
-
-static const double HM_PI = 3.14159265358979323846;
 
 const char *hm_status_name(hm_status s)
 {
@@ -53,38 +53,25 @@ void hm_row_note(hm_row *row, const char *fmt, ...)
             *p = ' ';
 }
 
-hm_status hm_measure(const hm_backend *b, hm_ctx *ctx, uint64_t seed, uint64_t samples,
-                     hm_row *row)
+double hm_pi_estimate(uint64_t hits, uint64_t samples)
 {
-    hm_error err = {0};
-    hm_result_init(&row->res);
-    double t0 = hm_now();
-    int rc = b->run(ctx, seed, 0, samples, &row->res, &err);
-    row->wall_s = hm_now() - t0;
-    if (rc < 0) {
-        row->status = HM_STATUS_FAILED;
-        row->has_hits = 0;
-        hm_row_note(row, "%s", err.msg[0] ? err.msg : hm_strerror(rc));
-        return row->status;
-    }
-    row->has_hits = 1;
-    if (row->res.note[0])
-        hm_row_note(row, "%s", row->res.note);
-    if (!hm_validate(row->res.hits, samples, &row->sigmas)) {
-        row->status = HM_STATUS_FAILED;
-        hm_row_note(row,
-                    "validation failed: %llu hits of %llu samples puts pi at %.9g, %.3g standard "
-                    "errors from pi (limit %.0f)",
-                    (unsigned long long)row->res.hits, (unsigned long long)samples,
-                    hm_pi_estimate(row->res.hits, samples), row->sigmas, HM_VALIDATE_SIGMA);
-        return row->status;
-    }
-    /* STREAM's habit: a time under 1000 clock ticks is too short to trust. */
-    if (row->wall_s < 1000.0 * hm_clock_resolution())
-        hm_row_note(row, "wall time under 1000 clock ticks (%.3g s): too short to trust",
-                    row->wall_s);
-    row->status = HM_STATUS_OK;
-    return row->status;
+    return samples ? 4.0 * (double)hits / (double)samples : NAN;
+}
+
+int hm_validate(uint64_t hits, uint64_t samples, double *sigmas)
+{
+    *sigmas = NAN;
+    if (hits > samples)
+        return 0;
+    if (samples == 0)
+        return 1;
+    double p = (double)hits / (double)samples;
+    double se = 4.0 * sqrt(p * (1.0 - p) / (double)samples);
+    double dist = fabs(4.0 * p - HM_PI);
+    *sigmas = se > 0 ? dist / se : (dist > 0 ? INFINITY : 0.0);
+    if (samples < HM_VALIDATE_MIN_SAMPLES)
+        return 1;
+    return *sigmas <= HM_VALIDATE_SIGMA;
 }
 
 double hm_row_rate(const hm_row *row)

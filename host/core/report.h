@@ -1,11 +1,14 @@
 /*
- * report.h - one measured repetition as a row, and the two ways hetmc prints rows:
- * the tidy CSV of shared/DESIGN.md (one row per repetition) and a fixed-width table for people.
+ * report.h - one measured repetition as a row, its validation, and the two ways hetmc prints
+ * rows: the tidy CSV of docs/DESIGN.md (one row per repetition) and a fixed-width table for
+ * people.
  */
 #ifndef HETMC_REPORT_H
 #define HETMC_REPORT_H
 
 #include "hetmc.h"
+
+#include <stdio.h>
 
 typedef enum hm_status { HM_STATUS_OK, HM_STATUS_SKIPPED, HM_STATUS_FAILED } hm_status;
 
@@ -25,6 +28,17 @@ typedef struct hm_row {
 
 const char *hm_status_name(hm_status s);
 
+#define HM_PI 3.14159265358979323846
+
+/* Validation of a count (docs/STREAM.md): the estimate must lie within HM_VALIDATE_SIGMA
+ * standard errors of pi. Returns 1 if acceptable; fills *sigmas with the distance in standard
+ * errors. Counts with samples < HM_VALIDATE_MIN_SAMPLES are not judged (returns 1), except
+ * that more hits than samples is never right. */
+#define HM_VALIDATE_SIGMA 6.0
+#define HM_VALIDATE_MIN_SAMPLES 1000
+int hm_validate(uint64_t hits, uint64_t samples, double *sigmas);
+double hm_pi_estimate(uint64_t hits, uint64_t samples);
+
 /* Clears a row for (backend, workers, samples, seed, rep). */
 void hm_row_init(hm_row *row, const char *backend, unsigned workers, uint64_t samples,
                  uint64_t seed, unsigned rep);
@@ -34,12 +48,6 @@ void hm_row_note(hm_row *row, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
-
-/* Runs one repetition of b over [0, samples) and fills row: times, hits, and status, which is
- * failed when run() fails or the estimate is more than HM_VALIDATE_SIGMA standard errors
- * from pi. Returns the row's status. */
-hm_status hm_measure(const hm_backend *b, hm_ctx *ctx, uint64_t seed, uint64_t samples,
-                     hm_row *row);
 
 /* Samples per second of an ok row (samples / wall_s); NAN for any other row. */
 double hm_row_rate(const hm_row *row);

@@ -55,18 +55,15 @@ static int push_record(builder *b)
     return 0;
 }
 
-int hm_csv_read(const char *path, hm_csv *csv, char *msg, size_t msglen)
+/* Reads the whole file into a NUL-terminated buffer. Returns 0, or -1 with msg. */
+static int slurp(const char *path, char **out, size_t *outlen, char *msg, size_t msglen)
 {
-    FILE *f = NULL;
+    FILE *f = fopen(path, "rb");
     char *buf = NULL;
-    builder b = {0};
     size_t len = 0, cap = 0;
-    int rc = -1;
-
-    memset(csv, 0, sizeof *csv);
-    if (!(f = fopen(path, "rb"))) {
+    if (!f) {
         snprintf(msg, msglen, "cannot open %s: %s", path, strerror(errno));
-        goto cleanup;
+        return -1;
     }
     for (;;) {
         if (len + 65536 + 1 > cap) {
@@ -74,7 +71,9 @@ int hm_csv_read(const char *path, hm_csv *csv, char *msg, size_t msglen)
             char *p = realloc(buf, cap);
             if (!p) {
                 snprintf(msg, msglen, "%s: out of memory", path);
-                goto cleanup;
+                free(buf);
+                fclose(f);
+                return -1;
             }
             buf = p;
         }
@@ -83,82 +82,122 @@ int hm_csv_read(const char *path, hm_csv *csv, char *msg, size_t msglen)
         if (got == 0)
             break;
     }
+    fclose(f);
     buf[len] = '\0';
+    *out = buf;
+    *outlen = len;
+    return 0;
+}
 
-    /* One pass: r reads, w writes the unquoted field back into the same buffer. */
-    char *r = buf, *w = buf, *end = buf + len, *start = buf;
-    while (r < end) {
-        start = w;
-        if (*r == '"') {
-            r++;
-            for (;;) {
-                if (r >= end)
-                    goto done; /* an unterminated quote: an incomplete last record */
-                if (*r == '"') {
-                    if (r + 1 < end && r[1] == '"') {
-                        *w++ = '"';
-                        r += 2;
-                        continue;
-                    }
-                    r++;
-                    break;
+/* Copies one field starting at *rp into *wp, unquoting. Returns the separator that ended it
+ * (',', '\n' or '\r'), or 0 at the end of the buffer (an incomplete last record). */
+static char scan_field(char **rp, char **wp, char *end)
+{
+    char *r = *rp, *w = *wp;
+    if (*r == '"') {
+        r++;
+        for (;;) {
+            if (r >= end)
+                return 0; /* an unterminated quote */
+            if (*r == '"') {
+                if (r + 1 < end && r[1] == '"') {
+                    *w++ = '"';
+                    r += 2;
+                    continue;
                 }
-                *w++ = *r++;
+                r++;
+                break;
             }
-        }
-        while (r < end && *r != ',' && *r != '\n' && *r != '\r')
             *w++ = *r++;
-        if (r >= end)
-            goto done; /* no line break after the last field: dropped */
-        char sep = *r++;
-        *w++ = '\0';
-        if (push_field(&b, start) < 0)
-            goto oom;
+        }
+    }
+    while (r < end && *r != ',' && *r != '\n' && *r != '\r')
+        *w++ = *r++;
+    if (r >= end)
+        return 0; /* no line break after the last field */
+    char sep = *r++;
+    *w++ = '\0';
+    *rp = r;
+    *wp = w;
+    return sep;
+}
+
+/* One pass over buf: fields are unquoted back into the same buffer and NUL-terminated;
+ * each complete record becomes a builder record. Returns 0, or -1 when out of memory. */
+static int parse(char *buf, size_t len, builder *b)
+{
+    char *r = buf, *w = buf, *end = buf + len;
+    while (r < end) {
+        char *start = w;
+        char sep = scan_field(&r, &w, end);
+        if (!sep)
+            break; /* an incomplete last record is dropped */
+        if (push_field(b, start) < 0)
+            return -1;
         if (sep == '\r' && r < end && *r == '\n')
             r++;
-        if (sep != ',' && push_record(&b) < 0)
-            goto oom;
+        if (sep != ',' && push_record(b) < 0)
+            return -1;
     }
-done:
+    return 0;
+}
+
+/* Moves the builder's records into csv: the first is the header, every row gets ncols
+ * fields (missing ones point at the empty string). Returns 0, or -1 when out of memory. */
+static int take_records(builder *b, hm_csv *csv)
+{
+    csv->header = b->records[0];
+    csv->ncols = b->widths[0];
+    b->records[0] = NULL;
+    csv->nrows = b->nrec - 1;
+    csv->rows = calloc(csv->nrows ? csv->nrows : 1, sizeof *csv->rows);
+    if (!csv->rows)
+        return -1;
+    for (size_t i = 1; i < b->nrec; i++) {
+        char **row = realloc(b->records[i], (csv->ncols ? csv->ncols : 1) * sizeof *row);
+        if (!row)
+            return -1;
+        for (size_t j = b->widths[i]; j < csv->ncols; j++)
+            row[j] = "";
+        b->records[i] = NULL;
+        csv->rows[i - 1] = row;
+    }
+    return 0;
+}
+
+int hm_csv_read(const char *path, hm_csv *csv, char *msg, size_t msglen)
+{
+    char *buf = NULL;
+    builder b = {0};
+    size_t len = 0;
+    int rc = -1;
+
+    memset(csv, 0, sizeof *csv);
+    if (slurp(path, &buf, &len, msg, msglen) < 0)
+        return -1;
+    if (parse(buf, len, &b) < 0)
+        goto oom;
     if (b.nrec == 0) {
         snprintf(msg, msglen, "%s: no header row", path);
         goto cleanup;
     }
     csv->buf = buf;
     buf = NULL;
-    csv->header = b.records[0];
-    csv->ncols = b.widths[0];
-    csv->nrows = b.nrec - 1;
-    csv->rows = calloc(csv->nrows ? csv->nrows : 1, sizeof *csv->rows);
-    if (!csv->rows)
+    if (take_records(&b, csv) < 0)
         goto oom;
-    for (size_t i = 1; i < b.nrec; i++) {
-        /* Every row gets ncols fields; missing ones point at the empty string. */
-        char **row = realloc(b.records[i], (csv->ncols ? csv->ncols : 1) * sizeof *row);
-        if (!row)
-            goto oom;
-        for (size_t j = b.widths[i]; j < csv->ncols; j++)
-            row[j] = "";
-        b.records[i] = NULL;
-        csv->rows[i - 1] = row;
-    }
-    b.records[0] = NULL;
     rc = 0;
     goto cleanup;
 oom:
     snprintf(msg, msglen, "%s: out of memory", path);
 cleanup:
-    if (rc < 0 && csv->buf) {
+    if (rc < 0)
         hm_csv_free(csv);
-    }
     for (size_t i = 0; i < b.nrec; i++)
         free(b.records[i]);
     free(b.records);
     free(b.widths);
     free(b.fields);
     free(buf);
-    if (f)
-        fclose(f);
     return rc;
 }
 

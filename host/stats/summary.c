@@ -37,103 +37,125 @@ static double median_of(const double *sorted, size_t n)
     return hm_quantile(sorted, n, 0.5);
 }
 
+/* The columns hm_summarize reads, in this order. */
+enum { C_BACKEND, C_DEVICE, C_WORKERS, C_SAMPLES, C_SEED, C_STATUS, C_HITS, C_WALL, C_SETUP,
+       C_COMPUTE, C_COLLECT, C_COUNT };
+
+/* The group of one row's keys, added when new. NULL when out of memory. */
+static hm_group *group_of(hm_summary *s, char **row, const int *c)
+{
+    unsigned workers = (unsigned)u64(row[c[C_WORKERS]]);
+    uint64_t samples = u64(row[c[C_SAMPLES]]), seed = u64(row[c[C_SEED]]);
+    for (size_t i = 0; i < s->n; i++) {
+        hm_group *h = &s->g[i];
+        if (h->workers == workers && h->samples == samples && h->seed == seed &&
+            strcmp(h->backend, row[c[C_BACKEND]]) == 0 &&
+            strcmp(h->device, row[c[C_DEVICE]]) == 0)
+            return h;
+    }
+    /* A failed prepare writes its device selector, an ok row the device's name; both belong
+     * to the same cell only when the names agree, which is good enough. */
+    hm_group *p = realloc(s->g, (s->n + 1) * sizeof *p);
+    if (!p)
+        return NULL;
+    s->g = p;
+    hm_group *g = &s->g[s->n++];
+    memset(g, 0, sizeof *g);
+    g->backend = row[c[C_BACKEND]];
+    g->device = row[c[C_DEVICE]];
+    g->workers = workers;
+    g->samples = samples;
+    g->seed = seed;
+    g->hits_agree = 1;
+    return g;
+}
+
+/* Adds one row to its group. Returns 0, or -1 when out of memory. */
+static int add_row(hm_group *g, char **row, const int *c)
+{
+    const char *status = row[c[C_STATUS]];
+    if (strcmp(status, "skipped") == 0) {
+        g->n_skipped++;
+        return 0;
+    }
+    if (strcmp(status, "ok") != 0 || isnan(num(row[c[C_WALL]]))) {
+        g->n_failed++;
+        return 0;
+    }
+    uint64_t hits = u64(row[c[C_HITS]]);
+    if (g->n_ok == 0)
+        g->hits = hits;
+    else if (hits != g->hits)
+        g->hits_agree = 0;
+    if (push(&g->wall_s, g->n_ok, num(row[c[C_WALL]])) < 0 ||
+        push(&g->setup_s, g->n_ok, num(row[c[C_SETUP]])) < 0 ||
+        push(&g->compute_s, g->n_ok, num(row[c[C_COMPUTE]])) < 0 ||
+        push(&g->collect_s, g->n_ok, num(row[c[C_COLLECT]])) < 0)
+        return -1;
+    g->n_ok++;
+    return 0;
+}
+
+/* Order statistics of one group's wall times. */
+static void describe_group(hm_group *g)
+{
+    hm_sort(g->wall_s, g->n_ok);
+    hm_sort(g->setup_s, g->n_ok);
+    hm_sort(g->compute_s, g->n_ok);
+    hm_sort(g->collect_s, g->n_ok);
+    g->median_s = median_of(g->wall_s, g->n_ok);
+    g->min_s = g->n_ok ? g->wall_s[0] : NAN;
+    g->max_s = g->n_ok ? g->wall_s[g->n_ok - 1] : NAN;
+    g->iqr_s = hm_quantile(g->wall_s, g->n_ok, 0.75) - hm_quantile(g->wall_s, g->n_ok, 0.25);
+    g->ci_coverage = hm_median_ci(g->wall_s, g->n_ok, &g->ci_lo_s, &g->ci_hi_s);
+    g->rate = g->median_s > 0 ? (double)g->samples / g->median_s : NAN;
+}
+
+/* Speedup, efficiency and hits against serial at the same samples and seed. */
+static void against_serial(hm_summary *s, hm_group *g)
+{
+    const hm_group *ref = NULL;
+    for (size_t j = 0; j < s->n && !ref; j++)
+        if (strcmp(s->g[j].backend, "serial") == 0 && s->g[j].samples == g->samples &&
+            s->g[j].seed == g->seed && s->g[j].n_ok)
+            ref = &s->g[j];
+    g->speedup = g->efficiency = NAN;
+    g->hits_match = -1;
+    if (!ref || !g->n_ok)
+        return;
+    g->speedup = ref->median_s / g->median_s;
+    g->efficiency = g->speedup / (double)(g->workers ? g->workers : 1);
+    g->hits_match = ref->hits_agree && g->hits_agree && g->hits == ref->hits;
+}
+
 int hm_summarize(const hm_csv *csv, hm_summary *s, char *msg, size_t msglen)
 {
-    static const char *need[] = {"backend", "device",  "workers", "samples", "seed", "status",
-                                 "hits",    "wall_s",  "setup_s", "compute_s", "collect_s"};
-    int c[11];
+    static const char *need[C_COUNT] = {"backend", "device",  "workers", "samples",
+                                        "seed",    "status",  "hits",    "wall_s",
+                                        "setup_s", "compute_s", "collect_s"};
+    int c[C_COUNT];
     memset(s, 0, sizeof *s);
-    for (size_t i = 0; i < 11; i++)
+    for (size_t i = 0; i < C_COUNT; i++)
         if ((c[i] = hm_csv_col(csv, need[i])) < 0) {
             snprintf(msg, msglen, "no column '%s': not a hetmc results CSV", need[i]);
             return -1;
         }
     for (size_t r = 0; r < csv->nrows; r++) {
         char **row = csv->rows[r];
-        const char *status = row[c[5]];
-        if (!*status)
+        if (!*row[c[C_STATUS]])
             continue; /* a blank line */
-        unsigned workers = (unsigned)u64(row[c[2]]);
-        uint64_t samples = u64(row[c[3]]), seed = u64(row[c[4]]);
-        hm_group *g = NULL;
-        for (size_t i = 0; i < s->n; i++) {
-            hm_group *h = &s->g[i];
-            if (h->workers == workers && h->samples == samples && h->seed == seed &&
-                strcmp(h->backend, row[c[0]]) == 0 && strcmp(h->device, row[c[1]]) == 0) {
-                g = h;
-                break;
-            }
-        }
-        /* A failed prepare writes its device selector, an ok row the device's name; both
-         * belong to the same cell only when the names agree, which is good enough. */
-        if (!g) {
-            hm_group *p = realloc(s->g, (s->n + 1) * sizeof *p);
-            if (!p)
-                goto oom;
-            s->g = p;
-            g = &s->g[s->n++];
-            memset(g, 0, sizeof *g);
-            g->backend = row[c[0]];
-            g->device = row[c[1]];
-            g->workers = workers;
-            g->samples = samples;
-            g->seed = seed;
-            g->hits_agree = 1;
-        }
-        if (strcmp(status, "ok") == 0 && !isnan(num(row[c[7]]))) {
-            uint64_t hits = u64(row[c[6]]);
-            if (g->n_ok == 0)
-                g->hits = hits;
-            else if (hits != g->hits)
-                g->hits_agree = 0;
-            if (push(&g->wall_s, g->n_ok, num(row[c[7]])) < 0 ||
-                push(&g->setup_s, g->n_ok, num(row[c[8]])) < 0 ||
-                push(&g->compute_s, g->n_ok, num(row[c[9]])) < 0 ||
-                push(&g->collect_s, g->n_ok, num(row[c[10]])) < 0)
-                goto oom;
-            g->n_ok++;
-        } else if (strcmp(status, "skipped") == 0) {
-            g->n_skipped++;
-        } else {
-            g->n_failed++;
+        hm_group *g = group_of(s, row, c);
+        if (!g || add_row(g, row, c) < 0) {
+            snprintf(msg, msglen, "out of memory");
+            hm_summary_free(s);
+            return -1;
         }
     }
-    for (size_t i = 0; i < s->n; i++) {
-        hm_group *g = &s->g[i];
-        hm_sort(g->wall_s, g->n_ok);
-        hm_sort(g->setup_s, g->n_ok);
-        hm_sort(g->compute_s, g->n_ok);
-        hm_sort(g->collect_s, g->n_ok);
-        g->median_s = median_of(g->wall_s, g->n_ok);
-        g->min_s = g->n_ok ? g->wall_s[0] : NAN;
-        g->max_s = g->n_ok ? g->wall_s[g->n_ok - 1] : NAN;
-        g->iqr_s = hm_quantile(g->wall_s, g->n_ok, 0.75) - hm_quantile(g->wall_s, g->n_ok, 0.25);
-        g->ci_coverage = hm_median_ci(g->wall_s, g->n_ok, &g->ci_lo_s, &g->ci_hi_s);
-        g->rate = g->median_s > 0 ? (double)g->samples / g->median_s : NAN;
-    }
-    /* Speedup and hits against serial at the same samples and seed. */
-    for (size_t i = 0; i < s->n; i++) {
-        hm_group *g = &s->g[i];
-        const hm_group *ref = NULL;
-        for (size_t j = 0; j < s->n; j++)
-            if (strcmp(s->g[j].backend, "serial") == 0 && s->g[j].samples == g->samples &&
-                s->g[j].seed == g->seed && s->g[j].n_ok) {
-                ref = &s->g[j];
-                break;
-            }
-        g->speedup = g->efficiency = NAN;
-        g->hits_match = -1;
-        if (!ref || !g->n_ok)
-            continue;
-        g->speedup = ref->median_s / g->median_s;
-        g->efficiency = g->speedup / (double)(g->workers ? g->workers : 1);
-        g->hits_match = ref->hits_agree && g->hits_agree && g->hits == ref->hits;
-    }
+    for (size_t i = 0; i < s->n; i++)
+        describe_group(&s->g[i]);
+    for (size_t i = 0; i < s->n; i++)
+        against_serial(s, &s->g[i]);
     return 0;
-oom:
-    snprintf(msg, msglen, "out of memory");
-    hm_summary_free(s);
-    return -1;
 }
 
 void hm_summary_free(hm_summary *s)

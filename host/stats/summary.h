@@ -1,5 +1,5 @@
 /*
- * summary.h - the comparison table derived from a long-format CSV (shared/DESIGN.md): one
+ * summary.h - the comparison table derived from a long-format CSV (docs/DESIGN.md): one
  * group per backend x device x workers x samples x seed, with the statistics of its ok rows.
  */
 #ifndef HETMC_SUMMARY_H

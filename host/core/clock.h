@@ -1,0 +1,9 @@
+/* clock.h - the monotonic clock every phase time comes from (CLOCK_MONOTONIC, seconds). */
+#ifndef HETMC_CLOCK_H
+#define HETMC_CLOCK_H
+
+/* Monotonic clock in seconds, and its resolution. */
+double hm_now(void);
+double hm_clock_resolution(void);
+
+#endif /* HETMC_CLOCK_H */
