@@ -28,7 +28,7 @@
 
 #define HM_VERSION "0.1.0"
 /* Version of the CSV contract (docs/DESIGN.md); bump on any change of columns or meaning. */
-#define HM_CSV_FORMAT_VERSION 1
+#define HM_CSV_FORMAT_VERSION 2
 /* Largest accepted sample count: 2^63. */
 #define HM_MAX_SAMPLES (UINT64_C(1) << 63)
 /* Largest worker count (threads, processes, ranks) hetmc accepts. */
@@ -84,6 +84,11 @@ typedef struct hm_result {
     double transfer_s; /* host<->device transfers (OpenCL) */
     size_t local_size; /* work-group size used (OpenCL), 0 if none */
     unsigned launches; /* kernel launches (OpenCL), 0 if none */
+    unsigned item_blocks; /* Philox blocks per work-item (OpenCL), 0 if none */
+    unsigned tasks;    /* tasks the run was split into (process backends), 0 if not split */
+    double create_s;   /* one-time creation of reusable workers (pool, forkserver), NAN if none */
+    double balance;    /* coexec: earliest part finish / latest part finish, NAN if none */
+    char parts[512];   /* coexec: each part, its share of the samples and its rate, or empty */
     char device[128];  /* what ran it: "cpu", or the OpenCL device name */
     char timer[64];    /* which clocks produced the times, e.g. "host-monotonic" */
     char note[256];    /* a remark the backend adds to the row's note (one line), or empty */

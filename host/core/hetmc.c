@@ -36,6 +36,7 @@ void hm_result_init(hm_result *r)
     memset(r, 0, sizeof *r);
     r->setup_s = r->compute_s = r->collect_s = NAN;
     r->build_s = r->kernel_s = r->transfer_s = NAN;
+    r->create_s = r->balance = NAN;
     snprintf(r->device, sizeof r->device, "cpu");
     snprintf(r->timer, sizeof r->timer, "host-monotonic");
 }

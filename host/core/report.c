@@ -106,11 +106,20 @@ static void csv_num(FILE *f, double v, const char *fmt)
         fprintf(f, fmt, v);
 }
 
+/* A count column: empty when 0 (not applicable). */
+static void csv_count(FILE *f, uint64_t v)
+{
+    fputc(',', f);
+    if (v)
+        fprintf(f, "%llu", (unsigned long long)v);
+}
+
 void hm_csv_header(FILE *f)
 {
     fputs("format_version,timestamp_utc,host,backend,device,workers,samples,seed,rep,status,"
           "hits,pi_estimate,abs_error,wall_s,setup_s,compute_s,collect_s,samples_per_s,"
-          "note,timer,build_s,kernel_s,transfer_s,local_size,launches,sigmas\n",
+          "note,timer,build_s,kernel_s,transfer_s,local_size,launches,sigmas,calls,tasks,"
+          "item_blocks,create_s,parts,balance\n",
           f);
     fflush(f);
 }
@@ -154,13 +163,16 @@ int hm_csv_row(FILE *f, const hm_row *row)
     csv_num(f, row->res.build_s, "%.9g");
     csv_num(f, row->res.kernel_s, "%.9g");
     csv_num(f, row->res.transfer_s, "%.9g");
-    fputc(',', f);
-    if (row->res.local_size)
-        fprintf(f, "%zu", row->res.local_size);
-    fputc(',', f);
-    if (row->res.launches)
-        fprintf(f, "%u", row->res.launches);
+    csv_count(f, row->res.local_size);
+    csv_count(f, row->res.launches);
     csv_num(f, row->sigmas, "%.4g");
+    csv_count(f, row->calls);
+    csv_count(f, row->res.tasks);
+    csv_count(f, row->res.item_blocks);
+    csv_num(f, row->res.create_s, "%.9g");
+    fputc(',', f);
+    hm_csv_field(f, row->res.parts);
+    csv_num(f, row->res.balance, "%.4g");
     fputc('\n', f);
     return fflush(f) == 0 && !ferror(f) ? 0 : -1;
 }

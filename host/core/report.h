@@ -23,6 +23,8 @@ typedef struct hm_row {
     hm_result res;
     double wall_s;      /* the caller's clock around run(); NAN if not measured */
     double sigmas;      /* distance of the estimate from pi in standard errors; NAN if none */
+    unsigned calls;     /* back-to-back runs timed as this repetition (times are per call);
+                         * 0 when nothing ran */
     char note[512];     /* why skipped or failed, or a warning; no newlines */
 } hm_row;
 

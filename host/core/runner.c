@@ -57,6 +57,7 @@ hm_status hm_runner_measure(hm_runner *r, uint64_t seed, uint64_t samples, hm_ro
 {
     hm_error err = {0};
     int rc = hm_runner_count(r, seed, 0, samples, &row->res, &row->wall_s, &err);
+    row->calls = 1;
     if (rc < 0) {
         row->status = HM_STATUS_FAILED;
         row->has_hits = 0;
