@@ -73,6 +73,8 @@ typedef struct hm_config {
     size_t local_size;    /* OpenCL work-group size; 0 means chosen from the device */
     double timeout_s;     /* per-run limit for process backends; 0 means none */
     const char *self_exe; /* path of the running hetmc binary (for spawn), may be NULL */
+    const char *parts;    /* coexec: the part list (--parts); NULL means its default, auto */
+    const char *split;    /* coexec: dynamic, static or static:W1,W2,...; NULL means dynamic */
 } hm_config;
 
 /* One measured run. Times are in seconds; a field that does not apply is NAN. */
@@ -103,6 +105,7 @@ typedef struct hm_ctx hm_ctx; /* backend-private state */
 #define HM_USES_DEVICE 1u
 #define HM_USES_LOCAL_SIZE 2u
 #define HM_USES_TIMEOUT 4u
+#define HM_USES_PARTS 8u /* --parts and --split (coexec; mpi runs coexec in each rank) */
 
 /* A backend: a name and three functions. The core never knows which one runs.
  *   prepare  validates cfg and acquires what can be reused across runs;

@@ -13,6 +13,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
 #include "clock.h"
+#include "coexec_parts.h"
 #include "csvread.h"
 #include "kernel.h"
 #include "numparse.h"
@@ -31,9 +32,10 @@
 #include <unistd.h>
 
 #define MATRIX_ACCEPTED                                                                      \
-    "--backends LIST, --workers LIST, --samples LIST, --reps R, --seed S, --out DIR, "       \
-    "--quiet, --help"
+    "--backends LIST, --workers LIST, --samples LIST, --parts PARTS, --split SPLIT, --reps R, " \
+    "--seed S, --out DIR, --quiet, --help"
 #define MAX_LIST 256
+#define MAX_COEXEC 16 /* --parts and --split options each */
 
 typedef struct matrix_options {
     const hm_backend *backends[MAX_LIST];
@@ -42,6 +44,8 @@ typedef struct matrix_options {
     size_t nworkers;
     uint64_t samples[MAX_LIST];
     size_t nsamples;
+    const char *parts[MAX_COEXEC], *splits[MAX_COEXEC]; /* coexec cells: parts x splits */
+    size_t nparts, nsplits;
     uint64_t reps, seed;
     const char *out;
     int quiet;
@@ -51,7 +55,8 @@ static void matrix_help(FILE *f)
 {
     fprintf(f,
             "usage: hetmc matrix [--backends LIST] [--workers LIST] [--samples LIST] [--reps R]\n"
-            "                    [--seed S] [--out DIR] [--quiet]\n"
+            "                    [--parts PARTS]... [--split SPLIT]... [--seed S] [--out DIR]\n"
+            "                    [--quiet]\n"
             "\n"
             "Runs backends x devices x workers x samples: each (backend, device, workers) is\n"
             "prepared once, each cell gets one untimed warm-up and R timed repetitions. Writes\n"
@@ -63,6 +68,11 @@ static void matrix_help(FILE *f)
             "                   unavailable here give `skipped` rows)\n"
             "  --workers LIST   default 1,%u (1 and the online cores); serial runs at 1 only\n"
             "  --samples LIST   default 2^16..2^30x4 (2^16, 2^18, ..., 2^30)\n"
+            "  --parts PARTS    a coexec cell's parts, e.g. openmp:1,opencl@cpu (see hetmc run\n"
+            "                   --help); repeat for more cells (default auto: every GPU and\n"
+            "                   openmp on the remaining cores); coexec ignores --workers\n"
+            "  --split SPLIT    dynamic (default), static or static:W1,W2,...; repeat to run\n"
+            "                   every part list with every split\n"
             "  --reps R         timed repetitions per cell, 1..10000 (default 4: the fewest with which\n"
             "                   `hetmc compare` can find a difference significant at 5%%)\n"
             "  --seed S         default 42\n"
@@ -184,6 +194,16 @@ static int matrix_option(matrix_options *o, int c, char **argv)
             return hm_usage_error(cmd, "--out '' is empty; expected a folder");
         o->out = optarg;
         return -1;
+    case 'p':
+    case 'S':
+        if ((c == 'p' ? o->nparts : o->nsplits) == MAX_COEXEC)
+            return hm_usage_error(cmd, "%s: at most %d of them", c == 'p' ? "--parts" : "--split",
+                                  MAX_COEXEC);
+        if (c == 'p')
+            o->parts[o->nparts++] = optarg;
+        else
+            o->splits[o->nsplits++] = optarg;
+        return -1;
     case 'q':
         o->quiet = 1;
         return -1;
@@ -211,6 +231,31 @@ static void matrix_defaults(matrix_options *o)
     if (!o->nsamples)
         for (uint64_t v = UINT64_C(1) << 16; v <= (UINT64_C(1) << 30); v *= 4)
             o->samples[o->nsamples++] = v;
+    if (!o->nparts)
+        o->parts[o->nparts++] = NULL; /* auto */
+    if (!o->nsplits)
+        o->splits[o->nsplits++] = NULL; /* dynamic */
+}
+
+/* --parts and --split need coexec among the backends, and each pair must make sense. */
+static int check_coexec(matrix_options *o, int given)
+{
+    const hm_backend *coexec = hm_backend_find("coexec");
+    int have = 0;
+    for (size_t i = 0; i < o->nbackends; i++)
+        have |= o->backends[i] == coexec;
+    if (given && !have)
+        return hm_usage_error("matrix", "--parts and --split give coexec cells: add coexec to "
+                              "--backends");
+    for (size_t i = 0; have && i < o->nparts; i++)
+        for (size_t k = 0; k < o->nsplits; k++) {
+            hm_part_list list;
+            hm_split split;
+            hm_error err = {0};
+            if (hm_coexec_plan(o->parts[i], o->splits[k], &list, &split, &err) == HM_EINVAL)
+                return hm_usage_error("matrix", "%s", err.msg);
+        }
+    return -1;
 }
 
 static int matrix_parse(int argc, char **argv, matrix_options *o)
@@ -220,6 +265,7 @@ static int matrix_parse(int argc, char **argv, matrix_options *o)
         {"samples", required_argument, NULL, 'n'},  {"reps", required_argument, NULL, 'r'},
         {"seed", required_argument, NULL, 's'},     {"out", required_argument, NULL, 'o'},
         {"quiet", no_argument, NULL, 'q'},          {"help", no_argument, NULL, 'h'},
+        {"parts", required_argument, NULL, 'p'},    {"split", required_argument, NULL, 'S'},
         {NULL, 0, NULL, 0},
     };
     int c, rc;
@@ -228,20 +274,23 @@ static int matrix_parse(int argc, char **argv, matrix_options *o)
     o->seed = 42;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":b:w:n:r:s:o:qh", longopts, NULL)) != -1)
+    while ((c = getopt_long(argc, argv, ":b:w:n:r:s:o:qhp:S:", longopts, NULL)) != -1)
         if ((rc = matrix_option(o, c, argv)) >= 0)
             return rc;
     if (optind < argc)
         return hm_usage_error("matrix", "unexpected argument '%s'; accepted options: %s",
                               argv[optind], MATRIX_ACCEPTED);
+    int given = o->nparts || o->nsplits;
     matrix_defaults(o);
-    return -1;
+    return check_coexec(o, given);
 }
 
 /* One (backend, device, workers) to prepare; unavailable when select_devices found none. */
 typedef struct plan_item {
     const hm_backend *b;
     char device[16]; /* the index for device backends, "" otherwise */
+    const char *parts, *split; /* coexec: its part list and split (NULL: the defaults) */
+    char label[128];           /* coexec: the parts, for the progress line */
     unsigned workers;
     int unavailable;
     char why[512];
@@ -294,9 +343,35 @@ static plan_item *plan_add(plan *p)
     return it;
 }
 
+/* Adds one coexec item per part list and split; workers come from the parts. */
+static int plan_coexec(matrix *m, const hm_backend *b)
+{
+    for (size_t i = 0; i < m->o.nparts; i++)
+        for (size_t k = 0; k < m->o.nsplits; k++) {
+            hm_part_list list;
+            hm_split split;
+            hm_error err = {0};
+            int rc = hm_coexec_plan(m->o.parts[i], m->o.splits[k], &list, &split, &err);
+            plan_item *it = plan_add(&m->plan);
+            if (!it)
+                return -1;
+            it->b = b;
+            it->parts = m->o.parts[i];
+            it->split = m->o.splits[k];
+            it->workers = rc < 0 ? 1 : list.workers;
+            it->unavailable = rc < 0;
+            snprintf(it->why, sizeof it->why, "%s", err.msg);
+            if (rc == HM_EOK)
+                hm_parts_label(&list, it->label, sizeof it->label);
+        }
+    return 0;
+}
+
 /* Adds backend b's (device, workers) items. Returns 0, or -1 when out of memory. */
 static int plan_backend(matrix *m, const hm_backend *b)
 {
+    if (strcmp(b->name, "coexec") == 0)
+        return plan_coexec(m, b);
     unsigned *idx = NULL;
     int ndev = 1, unavailable = 0;
     char why[512] = "";
@@ -363,10 +438,10 @@ static void progress_show(const progress *p, const plan_item *it, uint64_t sampl
         snprintf(eta, sizeof eta, "%.0f s", el / p->work_done * (p->work_total - p->work_done));
     /* On a terminal one line rewritten in place; in a log one line per cell. */
     int tty = isatty(STDERR_FILENO);
-    fprintf(stderr, "%s[%zu/%zu cells, %zu left, %.0f s elapsed, ETA %s] %s%s%s w=%u N=%llu%s",
+    fprintf(stderr, "%s[%zu/%zu cells, %zu left, %.0f s elapsed, ETA %s] %s%s%s%s%s w=%u N=%llu%s",
             tty ? "\r" : "", p->cells_done, p->cells_total, p->cells_total - p->cells_done, el,
-            eta, it->b->name, it->device[0] ? " dev " : "", it->device, it->workers,
-            (unsigned long long)samples, tty ? "   " : "\n");
+            eta, it->b->name, it->device[0] ? " dev " : "", it->device, it->label[0] ? " " : "",
+            it->label, it->workers, (unsigned long long)samples, tty ? "   " : "\n");
     fflush(stderr);
 }
 
@@ -480,7 +555,9 @@ static void run_item(matrix *m, const plan_item *it)
 {
     hm_config cfg = {.workers = it->workers,
                      .device = it->device[0] ? it->device : NULL,
-                     .self_exe = hm_self_exe()};
+                     .self_exe = hm_self_exe(),
+                     .parts = it->parts,
+                     .split = it->split};
     hm_runner *r = NULL;
     hm_error err = {0};
     int rc = it->unavailable ? HM_EUNAVAIL : hm_runner_open(it->b, &cfg, &r, &err);
@@ -490,8 +567,11 @@ static void run_item(matrix *m, const plan_item *it)
         progress_show(&m->pr, it, m->o.samples[k]);
         if (rc < 0) {
             hm_row row;
-            hm_runner_unopened_row(&row, it->b, it->workers, it->device, m->o.seed,
-                                   m->o.samples[k], rc, why);
+            const char *dev = it->label[0] ? it->label : it->device;
+            if (!dev[0] && strcmp(it->b->name, "coexec") == 0)
+                dev = it->parts ? it->parts : "auto";
+            hm_runner_unopened_row(&row, it->b, it->workers, dev, m->o.seed, m->o.samples[k], rc,
+                                   why);
             write_row(&row, m);
         } else {
             run_cell(m, r, k, devname, sizeof devname);
@@ -502,6 +582,9 @@ static void run_item(matrix *m, const plan_item *it)
     hm_runner_close(r);
     if (devname[0] && it->device[0])
         fprintf(m->prov, "device: backend %s index %s = %s\n", it->b->name, it->device, devname);
+    else if (it->label[0])
+        fprintf(m->prov, "coexec: --parts %s --split %s = %s\n", it->parts ? it->parts : "auto",
+                it->split ? it->split : "dynamic", it->label);
     else if (it->unavailable && it->workers == m->plan.items[0].workers)
         fprintf(m->prov, "unavailable: backend %s: %s\n", it->b->name, it->why);
 }

@@ -11,6 +11,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
 #include "clock.h"
+#include "coexec_parts.h"
 #include "runner.h"
 #include "stats.h"
 #include "sysinfo.h"
@@ -21,7 +22,7 @@
 
 #define RUN_ACCEPTED                                                                         \
     "--backend B, --workers W, --samples N, --seed S, --device D, --local-size L, "          \
-    "--timeout SECONDS, --reps R, --format table|csv, --help"
+    "--timeout SECONDS, --parts PARTS, --split SPLIT, --reps R, --format table|csv, --help"
 
 typedef struct run_options {
     const hm_backend *backend;
@@ -30,6 +31,7 @@ typedef struct run_options {
     uint64_t samples;
     uint64_t seed;
     const char *device;
+    const char *parts, *split;
     uint64_t local_size;
     uint64_t timeout_s;
     int local_size_set, timeout_set;
@@ -42,7 +44,8 @@ static void run_help(FILE *f)
 {
     fprintf(f,
             "usage: hetmc run --backend B [--workers W] [--samples N] [--seed S] [--device D]\n"
-            "                 [--local-size L] [--timeout SECONDS] [--reps R] [--format table|csv]\n"
+            "                 [--local-size L] [--timeout SECONDS] [--parts PARTS] [--split SPLIT]\n"
+            "                 [--reps R] [--format table|csv]\n"
             "\n"
             "Counts the hits of the hetmc stream with one backend: one untimed warm-up, then R\n"
             "timed repetitions. Every count is checked (within %.0f standard errors of pi, and\n"
@@ -55,10 +58,16 @@ static void run_help(FILE *f)
             "  --device D         OpenCL device: index, gpu, cpu, all, or part of its name\n"
             "  --local-size L     OpenCL work-group size (default: from the device)\n"
             "  --timeout SECONDS  per-run limit for process backends (default: none)\n"
+            "  --parts PARTS      coexec: BACKEND[:WORKERS][@DEVICE],... run at once on one\n"
+            "                     stream, e.g. openmp:3,opencl@gpu (default auto: every GPU and\n"
+            "                     openmp on the remaining cores); workers = the parts' sum\n"
+            "  --split SPLIT      coexec: dynamic (default; chunks sized by measured rates),\n"
+            "                     static (one slice per part by measured rates), static:3,1\n"
             "  --reps R           timed repetitions, 1..1000000 (default 3)\n"
             "  --format F         table (default, for people) or csv (docs/DESIGN.md contract)\n"
             "  mpi backend:       under mpirun -np R; --workers is threads per rank, --device\n"
-            "                     local-rank (or gpu) puts node-local rank L on the L-th device\n",
+            "                     local-rank (or gpu) puts node-local rank L on the L-th device;\n"
+            "                     --parts runs coexec in every rank (workers from the parts)\n",
             HM_VALIDATE_SIGMA, HM_MAX_WORKERS, hm_online_cores());
 }
 
@@ -92,6 +101,12 @@ static int run_option(run_options *o, int c, char **argv)
                    ? HM_EXIT_USAGE : -1;
     case 'r':
         return hm_opt_u64(cmd, "--reps", optarg, 1, 1000000, &o->reps) < 0 ? HM_EXIT_USAGE : -1;
+    case 'p':
+        o->parts = optarg;
+        return -1;
+    case 'S':
+        o->split = optarg;
+        return -1;
     case 'f':
         if (strcmp(optarg, "csv") == 0 || strcmp(optarg, "table") == 0) {
             o->csv = optarg[0] == 'c';
@@ -108,6 +123,37 @@ static int run_option(run_options *o, int c, char **argv)
     }
 }
 
+/* --parts and --split: only for backends that read them; the workers are the parts' sum. */
+static int check_parts(run_options *o)
+{
+    const char *cmd = "run";
+    const hm_backend *b = o->backend;
+    int coexec = b == hm_backend_find("coexec");
+    if ((o->parts || o->split) && !(b->uses & HM_USES_PARTS))
+        return hm_usage_error(cmd, "%s does not apply to backend %s; it gives the parts of "
+                              "coexec (or of mpi ranks)", o->parts ? "--parts" : "--split",
+                              b->name);
+    if (!coexec && !o->parts) {
+        if (o->split)
+            return hm_usage_error(cmd, "--split applies to mpi only with --parts");
+        return -1;
+    }
+    if (o->workers_set)
+        return hm_usage_error(cmd, "--workers does not apply to %s; give each part its "
+                              "workers in --parts, e.g. openmp:3", coexec ? "coexec" : "--parts");
+    if (o->device)
+        return hm_usage_error(cmd, "--device does not apply with --parts; name each part's "
+                              "device there, e.g. opencl@gpu");
+    hm_part_list list;
+    hm_split split;
+    hm_error err = {0};
+    if (hm_coexec_plan(o->parts, o->split, &list, &split, &err) < 0)
+        return hm_usage_error(cmd, "%s", err.msg);
+    o->workers = list.workers;
+    o->workers_set = 1;
+    return -1;
+}
+
 /* The checks that need every option: the backend, its worker limit, the options it reads. */
 static int run_check(run_options *o)
 {
@@ -118,6 +164,9 @@ static int run_check(run_options *o)
         return hm_usage_error(cmd, "--backend is required; accepted: %s", names);
     }
     const hm_backend *b = o->backend;
+    int rc = check_parts(o);
+    if (rc >= 0)
+        return rc;
     if (b->max_workers && o->workers_set && o->workers > b->max_workers)
         return hm_usage_error(cmd, "--workers %llu: backend %s runs at most %u worker%s",
                               (unsigned long long)o->workers, b->name, b->max_workers,
@@ -148,6 +197,7 @@ static int run_parse(int argc, char **argv, run_options *o)
         {"device", required_argument, NULL, 'd'},   {"local-size", required_argument, NULL, 'l'},
         {"timeout", required_argument, NULL, 't'},  {"reps", required_argument, NULL, 'r'},
         {"format", required_argument, NULL, 'f'},   {"help", no_argument, NULL, 'h'},
+        {"parts", required_argument, NULL, 'p'},    {"split", required_argument, NULL, 'S'},
         {NULL, 0, NULL, 0},
     };
     int c, rc;
@@ -158,7 +208,7 @@ static int run_parse(int argc, char **argv, run_options *o)
     o->reps = 3;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":b:w:n:s:d:l:t:r:f:h", longopts, NULL)) != -1)
+    while ((c = getopt_long(argc, argv, ":b:w:n:s:d:l:t:r:f:hp:S:", longopts, NULL)) != -1)
         if ((rc = run_option(o, c, argv)) >= 0)
             return rc;
     if (optind < argc)
@@ -197,6 +247,9 @@ static void emit(run_options *o, const hm_row *row)
         hm_csv_row(stdout, row);
     else {
         hm_table_row(stdout, row);
+        if (row->res.parts[0])
+            printf("  parts: %s; balance %.4f; %u chunks\n", row->res.parts, row->res.balance,
+                   row->res.tasks);
         fflush(stdout);
     }
 }
@@ -275,6 +328,8 @@ int hm_cmd_run(int argc, char **argv)
         .local_size = (size_t)o.local_size,
         .timeout_s = (double)o.timeout_s,
         .self_exe = hm_self_exe(),
+        .parts = o.parts,
+        .split = o.split,
     };
     unsigned *devices = NULL;
     int ndevices = 1;

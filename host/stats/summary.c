@@ -128,6 +128,71 @@ static void against_serial(hm_summary *s, hm_group *g)
     g->hits_match = ref->hits_agree && g->hits_agree && g->hits == ref->hits;
 }
 
+/* The solo cell of one coexec part: "openmp:3" is backend openmp with 3 workers on the cpu,
+ * "opencl:<device name>" backend opencl on that device; at the same samples and seed as g. */
+static const hm_group *solo_of(const hm_summary *s, const hm_group *g, const char *label,
+                               size_t len)
+{
+    const char *colon = memchr(label, ':', len);
+    if (!colon)
+        return NULL;
+    size_t blen = (size_t)(colon - label), rlen = len - blen - 1;
+    const char *rest = colon + 1;
+    int digits = rlen > 0 && strspn(rest, "0123456789") >= rlen;
+    for (size_t i = 0; i < s->n; i++) {
+        const hm_group *h = &s->g[i];
+        if (!h->n_ok || h->samples != g->samples || h->seed != g->seed ||
+            strlen(h->backend) != blen || strncmp(h->backend, label, blen) != 0)
+            continue;
+        if ((strlen(h->device) == rlen && strncmp(h->device, rest, rlen) == 0) ||
+            (digits && strcmp(h->device, "cpu") == 0 && h->workers == strtoul(rest, NULL, 10)))
+            return h;
+    }
+    return NULL;
+}
+
+/* coexec_efficiency of group g, whose parts column (PART=SHARE@RATE;...) is `parts`. */
+static double coexec_efficiency_of(const hm_summary *s, const hm_group *g, const char *parts)
+{
+    double solo = 0;
+    const char *p = parts;
+    while (*p) {
+        size_t len = strcspn(p, ";");
+        const char *eq = NULL;
+        for (const char *c = p; c < p + len; c++)
+            if (*c == '=')
+                eq = c; /* the last '=' ends the label */
+        const hm_group *h = eq ? solo_of(s, g, p, (size_t)(eq - p)) : NULL;
+        if (!h)
+            return NAN;
+        solo += h->rate;
+        p += len + (p[len] == ';');
+    }
+    return solo > 0 ? g->rate / solo : NAN;
+}
+
+/* Fills coexec_efficiency of every coexec group from the parts column of its first ok row. */
+static void coexec_efficiency(const hm_csv *csv, hm_summary *s, const int *c)
+{
+    int cp = hm_csv_col(csv, "parts");
+    for (size_t i = 0; i < s->n; i++)
+        s->g[i].coexec_efficiency = NAN;
+    for (size_t r = 0; cp >= 0 && r < csv->nrows; r++) {
+        char **row = csv->rows[r];
+        if (strcmp(row[c[C_BACKEND]], "coexec") != 0 || strcmp(row[c[C_STATUS]], "ok") != 0 ||
+            !row[cp][0])
+            continue;
+        for (size_t i = 0; i < s->n; i++) {
+            hm_group *g = &s->g[i];
+            if (isnan(g->coexec_efficiency) && g->n_ok && strcmp(g->backend, "coexec") == 0 &&
+                strcmp(g->device, row[c[C_DEVICE]]) == 0 &&
+                g->workers == (unsigned)u64(row[c[C_WORKERS]]) &&
+                g->samples == u64(row[c[C_SAMPLES]]) && g->seed == u64(row[c[C_SEED]]))
+                g->coexec_efficiency = coexec_efficiency_of(s, g, row[cp]);
+        }
+    }
+}
+
 int hm_summarize(const hm_csv *csv, hm_summary *s, char *msg, size_t msglen)
 {
     static const char *need[C_COUNT] = {"backend", "device",  "workers", "samples",
@@ -155,6 +220,7 @@ int hm_summarize(const hm_csv *csv, hm_summary *s, char *msg, size_t msglen)
         describe_group(&s->g[i]);
     for (size_t i = 0; i < s->n; i++)
         against_serial(s, &s->g[i]);
+    coexec_efficiency(csv, s, c);
     return 0;
 }
 
@@ -192,7 +258,7 @@ void hm_summary_write_csv(FILE *f, const hm_summary *s)
     fputs("backend,device,workers,samples,seed,reps_ok,reps_failed,reps_skipped,median_wall_s,"
           "min_wall_s,max_wall_s,iqr_wall_s,ci_low_wall_s,ci_high_wall_s,ci_coverage,"
           "samples_per_s,speedup_vs_serial,parallel_efficiency,median_setup_s,"
-          "median_compute_s,median_collect_s,hits,hits_match\n",
+          "median_compute_s,median_collect_s,hits,hits_match,coexec_efficiency\n",
           f);
     for (size_t i = 0; i < s->n; i++) {
         const hm_group *g = &s->g[i];
@@ -217,7 +283,9 @@ void hm_summary_write_csv(FILE *f, const hm_summary *s)
         fputc(',', f);
         if (g->n_ok)
             fprintf(f, "%llu", (unsigned long long)g->hits);
-        fprintf(f, ",%s\n", g->hits_match < 0 ? "" : g->hits_match ? "true" : "false");
+        fprintf(f, ",%s", g->hits_match < 0 ? "" : g->hits_match ? "true" : "false");
+        cnum(f, g->coexec_efficiency, "%.4f");
+        fputc('\n', f);
     }
     fflush(f);
 }

@@ -23,6 +23,9 @@ typedef struct hm_group {
     double median_s, min_s, max_s, iqr_s, ci_lo_s, ci_hi_s, ci_coverage;
     double rate, speedup, efficiency;
     int hits_match;               /* 1 equal to serial's, 0 differ, -1 no serial reference */
+    /* coexec: the rate over the sum of its parts' solo rates (cells of the same samples and
+     * seed in this table); NAN for other backends or when a part has no solo cell. */
+    double coexec_efficiency;
 } hm_group;
 
 typedef struct hm_summary {
