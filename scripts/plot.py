@@ -7,6 +7,9 @@ Reads RESULTS_DIR/runs.csv and RESULTS_DIR/comparison.csv and writes, as PNG and
   phases.*       median setup/compute/collect seconds per backend and workers (smallest and
                  largest samples): where start-up dominates
   error.*        |pi_hat - pi| against samples, with the 1/sqrt(N) reference line
+  coexec.*       co-execution (only when the run has coexec cells): each cell's parts' shares of
+                 the samples as stacked bars at the largest N, with efficiency and balance; and
+                 efficiency and balance against N
 """
 import csv
 import math
@@ -149,6 +152,87 @@ def error(runs, out):
     save(fig, out, "error")
 
 
+def parts_of(text):
+    """[(label, share, rate)] of a parts column: PART=SHARE@RATE;... (a label may hold '@')."""
+    out = []
+    for item in filter(None, (text or "").split(";")):
+        label_, _, rest = item.rpartition("=")
+        share, _, rate = rest.partition("@")
+        out.append((label_, num(share), num(rate)))
+    return out
+
+
+def short_part(name):
+    """'opencl:pthread-skylake-avx512-Intel(R) ...' -> 'opencl:pthread-skylake-a...'."""
+    return name if len(name) <= 26 else name[:25] + "\u2026"
+
+
+def median(vals):
+    vals = sorted(v for v in vals if not math.isnan(v))
+    if not vals:
+        return math.nan
+    k = len(vals)
+    return vals[k // 2] if k % 2 else (vals[k // 2 - 1] + vals[k // 2]) / 2
+
+
+def coexec(runs, cmp_rows, out):
+    """Stacked shares of each coexec cell at the largest N (efficiency and balance written on
+    the bars), and efficiency and balance against N."""
+    cells = [r for r in cmp_rows if r["backend"] == "coexec" and num(r["samples_per_s"]) > 0]
+    if not cells:
+        return
+    ok = [r for r in runs if r["backend"] == "coexec" and r["status"] == "ok"]
+    nmax = max(int(r["samples"]) for r in cells)
+    devices = sorted({r["device"] for r in cells})
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(12, 1.6 + 0.9 * len(devices)), squeeze=True,
+                                 gridspec_kw={"width_ratios": [3, 2]})
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    color_of = {}
+    for y, dev in enumerate(devices):
+        rows = [r for r in ok if r["device"] == dev and int(r["samples"]) == nmax]
+        if not rows:
+            continue
+        names = [p[0] for p in parts_of(rows[0]["parts"])]
+        shares = [median([parts_of(r["parts"])[i][1] for r in rows]) for i in range(len(names))]
+        rates = [median([parts_of(r["parts"])[i][2] for r in rows]) for i in range(len(names))]
+        left = 0.0
+        for name, share, rate in zip(names, shares, rates):
+            first = name not in color_of
+            color = color_of.setdefault(name, colors[len(color_of) % len(colors)])
+            a1.barh(y, share, left=left, color=color, edgecolor="white",
+                    label=short_part(name) if first else None)
+            if share > 0.08:
+                a1.text(left + share / 2, y, "%.2f\n%.3g/s" % (share, rate), ha="center",
+                        va="center", fontsize=8, color="white")
+            left += share
+        cell = next(r for r in cells if r["device"] == dev and int(r["samples"]) == nmax)
+        a1.text(1.01, y, "eff %s\nbal %.3f" % (
+            "%.3f" % num(cell["coexec_efficiency"]) if num(cell.get("coexec_efficiency")) > 0
+            else "-", median([num(r["balance"]) for r in rows])), va="center", fontsize=8)
+    a1.set_yticks(range(len(devices)))
+    a1.set_yticklabels(devices, fontsize=8)
+    a1.set_xlim(0, 1)
+    a1.set_xlabel("share of the samples (fraction), median of the repetitions")
+    a1.set_title("Co-execution at N = %s: who counted what" % pow2(nmax))
+    a1.legend(fontsize=8, loc="lower left", bbox_to_anchor=(0, 1.08), ncol=3, frameon=False)
+    for dev in devices:
+        pts = sorted((int(r["samples"]), num(r.get("coexec_efficiency")))
+                     for r in cells if r["device"] == dev)
+        bal = sorted((int(r["samples"]), median([num(q["balance"]) for q in ok
+                      if q["device"] == dev and q["samples"] == r["samples"]]))
+                     for r in cells if r["device"] == dev)
+        line = a2.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label="eff " + dev)
+        a2.plot([p[0] for p in bal], [p[1] for p in bal], marker="x", linestyle="--",
+                color=line[0].get_color(), label="balance " + dev)
+    a2.axhline(1.0, color="k", linewidth=0.8)
+    a2.set_xscale("log", base=2)
+    a2.set_xlabel("samples N (count)")
+    a2.set_ylabel("efficiency, balance (ratio)")
+    a2.set_title("Efficiency: rate / sum of solo rates")
+    a2.legend(fontsize=7)
+    save(fig, out, "coexec")
+
+
 def main(argv):
     if len(argv) != 2 or not os.path.isdir(argv[1]):
         sys.stderr.write("usage: plot.py RESULTS_DIR (a folder with runs.csv and comparison.csv)\n")
@@ -160,7 +244,9 @@ def main(argv):
     speedup(cmp_rows, out)
     phases(cmp_rows, out)
     error(runs, out)
-    print("plot.py: figures in %s (throughput, speedup, phases, error; .png and .svg)" % out)
+    coexec(runs, cmp_rows, out)
+    print("plot.py: figures in %s (throughput, speedup, phases, error, coexec when it ran; .png "
+          "and .svg)" % out)
     return 0
 
 

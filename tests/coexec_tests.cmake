@@ -23,6 +23,7 @@ endfunction()
 
 coexec_test(schedule unit sched)
 coexec_test(part_list unit parts)
+coexec_test(comparison_efficiency unit summary)
 # Host parts: threads and serial, openmp, more parts than the small sizes have chunks.
 coexec_test(exact_host_host exact exact serial,threads:3)
 coexec_test(exact_host_host_openmp exact exact ${host_part},threads:2)

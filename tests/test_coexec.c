@@ -13,6 +13,7 @@
  *                                     the runs before and after count exactly
  *   test_coexec procfault PARTS       HETMC_FAULT kills a process part's worker: prepare fails
  *                                     naming the part, no child left behind
+ *   test_coexec summary               coexec_efficiency in comparison.csv, from written rows
  *
  * spawn parts need HETMC_EXE (the hetmc binary).
  */
@@ -23,6 +24,7 @@
 #include "clock.h"
 #include "kernel.h"
 #include "runner.h"
+#include "summary.h"
 
 #include <dirent.h>
 #include <math.h>
@@ -434,6 +436,68 @@ static void parts_parser(void)
     }
 }
 
+/* ---- coexec_efficiency in the comparison table ------------------------------------------ */
+
+static void write_row(FILE *f, const char *backend, const char *device, unsigned workers,
+                      double wall, const char *parts)
+{
+    hm_row row;
+    hm_row_init(&row, backend, workers, 1000000000, 42, 1);
+    row.has_hits = 1;
+    row.res.hits = 785398163;
+    row.wall_s = wall;
+    snprintf(row.res.device, sizeof row.res.device, "%s", device);
+    snprintf(row.res.parts, sizeof row.res.parts, "%s", parts);
+    CHECK(hm_csv_row(f, &row) == 0);
+}
+
+static double efficiency_of(const hm_summary *sum, const char *device)
+{
+    const hm_group *g = hm_summary_find(sum, "coexec", device, 2, 1000000000);
+    CHECK(g != NULL);
+    return g ? g->coexec_efficiency : -1;
+}
+
+/* Solo openmp:1 at 1e9/s and opencl on a device at 2.5e8/s; a coexec cell at 1.25e9/s is 1.0,
+ * one at 1e9/s 0.8, and one whose part has no solo cell is empty. */
+static void summary(void)
+{
+    char path[] = "/tmp/hetmc-test-coexec-XXXXXX", msg[256];
+    int fd = mkstemp(path);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    CHECK(f != NULL);
+    if (!f)
+        return;
+    const char *dev = "pthread-test @ 3.0GHz";
+    char parts[256];
+    snprintf(parts, sizeof parts, "openmp:1=0.8000@1e9;opencl:%s=0.2000@2.5e8", dev);
+    hm_csv_header(f);
+    write_row(f, "openmp", "cpu", 1, 1.0, "");
+    write_row(f, "opencl", dev, 1, 4.0, "");
+    write_row(f, "coexec", "openmp:1+opencl@0", 2, 0.8, parts);
+    write_row(f, "coexec", "openmp:1+opencl@0 static", 2, 1.0, parts);
+    write_row(f, "coexec", "threads:1+opencl@0", 2, 1.0, "threads:1=0.5@1e9;opencl:x=0.5@1e9");
+    fclose(f);
+    hm_csv csv = {0};
+    hm_summary sum = {0};
+    CHECK(hm_csv_read(path, &csv, msg, sizeof msg) == 0);
+    CHECK(hm_summarize(&csv, &sum, msg, sizeof msg) == 0);
+    CHECK(fabs(efficiency_of(&sum, "openmp:1+opencl@0") - 1.0) < 1e-9);
+    CHECK(fabs(efficiency_of(&sum, "openmp:1+opencl@0 static") - 0.8) < 1e-9);
+    CHECK(isnan(efficiency_of(&sum, "threads:1+opencl@0")));
+    CHECK(isnan(hm_summary_find(&sum, "openmp", "cpu", 1, 1000000000)->coexec_efficiency));
+    f = fopen(path, "w");
+    hm_summary_write_csv(f, &sum);
+    fclose(f);
+    f = fopen(path, "r");
+    char line[1024] = "";
+    CHECK(fgets(line, sizeof line, f) && strstr(line, ",hits_match,coexec_efficiency\n"));
+    fclose(f);
+    hm_summary_free(&sum);
+    hm_csv_free(&csv);
+    unlink(path);
+}
+
 /* ---- Through the runner ------------------------------------------------------------------ */
 
 static int open_coexec(const char *parts, const char *split, hm_runner **r, hm_error *err)
@@ -571,6 +635,8 @@ int main(int argc, char **argv)
         sched_threads();
     } else if (strcmp(mode, "parts") == 0) {
         parts_parser();
+    } else if (strcmp(mode, "summary") == 0) {
+        summary();
     } else if (parts && strcmp(mode, "exact") == 0) {
         exact(parts, split);
     } else if (parts && strcmp(mode, "large") == 0) {
@@ -580,7 +646,7 @@ int main(int argc, char **argv)
     } else if (parts && strcmp(mode, "procfault") == 0) {
         procfault(parts);
     } else {
-        fprintf(stderr, "usage: test_coexec sched|parts|exact PARTS [SPLIT]|large PARTS [SPLIT]|"
+        fprintf(stderr, "usage: test_coexec sched|parts|summary|exact PARTS [SPLIT]|large PARTS [SPLIT]|"
                         "fault PARTS|procfault PARTS\n");
         return 2;
     }

@@ -116,10 +116,6 @@ static void part_work(part *p)
             return;
         }
         hm_sched_done(&ctx->sched, p->index, t - now);
-        if (getenv("COEXEC_DEBUG"))
-            fprintf(stderr, "run %llu part %u chunk %u [%llu +%llu) %.6f..%.6f rate %.4g\n",
-                    (unsigned long long)ctx->runs, p->index, p->chunks, (unsigned long long)a,
-                    (unsigned long long)n, now, t, ctx->sched.part[p->index].rate);
         p->hits += res.hits;
         p->samples += n;
         p->busy_s += t - now;
