@@ -13,8 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* What the parser knows of the devices of this machine (OpenCL only). */
+/* What the parser knows of the devices of this machine (OpenCL only), listed when a part names
+ * a device, so that host-only lists never start an OpenCL platform. */
 typedef struct devinfo {
+    int loaded;
     int n;           /* devices listed; 0 when none or not built */
     char type[HM_SCHED_MAX_PARTS * 4][12];
     unsigned units[HM_SCHED_MAX_PARTS * 4];
@@ -22,7 +24,9 @@ typedef struct devinfo {
 
 static void devinfo_load(devinfo *d)
 {
-    memset(d, 0, sizeof *d);
+    if (d->loaded)
+        return;
+    d->loaded = 1;
 #if HETMC_HAVE_OPENCL
     hm_cl_device *devs = NULL;
     hm_error ignored = {0};
@@ -87,13 +91,14 @@ static int add_part(hm_part_list *l, const hm_part_spec *spec, const char *item,
 
 /* One part per device that `selector` names (the backend's default device when NULL). */
 static int add_devices(hm_part_list *l, hm_part_spec *spec, const char *selector,
-                       const devinfo *d, const char *item, hm_error *err)
+                       devinfo *d, const char *item, hm_error *err)
 {
     unsigned *idx = NULL;
     hm_error why = {0};
     int n = spec->b->select_devices(selector, &idx, &why);
     if (n < 0)
         return part_fail(err, n, item, "%s", why.msg);
+    devinfo_load(d);
     int rc = HM_EOK;
     for (int i = 0; i < n && rc == HM_EOK; i++) {
         unsigned at = idx[i];
@@ -109,7 +114,7 @@ static int add_devices(hm_part_list *l, hm_part_spec *spec, const char *selector
 }
 
 /* One item of the list: BACKEND[:WORKERS][@DEVICE]. */
-static int parse_item(hm_part_list *l, const char *item, const devinfo *d,
+static int parse_item(hm_part_list *l, const char *item, devinfo *d,
                       hm_error *err)
 {
     char buf[256];
@@ -174,8 +179,9 @@ static void fill_workers(hm_part_list *l)
 }
 
 /* The default list (see coexec_parts.h) as text. */
-static void auto_text(const devinfo *d, char *buf, size_t len)
+static void auto_text(devinfo *d, char *buf, size_t len)
 {
+    devinfo_load(d);
     const char *host = hm_backend_find("openmp") ? "openmp" : "threads";
     unsigned cores = hm_online_cores(), gpus = 0;
     int cpu = -1;
@@ -199,7 +205,7 @@ int hm_parts_parse(const char *text, hm_part_list *out, hm_error *err)
     devinfo d;
     int rc = HM_EOK;
     memset(out, 0, sizeof *out);
-    devinfo_load(&d);
+    memset(&d, 0, sizeof d);
     if (!text || !text[0] || strcmp(text, "auto") == 0) {
         auto_text(&d, def, sizeof def);
         text = def;
