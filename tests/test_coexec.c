@@ -129,7 +129,8 @@ static int by_start(const void *x, const void *y)
 /* Every sample of [first, first + count) in exactly one chunk. */
 static void check_cover(sim *m, uint64_t first, uint64_t count, const char *what)
 {
-    qsort(m->chunks, m->nchunks, sizeof *m->chunks, by_start);
+    if (m->nchunks)
+        qsort(m->chunks, m->nchunks, sizeof *m->chunks, by_start);
     uint64_t at = first;
     for (size_t k = 0; k < m->nchunks; k++) {
         CHECK_EQ_U64(m->chunks[k].a, at, "%s: chunk %zu starts where the previous ended", what,

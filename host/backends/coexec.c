@@ -292,7 +292,8 @@ static int open_parts(hm_ctx *ctx, const hm_config *cfg, hm_error *err)
         p->spec = ctx->list.p[i];
         p->ctx = ctx;
         p->index = i;
-        snprintf(p->name, sizeof p->name, "%s", p->spec.label);
+        _Static_assert(sizeof p->name >= sizeof p->spec.label, "a part's name holds its label");
+        memcpy(p->name, p->spec.label, sizeof p->spec.label);
         hm_config pc = {.workers = p->spec.workers,
                         .device = p->spec.device[0] ? p->spec.device : NULL,
                         .self_exe = cfg->self_exe};
