@@ -20,8 +20,9 @@
 # machine of C cores the host part's W = C - 1 threads and PoCL's one leave no core idle and
 # none shared. The machine may be shared: each round also prints the load average and `other`,
 # the cores that processes other than hetmc kept busy during the round (from /proc/stat), so a
-# noisy round shows; rerun when it is high. The raw CSV is kept (path printed). Exit 1 if a run
-# failed; 0 otherwise, whether or not the targets hold.
+# noisy round shows; rerun when it is high. QUIET=SECONDS makes each round first wait (at most
+# that long) until the machine has been idle for 5 s (under 0.05 cores busy). The raw CSV is kept
+# (path printed). Exit 1 if a run failed; 0 otherwise, whether or not the targets hold.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -91,7 +92,19 @@ printf '# POCL_MAX_PTHREAD_COUNT=%s; %s; %s cores; load at start: %s\n' "$POCL_M
 printf '%-5s %5s %5s %10s %10s %10s  %-15s %10s %10s %8s  %s\n' round load other "$host" opencl sum \
   split coexec efficiency balance shares
 : >"$out/summary.txt"
+# Waits up to $QUIET seconds until 5 s pass with under 0.05 cores busy.
+wait_quiet() {
+  local until=$((SECONDS + ${QUIET:-0})) b0 t0 b1 t1
+  while [ "$SECONDS" -lt "$until" ]; do
+    read -r b0 t0 < <(jiffies)
+    sleep 5
+    read -r b1 t1 < <(jiffies)
+    awk -v b="$((b1 - b0))" -v t="$((t1 - t0))" -v n="$(nproc)" 'BEGIN { exit !(b * n / t < 0.05) }' && return
+  done
+}
+
 for round in $(seq 1 "$rounds"); do
+  wait_quiet
   read -r b0 t0 < <(jiffies)
   child_cpu >"$out/c0"
   run host --backend "$hb" --workers "$hw"
