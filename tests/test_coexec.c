@@ -647,8 +647,8 @@ int main(int argc, char **argv)
     } else if (parts && strcmp(mode, "procfault") == 0) {
         procfault(parts);
     } else {
-        fprintf(stderr, "usage: test_coexec sched|parts|summary|exact PARTS [SPLIT]|large PARTS [SPLIT]|"
-                        "fault PARTS|procfault PARTS\n");
+        fprintf(stderr, "usage: test_coexec sched|parts|summary|exact PARTS [SPLIT]|"
+                        "large PARTS [SPLIT]|fault PARTS|procfault PARTS\n");
         return 2;
     }
     char name[128];

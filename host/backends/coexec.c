@@ -12,8 +12,9 @@
  *
  * Rates: prepare probes every part at once (the parts compete for the machine as they will in
  * a run): the fastest of 5 counts of one granule (4096 samples) gives its fixed cost per call,
- * then counts of 2^16, 2^17, ... samples until one takes PROBE_S (10 ms) give its rate. Every chunk then refines the rate, and the
- * estimates carry over from run to run, so the runner's warm-up sizes the timed repetitions.
+ * then counts of 2^16, 2^17, ... samples until one takes PROBE_S (10 ms) give its rate. Every
+ * chunk then refines the rate, and the estimates carry over from run to run, so the runner's
+ * warm-up sizes the timed repetitions.
  *
  * What a run reports:
  *   device     the parts, e.g. "openmp:1+opencl@0" (and the split when it is static);

@@ -80,10 +80,10 @@ static void matrix_help(FILE *f)
             "  --quiet          no progress on stderr\n"
             "\n"
             "Lists: 1,2,4 or ranges A..B (step +1) or A..BxF (multiply by F): 2^16..2^30x4.\n"
-            "The defaults take about 3 minutes on a 2-core laptop with serial, openmp, threads, fork,\n"
-            "pool, spawn and opencl (about 50 s with serial and openmp alone): 5 runs of 2^30\n"
-            "samples take about 15 s per backend at 1 worker. For a quick look: --samples\n"
-            "2^16..2^26x4.\n",
+            "The defaults take about 3 minutes on a 2-core laptop with serial, openmp, threads,\n"
+            "fork, pool, spawn, opencl and coexec (about 50 s with serial and openmp alone): 5\n"
+            "runs of 2^30 samples take about 15 s per backend at 1 worker. For a quick look:\n"
+            "--samples 2^16..2^26x4.\n",
             hm_online_cores());
 }
 

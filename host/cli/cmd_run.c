@@ -44,8 +44,8 @@ static void run_help(FILE *f)
 {
     fprintf(f,
             "usage: hetmc run --backend B [--workers W] [--samples N] [--seed S] [--device D]\n"
-            "                 [--local-size L] [--timeout SECONDS] [--parts PARTS] [--split SPLIT]\n"
-            "                 [--reps R] [--format table|csv]\n"
+            "                 [--local-size L] [--timeout SECONDS] [--parts PARTS]\n"
+            "                 [--split SPLIT] [--reps R] [--format table|csv]\n"
             "\n"
             "Counts the hits of the hetmc stream with one backend: one untimed warm-up, then R\n"
             "timed repetitions. Every count is checked (within %.0f standard errors of pi, and\n"
