@@ -104,7 +104,6 @@ static int add_devices(hm_part_list *l, hm_part_spec *spec, const char *selector
         unsigned at = idx[i];
         snprintf(spec->device, sizeof spec->device, "%u", at);
         snprintf(spec->label, sizeof spec->label, "%s@%u", spec->b->name, at);
-        spec->gpu = (int)at < d->n && strcmp(d->type[at], "gpu") == 0;
         spec->cpu_device = (int)at < d->n && strcmp(d->type[at], "cpu") == 0 ? (int)d->units[at]
                                                                              : 0;
         rc = add_part(l, spec, item, err);
@@ -114,8 +113,7 @@ static int add_devices(hm_part_list *l, hm_part_spec *spec, const char *selector
 }
 
 /* One item of the list: BACKEND[:WORKERS][@DEVICE]. */
-static int parse_item(hm_part_list *l, const char *item, devinfo *d,
-                      hm_error *err)
+static int parse_item(hm_part_list *l, const char *item, devinfo *d, hm_error *err)
 {
     char buf[256];
     hm_part_spec spec;

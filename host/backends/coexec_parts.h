@@ -30,7 +30,6 @@ typedef struct hm_part_spec {
     char device[16]; /* the device index for backends with devices, "" otherwise */
     char label[32];  /* "openmp:3", "opencl@1": the part in the device column */
     int cpu_device;  /* a CPU OpenCL device: its compute units in cores, else 0 */
-    int gpu;         /* a GPU */
 } hm_part_spec;
 
 typedef struct hm_part_list {

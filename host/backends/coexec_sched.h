@@ -39,8 +39,8 @@
 #include <pthread.h>
 #include <stdint.h>
 
-/* Chunks are multiples of this many samples (2048 Philox blocks; a multiple of the OpenCL
- * backend's work-group of 256 items x 4 blocks x 2 samples), except the last one. */
+/* Chunks are multiples of this many samples (2048 Philox blocks: from an even first sample no
+ * chunk boundary splits a block), except the last one of the range. */
 #define HM_SCHED_GRANULE 4096u
 /* A chunk is at most this many seconds of its part's work. */
 #define HM_SCHED_MAX_CHUNK_S 1.0
