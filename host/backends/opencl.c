@@ -53,6 +53,7 @@ struct hm_ctx {
     uint64_t max_blocks;    /* the most launch_blocks may be */
     size_t groups;          /* partials the buffers hold */
     const char *form;       /* "wide" or "mulhi": which of the kernel's two forms runs */
+    char sized[64];         /* how launch_blocks was chosen, for the row's note */
     double build_s;
     hm_cl_device dev;
 };
@@ -333,6 +334,7 @@ static int launch_blocks_from_env(hm_ctx *c, hm_error *err)
                        "accepted: 1 to 2^32", env);
     v = v < c->max_blocks ? (v + unit - 1) / unit * unit : c->max_blocks;
     c->launch_blocks = v;
+    snprintf(c->sized, sizeof c->sized, "set by HETMC_CL_LAUNCH_BLOCKS");
     return 1;
 }
 
@@ -365,6 +367,8 @@ static int size_launches(hm_ctx *c, hm_error *err)
     double want = t > 0.0 ? (double)n * HM_CL_LAUNCH_S / t : (double)c->max_blocks;
     uint64_t blocks = want < (double)c->max_blocks ? (uint64_t)want / unit * unit : c->max_blocks;
     c->launch_blocks = blocks > unit ? blocks : unit;
+    snprintf(c->sized, sizeof c->sized, "sized at start-up for %.0f ms each",
+             HM_CL_LAUNCH_S * 1e3);
     return HM_EOK;
 }
 
@@ -432,9 +436,9 @@ static int opencl_run(hm_ctx *c, uint64_t seed, uint64_t first, uint64_t count, 
     snprintf(out->device, sizeof out->device, "%s", c->dev.name);
     snprintf(out->timer, sizeof out->timer, "kernel+transfer=cl-event-profiling;wall+build=host-monotonic");
     snprintf(out->note, sizeof out->note, "kernel hm_mcpi_%s; launches of up to %llu blocks "
-             "(sized at start-up for %.0f ms each); build_s is this process's clBuildProgram "
-             "(%.3f s; drivers such as PoCL serve repeats from a cache)", c->form,
-             (unsigned long long)c->launch_blocks, HM_CL_LAUNCH_S * 1e3, c->build_s);
+             "(%s); build_s is this process's clBuildProgram (%.3f s; drivers such as PoCL "
+             "serve repeats from a cache)", c->form, (unsigned long long)c->launch_blocks,
+             c->sized, c->build_s);
     return HM_EOK;
 }
 
