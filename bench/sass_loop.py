@@ -3,19 +3,22 @@
 
     python3 bench/sass_loop.py FILE.sass KERNEL REFERENCE
 
-FILE.sass is `nvdisasm -c` output. KERNEL's counting loop is the innermost loop (a label and a
-backward branch to it) holding the most Philox multiplies, found by the first multiplier
-0xD2511F53 (nvdisasm writes it -0x2daee0ad); REFERENCE is a kernel of the same file that runs
-exactly one Philox4x32-10, so the multiplies per block are counted as that compiler wrote them.
-Blocks per iteration = multiplier uses in the loop / uses in the reference (rounded), samples
-per iteration = 2 x blocks. Prints the loop's instructions, the instructions on its shortest
-path (less what a forward branch inside the loop can skip, e.g. a counter carry taken once in
-2^32 draws), and both per sample. Exit 1 when the kernel or its loop is not found.
+FILE.sass is `nvdisasm -c` output. KERNEL's counting loop is the loop (a label and a backward
+branch to it) holding the most Philox multiplies: instructions that give the high half of a
+product by 0xD2511F53 or 0xCD9E8D57 (IMAD.WIDE, IMAD.HI and their uniform forms). REFERENCE is
+a kernel of the same file that runs exactly one Philox4x32-10: its count P is what one block
+costs as that compiler writes it (20: ten rounds of two multiplies). In a loop at most two of a
+block's multiplies can be folded or hoisted (round 1 multiplies a zero counter word, round 2 one
+the loop may not change), so the loop holds B blocks when (P - 2) B <= multiplies <= P B; the
+script stops (exit 1) unless exactly one B fits. Samples per iteration = 2 B.
+Prints the loop's instructions and its common path: the loop less the code a forward branch
+inside it can skip when that code holds no Philox multiply (cuRAND's counter carry, taken once
+in 2^32 draws); both per sample. Exit 1 when the kernel or its loop is not found.
 """
 import re
 import sys
 
-M0 = ("0xd2511f53", "-0x2daee0ad")
+MULTIPLIERS = ("0xd2511f53", "-0x2daee0ad", "0xcd9e8d57", "-0x326172a9")
 
 
 def functions(text):
@@ -38,8 +41,10 @@ def functions(text):
     return funcs
 
 
-def uses_m0(insn):
-    return any(c in insn for c in M0)
+def multiply(insn):
+    """1 when insn gives the high half of a product by a Philox multiplier."""
+    return int(bool(re.match(r"(@!?U?P\w+\s+)?U?IMAD\.(WIDE|HI)\b", insn)) and
+               any(c in insn for c in MULTIPLIERS))
 
 
 def loops(body):
@@ -52,14 +57,17 @@ def loops(body):
 
 
 def skippable(body, a, b):
-    """Instructions of body[a..b] that a forward branch inside it jumps over."""
+    """Instructions of body[a..b] that a forward branch inside it jumps over, where the code
+    jumped over holds no Philox multiply."""
     where = {v: i for i, (k, v) in enumerate(body) if k == "label"}
     skip = set()
     for i in range(a, b):
         kind, insn = body[i]
         t = re.search(r"\bBRA\b.*?(\.L_x_\d+)", insn) if kind == "insn" else None
         if t and t.group(1) in where and i < where[t.group(1)] <= b:
-            skip.update(k for k in range(i + 1, where[t.group(1)]) if body[k][0] == "insn")
+            over = [k for k in range(i + 1, where[t.group(1)]) if body[k][0] == "insn"]
+            if not any(multiply(body[k][1]) for k in over):
+                skip.update(over)
     return len(skip)
 
 
@@ -73,23 +81,28 @@ def main(argv):
         print(f"sass_loop.py: {kernel} or {ref} not in {argv[1]}", file=sys.stderr)
         return 1
     body = funcs[kernel]
-    per_call = sum(uses_m0(v) for k, v in funcs[ref] if k == "insn")
+    per_call = sum(multiply(v) for k, v in funcs[ref] if k == "insn")
     best = None
     for a, b in loops(body):
         insns = [v for k, v in body[a:b + 1] if k == "insn"]
-        m0 = sum(uses_m0(v) for v in insns)
-        if m0 and (best is None or m0 > best[2]):
-            best = (a, b, m0, len(insns))
-    if not best or not per_call:
-        print(f"sass_loop.py: no counting loop in {kernel}", file=sys.stderr)
+        mults = sum(multiply(v) for v in insns)
+        if mults and (best is None or mults > best[2]):
+            best = (a, b, mults, len(insns))
+    if not best or per_call < 3:
+        print(f"sass_loop.py: no counting loop in {kernel} (or no Philox in {ref})",
+              file=sys.stderr)
         return 1
-    a, b, m0, n = best
-    blocks = max(1, round(m0 / per_call))
-    short = n - skippable(body, a, b)
-    print(f"{kernel}: loop {n} instructions, {short} on its shortest path, {blocks} block(s) "
-          f"= {2 * blocks} samples an iteration (multiplier in loop {m0}, per Philox call "
-          f"{per_call} in {ref}): {n / (2 * blocks):.2f} per sample, {short / (2 * blocks):.2f} "
-          f"on the shortest path")
+    a, b, mults, n = best
+    fits = [k for k in range(1, mults + 1) if (per_call - 2) * k <= mults <= per_call * k]
+    if len(fits) != 1:
+        print(f"sass_loop.py: {kernel}: {mults} multiplies in the loop, {per_call} per block: "
+              f"cannot tell how many blocks an iteration holds ({fits})", file=sys.stderr)
+        return 1
+    samples = 2 * fits[0]
+    common = n - skippable(body, a, b)
+    print(f"{kernel}: {n / samples:.2f} per sample, {common / samples:.2f} on the common path "
+          f"(loop {n} instructions, common path {common}, {samples} samples an iteration: "
+          f"{mults} Philox multiplies, {per_call} per block in {ref})")
     return 0
 
 

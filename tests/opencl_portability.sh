@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# opencl_portability.sh FLAT_CL [OUTDIR] - the baked kernel compiled for GPUs this machine does
+# opencl_portability.sh FLAT_CL [OUTDIR [TARGET...]] - the baked kernel compiled for GPUs this machine does
 # not have, the way their drivers' compilers see it:
 #   nvptx64 (NVIDIA): OpenCL C -> LLVM (clang-14) -> linked with libclc -> PTX for sm_70 and
 #     sm_86 (clang-14's newest), each assembled by ptxas for sm_90 (H100) when the CUDA toolkit
@@ -10,11 +10,13 @@
 # fail that at -O0 (`ptxas fatal: Unresolved extern function 'mulhilo32'`).
 # FLAT_CL is the build's generated/hm_kernel_source.h.flat.cl (any flattened OpenCL C works).
 # OUTDIR keeps what was built (bench/device.sh reads nvptx64-sm_86-O3.ptx); default: a temp dir.
+# TARGETs (e.g. nvptx64-sm_86-O3) build only those; default: all six.
 # A target whose tools are absent is skipped, saying which; exit 77 (skipped) only when every
 # target was, 1 when any compile fails.
 set -u
-flat=${1:?usage: opencl_portability.sh FLAT_CL [OUTDIR]}
+flat=${1:?usage: opencl_portability.sh FLAT_CL [OUTDIR [TARGET...]]}
 out=${2:-}
+targets=" ${*:3} "
 [ -r "$flat" ] || { echo "FAIL: $flat not found (build hetmc first)"; exit 1; }
 if [ -z "$out" ]; then
   out=$(mktemp -d "${TMPDIR:-/tmp}/hetmc-port.XXXXXX")
@@ -25,6 +27,8 @@ v=14
 clc=${LIBCLC_DIR:-/usr/lib/clc}
 ptxas=${PTXAS:-$(command -v ptxas || echo "${CUDA_HOME:-/usr/local/cuda}/bin/ptxas")}
 ran=0 fail=0
+
+want() { [ "$targets" = "  " ] || [[ $targets == *" $1 "* ]]; }
 
 missing() { # tools...: prints the first one not found
   for t in "$@"; do command -v "$t" >/dev/null 2>&1 || [ -x "$t" ] || { echo "$t"; return; }; done
@@ -87,7 +91,11 @@ else
   if [ -r "$clc/nvptx64--nvidiacl.bc" ]; then
     [ -x "$ptxas" ] || echo "note: ptxas not found ($ptxas): PTX is checked, not assembled"
     for sm in sm_70 sm_86; do
-      for o in 0 3; do nvptx $sm $o || fail=1; ran=$((ran + 1)); done
+      for o in 0 3; do
+        want "nvptx64-$sm-O$o" || continue
+        nvptx $sm $o || fail=1
+        ran=$((ran + 1))
+      done
     done
   else
     echo "SKIP nvptx64: libclc for nvptx64 not found ($clc/nvptx64--nvidiacl.bc; Debian: libclc-$v)"
@@ -97,7 +105,11 @@ else
   elif [ -n "$(missing ld.lld-$v)" ]; then
     echo "SKIP amdgcn: ld.lld-$v not found (Debian: lld-$v)"
   else
-    for o in 0 3; do amdgcn gfx90a $o || fail=1; ran=$((ran + 1)); done
+    for o in 0 3; do
+      want "amdgcn-gfx90a-O$o" || continue
+      amdgcn gfx90a $o || fail=1
+      ran=$((ran + 1))
+    done
   fi
 fi
 [ $fail -eq 0 ] || exit 1
