@@ -29,6 +29,10 @@ typedef ulong hm_u64;
 #define R123_USE_64BIT 0
 #define R123_USE_MULHILO32_MULHI_INTRIN 1
 #define R123_MULHILO32_MULHI_INTRIN mul_hi
+/* The device's wide counting loop (kernels/mcpi.cl): PoCL vectorises it across iterations;
+ * four vectors of eight blocks in flight hide the multiplies' latency (on 1 PoCL thread, 2^27
+ * samples: 0.60-0.65 G samples/s as clang chose, 0.77 G with this). */
+#define HM_WIDE_LOOP _Pragma("clang loop vectorize_width(8) interleave_count(4)")
 /* Vectorisation on OpenCL devices comes from the runtime (PoCL vectorises across work-items). */
 #define HM_SIMD
 #define HM_SIMD_REDUCTION_ADD(var)
@@ -44,6 +48,7 @@ typedef uint64_t hm_u64;
 /* _Pragma keeps the directive inside a macro; -fopenmp-simd makes it work without -fopenmp. */
 #define HM_PRAGMA(x) _Pragma(#x)
 #define HM_SIMD HM_PRAGMA(omp simd)
+#define HM_WIDE_LOOP
 #define HM_SIMD_REDUCTION_ADD(var) HM_PRAGMA(omp simd reduction(+ : var))
 /* gcc needs the rounds unrolled to keep the lanes in registers; clang does better without. */
 #if defined(__GNUC__) && !defined(__clang__)

@@ -183,6 +183,7 @@ HM_INLINE hm_u32 hm_item_hits(hm_u32 k0, hm_u32 k1, hm_u32 c, hm_u32 hi, hm_u32 
 {
     hm_u32 hits = 0, b = 0;
     if (wide) {
+        HM_WIDE_LOOP
         for (; b < n; b++)
             hits += hm_block_hits_wide(k0, k1, c + b, hi);
         return hits;
