@@ -12,7 +12,9 @@
  *
  * hm_count_plain() is the definition, one sample at a time. hm_count_edges() plus
  * hm_count_blocks() (or a host variant of the latter, kernels/kernel*.c) must return exactly the
- * same count; they only reorder the work so that compilers can vectorise it.
+ * same count; they only reorder the work so that compilers can vectorise it. The OpenCL kernels
+ * (hm_mcpi_wide, hm_mcpi_mulhi; host side in host/backends/opencl.c) count whole blocks in
+ * loops of a run-time length per work-item and sum them per work-group.
  */
 #ifndef HM_MCPI_CL
 #define HM_MCPI_CL
@@ -140,12 +142,13 @@ HM_INLINE hm_u64 hm_count_edges(hm_u64 seed, hm_u64 first, hm_u64 count, hm_u64 
 /* ---- The device's blocks ------------------------------------------------------------------
  * An OpenCL launch counts whole blocks whose counters share their high word: the host never lets
  * a launch cross a multiple of 2^32 blocks, so a work-item's counters are {c, hi} with c a 32-bit
- * counter and hi the same for the whole launch. Everything here is plain C as well, so the host
- * tests (test_stream) check both forms of a block against the definition. */
+ * counter and hi the same for the whole launch. Everything here is plain C as well, so a host
+ * test (tests/test_opencl.c --host) checks both forms of a block against the definition. */
 
 /* The hits of block {c0, c1} with the rounds in 64-bit lanes, written out: a loop inside the
- * counting loop would keep PoCL from vectorising the counting loop (measured on 2 cores: 1.7 G
- * samples/s written out against 0.33 G with a rounds loop, and 1.07 G for Random123's form). */
+ * counting loop would keep PoCL from vectorising the counting loop (PoCL on 2 cores, 2^27
+ * samples: 1.7 G samples/s written out, 0.33 G with a rounds loop, 1.07 G for Random123's form,
+ * whose 64-bit product LLVM turns into vpmullq, 0.30 G through mul_hi). */
 HM_INLINE hm_u32 hm_block_hits_wide(hm_u32 k0, hm_u32 k1, hm_u32 c0, hm_u32 c1)
 {
     hm_u64 x0 = c0, x1 = c1, x2 = 0, x3 = 0;
@@ -176,9 +179,10 @@ HM_INLINE hm_u32 hm_block_hits_r123(hm_u32 k0, hm_u32 k1, hm_u32 c0, hm_u32 c1)
 /* The hits of the n blocks {c, hi}, {c + 1, hi}, ... {c + n - 1, hi}: n is a run-time count,
  * the same for every work-item of a launch, and the loop counter is 32 bits wide. `wide` picks
  * the block's form; each kernel passes a constant. The mul_hi form takes four blocks an
- * iteration (sm_90: 234 instructions for 8 samples against 61 for 2 one at a time; clang does
+ * iteration (sm_90: 233 instructions for 8 samples against 61 for 2 one at a time; clang does
  * not unroll a loop of run-time length for NVPTX by itself); the wide form stays one block an
- * iteration, which PoCL vectorises across iterations. */
+ * iteration, which PoCL vectorises across iterations (HM_WIDE_LOOP; unrolled by hand, PoCL
+ * vectorised it no more). */
 HM_INLINE hm_u32 hm_item_hits(hm_u32 k0, hm_u32 k1, hm_u32 c, hm_u32 hi, hm_u32 n, int wide)
 {
     hm_u32 hits = 0, b = 0;
