@@ -33,8 +33,9 @@ grep -c '^device: backend opencl index [01] = ' "$tmp/all/provenance.txt" | grep
   fail "--device pthread measured: $(devices "$tmp/one/runs.csv")"
 "$hetmc" matrix --backends opencl --device nosuch --out "$tmp/none" --quiet 2>"$tmp/err"
 rc=$?
-[ $rc -eq 2 ] && grep -q 'nosuch' "$tmp/err" && [ ! -e "$tmp/none" ] ||
+if [ $rc -ne 2 ] || ! grep -q 'nosuch' "$tmp/err" || [ -e "$tmp/none" ]; then
   fail "--device nosuch: exit $rc, $(cat "$tmp/err"), out dir $(ls -d "$tmp/none" 2>&1)"
+fi
 [ "$("$hetmc" verify | grep -c '^PASS .*opencl device [01] ')" -eq 4 ] ||
   fail "verify did not pass known answers and golden counts on both devices"
 echo "ok: both devices in the matrix, in comparison.csv and in verify; --device narrows it"
