@@ -31,6 +31,8 @@
 #define HM_CSV_FORMAT_VERSION 2
 /* Largest accepted sample count: 2^63. */
 #define HM_MAX_SAMPLES (UINT64_C(1) << 63)
+/* Largest --item-blocks: Philox blocks one OpenCL work-item counts. */
+#define HM_MAX_ITEM_BLOCKS 65536u
 /* Largest worker count (threads, processes, ranks) hetmc accepts. */
 #define HM_MAX_WORKERS 1024u
 
@@ -71,6 +73,7 @@ typedef struct hm_config {
     unsigned workers;     /* threads, processes, ranks; >= 1 */
     const char *device;   /* device selector (OpenCL); NULL means the backend's default */
     size_t local_size;    /* OpenCL work-group size; 0 means chosen from the device */
+    unsigned item_blocks; /* OpenCL Philox blocks per work-item; 0 means chosen from the device */
     double timeout_s;     /* per-run limit for process backends; 0 means none */
     const char *self_exe; /* path of the running hetmc binary (for spawn), may be NULL */
 } hm_config;
@@ -83,7 +86,7 @@ typedef struct hm_result {
     double kernel_s;   /* device kernel time from event profiling (OpenCL) */
     double transfer_s; /* host<->device transfers (OpenCL) */
     size_t local_size; /* work-group size used (OpenCL), 0 if none */
-    unsigned launches; /* kernel launches (OpenCL), 0 if none */
+    uint64_t launches; /* kernel launches (OpenCL), 0 if none */
     unsigned item_blocks; /* Philox blocks per work-item (OpenCL), 0 if none */
     unsigned tasks;    /* tasks the run was split into (process backends), 0 if not split */
     double create_s;   /* one-time creation of reusable workers (pool, forkserver), NAN if none */
@@ -103,6 +106,7 @@ typedef struct hm_ctx hm_ctx; /* backend-private state */
 #define HM_USES_DEVICE 1u
 #define HM_USES_LOCAL_SIZE 2u
 #define HM_USES_TIMEOUT 4u
+#define HM_USES_ITEM_BLOCKS 8u
 
 /* A backend: a name and three functions. The core never knows which one runs.
  *   prepare  validates cfg and acquires what can be reused across runs;

@@ -31,8 +31,8 @@
 #include <unistd.h>
 
 #define MATRIX_ACCEPTED                                                                      \
-    "--backends LIST, --workers LIST, --samples LIST, --reps R, --seed S, --out DIR, "       \
-    "--quiet, --help"
+    "--backends LIST, --workers LIST, --samples LIST, --reps R, --seed S, --device D, "      \
+    "--out DIR, --quiet, --help"
 #define MAX_LIST 256
 
 typedef struct matrix_options {
@@ -43,6 +43,7 @@ typedef struct matrix_options {
     uint64_t samples[MAX_LIST];
     size_t nsamples;
     uint64_t reps, seed;
+    const char *device; /* selector for device backends; NULL: every device */
     const char *out;
     int quiet;
 } matrix_options;
@@ -51,7 +52,7 @@ static void matrix_help(FILE *f)
 {
     fprintf(f,
             "usage: hetmc matrix [--backends LIST] [--workers LIST] [--samples LIST] [--reps R]\n"
-            "                    [--seed S] [--out DIR] [--quiet]\n"
+            "                    [--seed S] [--device D] [--out DIR] [--quiet]\n"
             "\n"
             "Runs backends x devices x workers x samples: each (backend, device, workers) is\n"
             "prepared once, each cell gets one untimed warm-up and R timed repetitions. Writes\n"
@@ -66,6 +67,8 @@ static void matrix_help(FILE *f)
             "  --reps R         timed repetitions per cell, 1..10000 (default 4: the fewest with which\n"
             "                   `hetmc compare` can find a difference significant at 5%%)\n"
             "  --seed S         default 42\n"
+            "  --device D       OpenCL devices to measure: index, gpu, cpu, all, or part of a\n"
+            "                   name (default: all, every device of every platform)\n"
             "  --out DIR        default results/matrix-<UTC date-time>\n"
             "  --quiet          no progress on stderr\n"
             "\n"
@@ -179,6 +182,9 @@ static int matrix_option(matrix_options *o, int c, char **argv)
     case 's':
         return hm_opt_u64(cmd, "--seed", optarg, 0, UINT64_MAX, &o->seed) < 0 ? HM_EXIT_USAGE
                                                                                 : -1;
+    case 'd':
+        o->device = optarg;
+        return -1;
     case 'o':
         if (!*optarg)
             return hm_usage_error(cmd, "--out '' is empty; expected a folder");
@@ -219,6 +225,7 @@ static int matrix_parse(int argc, char **argv, matrix_options *o)
         {"backends", required_argument, NULL, 'b'}, {"workers", required_argument, NULL, 'w'},
         {"samples", required_argument, NULL, 'n'},  {"reps", required_argument, NULL, 'r'},
         {"seed", required_argument, NULL, 's'},     {"out", required_argument, NULL, 'o'},
+        {"device", required_argument, NULL, 'd'},
         {"quiet", no_argument, NULL, 'q'},          {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -228,7 +235,7 @@ static int matrix_parse(int argc, char **argv, matrix_options *o)
     o->seed = 42;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":b:w:n:r:s:o:qh", longopts, NULL)) != -1)
+    while ((c = getopt_long(argc, argv, ":b:w:n:r:s:d:o:qh", longopts, NULL)) != -1)
         if ((rc = matrix_option(o, c, argv)) >= 0)
             return rc;
     if (optind < argc)
@@ -294,7 +301,8 @@ static plan_item *plan_add(plan *p)
     return it;
 }
 
-/* Adds backend b's (device, workers) items. Returns 0, or -1 when out of memory. */
+/* Adds backend b's (device, workers) items: every device --device names (default all).
+ * Returns 0, -1 when out of memory, or HM_EXIT_USAGE when --device matches no device. */
 static int plan_backend(matrix *m, const hm_backend *b)
 {
     unsigned *idx = NULL;
@@ -302,7 +310,9 @@ static int plan_backend(matrix *m, const hm_backend *b)
     char why[512] = "";
     if (b->select_devices) {
         hm_error err = {0};
-        ndev = b->select_devices(NULL, &idx, &err);
+        ndev = b->select_devices(m->o.device ? m->o.device : "all", &idx, &err);
+        if (ndev == HM_EINVAL)
+            return hm_usage_error("matrix", "%s", err.msg);
         if (ndev < 0) {
             unavailable = 1;
             snprintf(why, sizeof why, "%s", err.msg[0] ? err.msg : hm_strerror(ndev));
@@ -339,11 +349,20 @@ static int plan_backend(matrix *m, const hm_backend *b)
  * holds, for the progress line. */
 static int plan_build(matrix *m)
 {
-    for (size_t i = 0; i < m->o.nbackends; i++)
-        if (plan_backend(m, m->o.backends[i]) < 0) {
+    int devices = 0;
+    for (size_t i = 0; i < m->o.nbackends; i++) {
+        int rc = plan_backend(m, m->o.backends[i]);
+        if (rc == HM_EXIT_USAGE)
+            return rc;
+        if (rc < 0) {
             fprintf(stderr, "hetmc matrix: out of memory\n");
             return -1;
         }
+        devices |= m->o.backends[i]->select_devices != NULL;
+    }
+    if (m->o.device && !devices)
+        return hm_usage_error("matrix", "--device %s: none of the backends asked for runs on "
+                              "OpenCL devices", m->o.device);
     for (size_t i = 0; i < m->plan.n; i++)
         for (size_t k = 0; k < m->o.nsamples; k++) {
             m->pr.cells_total++;
@@ -576,8 +595,8 @@ int hm_cmd_matrix(int argc, char **argv)
         goto done;
     m->pr.quiet = m->o.quiet;
     m->status = HM_EXIT_OK;
-    if (plan_build(m) < 0 || open_outputs(m, argc, argv) < 0) {
-        rc = HM_EXIT_FAIL;
+    if ((rc = plan_build(m)) != 0 || open_outputs(m, argc, argv) < 0) {
+        rc = rc == HM_EXIT_USAGE ? rc : HM_EXIT_FAIL;
         goto done;
     }
     run_plan(m);

@@ -21,7 +21,7 @@
 
 #define RUN_ACCEPTED                                                                         \
     "--backend B, --workers W, --samples N, --seed S, --device D, --local-size L, "          \
-    "--timeout SECONDS, --reps R, --format table|csv, --help"
+    "--item-blocks B, --timeout SECONDS, --reps R, --format table|csv, --help"
 
 typedef struct run_options {
     const hm_backend *backend;
@@ -31,8 +31,9 @@ typedef struct run_options {
     uint64_t seed;
     const char *device;
     uint64_t local_size;
+    uint64_t item_blocks;
     uint64_t timeout_s;
-    int local_size_set, timeout_set;
+    int local_size_set, item_blocks_set, timeout_set;
     uint64_t reps;
     int csv;
     int header_done;
@@ -42,7 +43,8 @@ static void run_help(FILE *f)
 {
     fprintf(f,
             "usage: hetmc run --backend B [--workers W] [--samples N] [--seed S] [--device D]\n"
-            "                 [--local-size L] [--timeout SECONDS] [--reps R] [--format table|csv]\n"
+            "                 [--local-size L] [--item-blocks B] [--timeout SECONDS] [--reps R]\n"
+            "                 [--format table|csv]\n"
             "\n"
             "Counts the hits of the hetmc stream with one backend: one untimed warm-up, then R\n"
             "timed repetitions. Every count is checked (within %.0f standard errors of pi, and\n"
@@ -54,12 +56,14 @@ static void run_help(FILE *f)
             "  --seed S           0..2^64-1 (default 42)\n"
             "  --device D         OpenCL device: index, gpu, cpu, all, or part of its name\n"
             "  --local-size L     OpenCL work-group size (default: from the device)\n"
+            "  --item-blocks B    OpenCL Philox blocks (2 samples each) per work-item, 1..%u\n"
+            "                     (default: from the device)\n"
             "  --timeout SECONDS  per-run limit for process backends (default: none)\n"
             "  --reps R           timed repetitions, 1..1000000 (default 3)\n"
             "  --format F         table (default, for people) or csv (docs/DESIGN.md contract)\n"
             "  mpi backend:       under mpirun -np R; --workers is threads per rank, --device\n"
             "                     local-rank (or gpu) puts node-local rank L on the L-th device\n",
-            HM_VALIDATE_SIGMA, HM_MAX_WORKERS, hm_online_cores());
+            HM_VALIDATE_SIGMA, HM_MAX_WORKERS, hm_online_cores(), HM_MAX_ITEM_BLOCKS);
 }
 
 /* Applies one option getopt_long returned. Returns -1 to go on, else the exit code. */
@@ -86,6 +90,10 @@ static int run_option(run_options *o, int c, char **argv)
         o->local_size_set = 1;
         return hm_opt_u64(cmd, "--local-size", optarg, 1, 1u << 20, &o->local_size) < 0
                    ? HM_EXIT_USAGE : -1;
+    case 'i':
+        o->item_blocks_set = 1;
+        return hm_opt_u64(cmd, "--item-blocks", optarg, 1, HM_MAX_ITEM_BLOCKS,
+                          &o->item_blocks) < 0 ? HM_EXIT_USAGE : -1;
     case 't':
         o->timeout_set = 1;
         return hm_opt_u64(cmd, "--timeout", optarg, 1, 86400 * 7, &o->timeout_s) < 0
@@ -133,6 +141,9 @@ static int run_check(run_options *o)
     if (o->local_size_set && !(b->uses & HM_USES_LOCAL_SIZE))
         return hm_usage_error(cmd, "--local-size does not apply to backend %s; it sets the "
                               "OpenCL work-group size", b->name);
+    if (o->item_blocks_set && !(b->uses & HM_USES_ITEM_BLOCKS))
+        return hm_usage_error(cmd, "--item-blocks does not apply to backend %s; it sets the "
+                              "OpenCL blocks per work-item", b->name);
     if (o->timeout_set && !(b->uses & HM_USES_TIMEOUT))
         return hm_usage_error(cmd, "--timeout does not apply to backend %s; it limits process "
                               "backends", b->name);
@@ -146,6 +157,7 @@ static int run_parse(int argc, char **argv, run_options *o)
         {"backend", required_argument, NULL, 'b'},  {"workers", required_argument, NULL, 'w'},
         {"samples", required_argument, NULL, 'n'},  {"seed", required_argument, NULL, 's'},
         {"device", required_argument, NULL, 'd'},   {"local-size", required_argument, NULL, 'l'},
+        {"item-blocks", required_argument, NULL, 'i'},
         {"timeout", required_argument, NULL, 't'},  {"reps", required_argument, NULL, 'r'},
         {"format", required_argument, NULL, 'f'},   {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -158,7 +170,7 @@ static int run_parse(int argc, char **argv, run_options *o)
     o->reps = 3;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":b:w:n:s:d:l:t:r:f:h", longopts, NULL)) != -1)
+    while ((c = getopt_long(argc, argv, ":b:w:n:s:d:l:i:t:r:f:h", longopts, NULL)) != -1)
         if ((rc = run_option(o, c, argv)) >= 0)
             return rc;
     if (optind < argc)
@@ -273,6 +285,7 @@ int hm_cmd_run(int argc, char **argv)
         .workers = (unsigned)o.workers,
         .device = o.device,
         .local_size = (size_t)o.local_size,
+        .item_blocks = (unsigned)o.item_blocks,
         .timeout_s = (double)o.timeout_s,
         .self_exe = hm_self_exe(),
     };
