@@ -38,7 +38,8 @@ leftovers() {
 
 # 1. A killed worker in rep 2 of 3.
 env HETMC_TEST_TOKEN="$token" HETMC_FAULT="worker=1,mode=kill,run=2" \
-  "$hetmc" run --backend "$backend" --workers 2 --samples 100003 --reps 3 --format csv >"$out" 2>"$err"
+  "$hetmc" run --backend "$backend" --workers 2 --samples 100003 --reps 3 --min-time 0 \
+  --format csv >"$out" 2>"$err"
 rc=$?
 [ "$rc" -eq 1 ] || fail "killed worker: exit status $rc, expected 1"
 grep -q "worker 1 of 2" "$err" || fail "stderr does not name worker 1"
