@@ -587,7 +587,11 @@ static void run_cell(matrix *m, hm_runner *r, const plan_item *it, size_t k, cha
     uint64_t n = m->o.samples[k];
     int is_serial = strcmp(hm_runner_backend(r)->name, "serial") == 0;
     if (!is_serial && !m->have_ref[k]) {
-        m->ref[k] = hm_kernel_hits(m->o.seed, 0, n); /* outside any timing */
+        /* Outside any timing, but watched: at 2^40 it takes an hour. */
+        hm_runner_watch("the reference count (the host kernel, as serial would count)",
+                        m->limit);
+        m->ref[k] = hm_kernel_hits(m->o.seed, 0, n);
+        hm_runner_unwatch();
         m->have_ref[k] = 1;
     }
     hm_cell cell = {.seed = m->o.seed, .samples = n, .reps = (unsigned)m->o.reps,
@@ -780,6 +784,10 @@ static void matrix_abort(const hm_watch_event *ev, void *arg)
         write_row(ev->row, m);
         say(m, "%s w=%u N=%llu: %s failed: %s", ev->row->backend, ev->row->workers,
             (unsigned long long)ev->row->samples, rep, ev->row->note);
+        m->status = HM_EXIT_FAIL;
+    } else if (!ev->interrupted) {
+        say(m, "%s did not finish within its limit of %g s (--timeout, or the default); it "
+            "cannot be stopped from outside, so hetmc stopped here", ev->what, ev->limit_s);
         m->status = HM_EXIT_FAIL;
     }
     _exit(hm_stdout_finish(matrix_finish(m)));

@@ -73,6 +73,8 @@ typedef struct cell_run {
 
 /* --- The watchdog ------------------------------------------------------------------------ */
 
+static void watch_disarm(void);
+
 /* One thread for the process; it looks at the run in progress four times a second. */
 #define WATCH_TICK_NS 250000000L
 
@@ -82,7 +84,8 @@ static struct {
     void *arg;
     int armed, fired;
     double t0, limit, stop_at;
-    const cell_run *run; /* the run in progress, for the row of a timeout */
+    const cell_run *run; /* the run in progress, for the row of a timeout; NULL: `what` */
+    const char *what;
     unsigned rep;
 } wd = {.mu = PTHREAD_MUTEX_INITIALIZER};
 
@@ -115,9 +118,12 @@ static void watch_check(void)
     if (!wd.armed)
         return;
     if (wd.limit > 0 && now - wd.t0 >= wd.limit) {
-        timeout_row(&row, wd.run, wd.rep, wd.limit);
+        if (wd.run) {
+            timeout_row(&row, wd.run, wd.rep, wd.limit);
+            ev.row = &row;
+        }
+        ev.what = wd.what;
         ev.limit_s = wd.limit;
-        ev.row = &row;
     } else if (hm_stop_signal && wd.stop_at == 0) {
         wd.stop_at = now;
         return;
@@ -170,23 +176,40 @@ int hm_runner_watchdog(hm_watch_fn fn, void *arg)
     return 0;
 }
 
-static void watch_arm(const cell_run *c, unsigned rep)
+/* Arms the watchdog for the run of cell c (or, with c NULL, for `what`). */
+static void watch_arm(const cell_run *c, unsigned rep, const char *what, double limit)
 {
     if (!wd.fn)
         return;
-    const hm_runner *r = c->r;
-    double limit = r->cfg.timeout_s;
-    /* Process backends stop their own workers at the limit: the watchdog is their backstop. */
-    if (limit > 0 && (r->b->uses & HM_USES_TIMEOUT))
-        limit = 2 * limit + 5;
     pthread_mutex_lock(&wd.mu);
     wd.run = c;
+    wd.what = what;
     wd.rep = rep;
     wd.limit = limit;
     wd.stop_at = 0;
     wd.t0 = hm_now();
     wd.armed = 1;
     pthread_mutex_unlock(&wd.mu);
+}
+
+/* The watchdog's limit for a run of r: process backends stop their own workers at the limit,
+ * so the watchdog is only their backstop. */
+static double run_limit(const hm_runner *r)
+{
+    double limit = r->cfg.timeout_s;
+    if (limit > 0 && (r->b->uses & HM_USES_TIMEOUT))
+        limit = 2 * limit + 5;
+    return limit;
+}
+
+void hm_runner_watch(const char *what, double limit_s)
+{
+    watch_arm(NULL, 0, what, limit_s);
+}
+
+void hm_runner_unwatch(void)
+{
+    watch_disarm();
 }
 
 static void watch_disarm(void)
@@ -207,7 +230,7 @@ static void watch_disarm(void)
 /* One watched call over [0, samples). */
 static int call(const cell_run *c, unsigned rep, hm_result *res, double *wall, hm_error *err)
 {
-    watch_arm(c, rep);
+    watch_arm(c, rep, NULL, run_limit(c->r));
     int rc = hm_runner_count(c->r, c->cell->seed, 0, c->cell->samples, res, wall, err);
     watch_disarm();
     return rc;

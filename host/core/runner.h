@@ -103,8 +103,9 @@ double hm_default_timeout(double base_s, uint64_t samples);
 typedef struct hm_watch_event {
     int interrupted;    /* 1: a stop was asked and the run went on past the grace; 0: timeout */
     double limit_s;     /* the time limit that passed (the grace when interrupted) */
-    const hm_row *row;  /* timeout: the failed row of the run that would not end, to be
-                         * written; NULL when interrupted (that repetition is discarded) */
+    const hm_row *row;  /* a cell's run past its limit: its failed row, to be written; NULL
+                         * when interrupted (that repetition is discarded) or for hm_runner_watch */
+    const char *what;   /* hm_runner_watch's description of the work; NULL for a cell's run */
 } hm_watch_event;
 
 /* Must end the process (with _exit): it runs on the watchdog's thread while the command's
@@ -114,5 +115,10 @@ typedef void (*hm_watch_fn)(const hm_watch_event *ev, void *arg);
 /* Starts the watchdog thread (once; signals blocked in it) with fn as what it calls; every
  * run of a cell is then watched. Without it the runner watches nothing. Returns 0 or -1. */
 int hm_runner_watchdog(hm_watch_fn fn, void *arg);
+
+/* Watches other work that cannot be stopped (a reference count computed on the host) as a run
+ * with time limit limit_s (0: none, only stops); `what` (a static string) names it. */
+void hm_runner_watch(const char *what, double limit_s);
+void hm_runner_unwatch(void);
 
 #endif /* HETMC_RUNNER_H */

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 volatile sig_atomic_t hm_stop_signal;
@@ -27,15 +28,29 @@ void hm_stop_request(int sig)
     errno = saved_errno;
 }
 
+/* When the first stop signal came (CLOCK_MONOTONIC seconds). */
+static volatile double first_at;
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t); /* async-signal-safe */
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
 static void on_stop(int sig)
 {
-    if (hm_stop_signal) {
-        /* The second signal: no more waiting. */
-        signal(sig, SIG_DFL);
-        raise(sig);
+    if (!hm_stop_signal) {
+        first_at = now_s();
+        hm_stop_request(sig);
         return;
     }
-    hm_stop_request(sig);
+    /* Another one soon after is the same request delivered twice (`timeout` signals its
+     * child and then its process group); one later is a user who will not wait. */
+    if (now_s() - first_at >= HM_STOP_AGAIN_S) {
+        signal(sig, SIG_DFL);
+        raise(sig);
+    }
 }
 
 int hm_stop_install(void)

@@ -6,13 +6,18 @@
  * and makes hm_stop_fd() readable for good, so that code blocked in poll() (the process
  * backends waiting for their workers) wakes at once and kills its workers; the runner stops
  * between repetitions and discards the repetition that the signal interrupted (never recorded
- * as failed). A second of these signals ends the process at once with the signal's default
- * action (whatever workers are left die with it: see hm_proc_child_init).
+ * as failed). Another of these signals HM_STOP_AGAIN_S or more after the first ends the process
+ * at once with the signal's default action (whatever workers are left die with it: see
+ * hm_proc_child_init); one sooner is the same request delivered twice, as `timeout` does (it
+ * signals its child, then its process group), and changes nothing.
  */
 #ifndef HETMC_STOP_H
 #define HETMC_STOP_H
 
 #include <signal.h>
+
+/* Seconds after the first stop signal from which another one ends the process at once. */
+#define HM_STOP_AGAIN_S 2.0
 
 /* 0, or the number of the signal that asked to stop. */
 extern volatile sig_atomic_t hm_stop_signal;
