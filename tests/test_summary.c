@@ -42,15 +42,35 @@ static void row(FILE *f, const char *backend, unsigned workers, unsigned long lo
             hits, wall);
 }
 
+/* A CSV file with the header of the columns hm_summarize reads; NULL on failure. */
+static FILE *csv_open(const char *path)
+{
+    FILE *f = fopen(path, "w");
+    CHECK(f != NULL);
+    if (f)
+        fputs("backend,device,workers,samples,seed,status,hits,wall_s,setup_s,compute_s,"
+              "collect_s\n", f);
+    return f;
+}
+
+/* Reads and summarizes path (then removed). Returns 1 when both worked. */
+static int csv_summarize(const char *path, hm_csv *csv, hm_summary *s)
+{
+    char msg[256];
+    int ok = hm_csv_read(path, csv, msg, sizeof msg) == 0;
+    CHECK(ok);
+    ok = ok && hm_summarize(csv, s, msg, sizeof msg) == 0;
+    CHECK(ok);
+    remove(path);
+    return ok;
+}
+
 static void grouping(void)
 {
     const char *path = "test_summary_tmp.csv";
-    FILE *f = fopen(path, "w");
-    CHECK(f != NULL);
+    FILE *f = csv_open(path);
     if (!f)
         return;
-    fputs("backend,device,workers,samples,seed,status,hits,wall_s,setup_s,compute_s,collect_s\n",
-          f);
     /* Interleaved so that a group's rows are not adjacent. */
     for (int rep = 0; rep < 4; rep++) {
         double noisy[] = {0.0008, 0.0128, 0.0128, 0.0152};
@@ -64,9 +84,8 @@ static void grouping(void)
     fclose(f);
     hm_csv csv;
     hm_summary s;
-    char msg[256];
-    CHECK(hm_csv_read(path, &csv, msg, sizeof msg) == 0);
-    CHECK(hm_summarize(&csv, &s, msg, sizeof msg) == 0);
+    if (!csv_summarize(path, &csv, &s))
+        return;
     CHECK_EQ_U64(s.n, 6, "groups");
     const hm_group *t = hm_summary_find(&s, "threads", "cpu", 2, 1000);
     CHECK(t && t->seed == 42); /* the first of the two seeds */
@@ -92,28 +111,23 @@ static void grouping(void)
     CHECK(seven == 1);
     hm_summary_free(&s);
     hm_csv_free(&csv);
-    remove(path);
 }
 
 /* Many cells: every one found again (the hash grows and probes past collisions). */
 static void many_cells(void)
 {
     const char *path = "test_summary_many_tmp.csv";
-    FILE *f = fopen(path, "w");
-    CHECK(f != NULL);
+    FILE *f = csv_open(path);
     if (!f)
         return;
-    fputs("backend,device,workers,samples,seed,status,hits,wall_s,setup_s,compute_s,collect_s\n",
-          f);
     for (unsigned w = 1; w <= 50; w++)
         for (unsigned long long n = 1; n <= 100; n++)
             row(f, w % 2 ? "threads" : "pool", w, n, 42, "ok", n / 2, 0.001 * (double)w);
     fclose(f);
     hm_csv csv;
     hm_summary s;
-    char msg[256];
-    CHECK(hm_csv_read(path, &csv, msg, sizeof msg) == 0);
-    CHECK(hm_summarize(&csv, &s, msg, sizeof msg) == 0);
+    if (!csv_summarize(path, &csv, &s))
+        return;
     CHECK_EQ_U64(s.n, 5000, "cells");
     int found = 0;
     for (unsigned w = 1; w <= 50; w++)
@@ -124,7 +138,6 @@ static void many_cells(void)
     CHECK_EQ_U64((uint64_t)found, 5000, "cells found again");
     hm_summary_free(&s);
     hm_csv_free(&csv);
-    remove(path);
 }
 
 static int count_rows(const hm_row *r, void *arg)
@@ -134,13 +147,20 @@ static int count_rows(const hm_row *r, void *arg)
     return r->status != HM_STATUS_OK;
 }
 
-static void calibration(void)
+/* The serial backend through the runner; NULL on failure. */
+static hm_runner *open_serial(void)
 {
     const hm_backend *b = hm_backend_find("serial");
     hm_config cfg = {.workers = 1};
     hm_runner *r = NULL;
     hm_error err = {0};
     CHECK(b && hm_runner_open(b, &cfg, &r, &err) == 0);
+    return r;
+}
+
+static void calibration(void)
+{
+    hm_runner *r = open_serial();
     if (!r)
         return;
     /* Each repetition repeats the run until the calls together last min_time_s. */
@@ -173,11 +193,7 @@ static int check_calls(const hm_row *r, void *arg)
 
 static void calls_reach_min_time(void)
 {
-    const hm_backend *b = hm_backend_find("serial");
-    hm_config cfg = {.workers = 1};
-    hm_runner *r = NULL;
-    hm_error err = {0};
-    CHECK(b && hm_runner_open(b, &cfg, &r, &err) == 0);
+    hm_runner *r = open_serial();
     if (!r)
         return;
     calls_seen c = {.min_time = 0.003};

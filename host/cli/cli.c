@@ -3,9 +3,11 @@
 #include "cli.h"
 #include "numparse.h"
 #include "runner.h"
+#include "sysinfo.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
@@ -177,6 +179,14 @@ int hm_opt_bind(const char *cmd, const char *text, unsigned *bind)
     return 0;
 }
 
+void hm_quiet_other_ranks(void)
+{
+    int rank, size;
+    hm_launcher(&rank, &size);
+    if (rank > 0)
+        hm_quiet_rank();
+}
+
 /* --- Standard output, checked ----------------------------------------------------------- */
 
 static int stdout_errno;   /* the first error writing or closing fd 1 */
@@ -221,8 +231,15 @@ int hm_stdout_finish(int rc)
     fclose(stdout);
     stdout = plain_stdout;
     plain_stdout = NULL;
+    /* Closing reports what a file system could only tell at the end (NFS, quotas). Then fd 1
+     * points at /dev/null, so that nothing opened later (MPI at exit) gets fd 1. */
     if (close(STDOUT_FILENO) != 0 && errno != EBADF && !stdout_errno)
         stdout_errno = errno;
+    int null = open("/dev/null", O_WRONLY);
+    if (null >= 0 && null != STDOUT_FILENO) {
+        dup2(null, STDOUT_FILENO);
+        close(null);
+    }
     if (!failed && !stdout_errno)
         return rc;
     fprintf(stderr, "hetmc: writing standard output: %s\n",

@@ -62,6 +62,12 @@ int hm_opt_bind(const char *cmd, const char *text, unsigned *bind);
 int hm_stdout_guard(void);
 int hm_stdout_finish(int rc);
 
+/* The measuring commands (run, matrix) first thing: under a launcher with several ranks
+ * (hm_launcher) every rank but 0 writes nothing from here on, bad usage included, so that the
+ * ranks do not print the same lines. devices, verify and --version stay per rank: a batch
+ * script gathers them from every node. */
+void hm_quiet_other_ranks(void);
+
 /* Subcommands. Each gets argv with argv[0] being the subcommand name. */
 int hm_cmd_run(int argc, char **argv);
 int hm_cmd_matrix(int argc, char **argv);

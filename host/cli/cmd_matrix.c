@@ -106,6 +106,32 @@ static void matrix_help(FILE *f)
             hm_allowed_cpus());
 }
 
+/* One item of a list: a number A (as A..A), a range A..B (step 1) or A..BxF (factor F).
+ * Returns 0, a HM_PARSE_* code, or 1 when well formed numbers make no range. */
+static int parse_item(char *item, uint64_t *a, uint64_t *b, uint64_t *factor)
+{
+    char *dots = strstr(item, "..");
+    int rc;
+    *factor = 0;
+    if (!dots) {
+        rc = hm_parse_u64(item, a);
+        *b = *a;
+        return rc;
+    }
+    *dots = '\0';
+    char *hi = dots + 2, *x = strrchr(hi, 'x');
+    if (x && x != hi && !(x == hi + 1 && hi[0] == '0')) { /* not the x of 0x hex */
+        *x = '\0';
+        if ((rc = hm_parse_u64(x + 1, factor)) < 0)
+            return rc;
+        if (*factor < 2)
+            return 1;
+    }
+    if ((rc = hm_parse_u64(item, a)) < 0 || (rc = hm_parse_u64(hi, b)) < 0)
+        return rc;
+    return *a > *b || (*factor && *a == 0) ? 1 : 0;
+}
+
 /* Parses LIST into out[]: items separated by commas, each a number or a range. */
 static int parse_list(const char *opt, const char *text, uint64_t min, uint64_t max,
                       uint64_t *out, size_t *n)
@@ -119,27 +145,9 @@ static int parse_list(const char *opt, const char *text, uint64_t min, uint64_t 
     strcpy(buf, text);
     char *save = NULL;
     for (char *item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
-        char *dots = strstr(item, "..");
-        uint64_t a, b, step = 0, factor = 0;
-        if (!dots) {
-            if ((rc = hm_parse_u64(item, &a)) < 0)
-                goto bad;
-            b = a;
-            step = 1;
-        } else {
-            *dots = '\0';
-            char *hi = dots + 2, *x = strrchr(hi, 'x');
-            if (x && x != hi && !(x == hi + 1 && hi[0] == '0')) { /* not the x of 0x hex */
-                *x = '\0';
-                if ((rc = hm_parse_u64(x + 1, &factor)) < 0 || factor < 2)
-                    goto bad;
-            } else {
-                step = 1;
-            }
-            if ((rc = hm_parse_u64(item, &a)) < 0 || (rc = hm_parse_u64(hi, &b)) < 0 || a > b ||
-                (factor && a == 0))
-                goto bad;
-        }
+        uint64_t a, b, factor;
+        if ((rc = parse_item(item, &a, &b, &factor)) != 0)
+            goto bad;
         for (uint64_t v = a;;) {
             if (v < min || v > max)
                 return hm_usage_error("matrix", "%s '%s': %llu is out of range; accepted: %llu "
@@ -150,10 +158,8 @@ static int parse_list(const char *opt, const char *text, uint64_t min, uint64_t 
                                       MAX_LIST);
             out[(*n)++] = v;
             uint64_t next;
-            if (factor ? __builtin_mul_overflow(v, factor, &next)
-                       : __builtin_add_overflow(v, step, &next))
-                break;
-            if (next > b)
+            if ((factor ? __builtin_mul_overflow(v, factor, &next)
+                        : __builtin_add_overflow(v, 1, &next)) || next > b)
                 break;
             v = next;
         }
@@ -822,6 +828,7 @@ static int refuse_ranks(void)
 
 int hm_cmd_matrix(int argc, char **argv)
 {
+    hm_quiet_other_ranks();
     matrix *m = calloc(1, sizeof *m);
     if (!m) {
         fprintf(stderr, "hetmc matrix: out of memory\n");

@@ -382,6 +382,7 @@ static int run_devices(run_options *o, hm_config *cfg)
 int hm_cmd_run(int argc, char **argv)
 {
     static run_options o; /* static: the watchdog's hook reads it from its own thread */
+    hm_quiet_other_ranks();
     int rc = run_parse(argc, argv, &o);
     if (rc >= 0)
         return rc;

@@ -80,7 +80,6 @@ static int dispatch(int argc, char **argv)
 int main(int argc, char **argv)
 {
     hm_error err = {0};
-    int rank, size;
     /* The spawn backend's worker: a hidden command, left out of --help on purpose. */
     if (argc > 1 && strcmp(argv[1], HM_WORKER_COMMAND) == 0)
         return hm_kernel_select(getenv("HETMC_KERNEL"), &err) < 0
@@ -88,10 +87,6 @@ int main(int argc, char **argv)
                    : hm_cmd_worker(argc - 1, argv + 1);
     /* The affinity mask as hetmc starts, before any worker is pinned. */
     hm_allowed_cpus();
-    /* Under a launcher with several ranks only rank 0 writes, bad usage included. */
-    hm_launcher(&rank, &size);
-    if (rank > 0)
-        hm_quiet_rank();
     if (hm_stdout_guard() != 0) {
         fprintf(stderr, "hetmc: cannot set up standard output: %s\n", strerror(errno));
         return HM_EXIT_FAIL;
