@@ -482,6 +482,20 @@ static FILE *open_in_dir(const matrix *m, const char *name)
     return f;
 }
 
+/* Other work on the machine skews timings: the load average goes into provenance.txt when the
+ * matrix begins and when it ends, as "KEY: 1.02 0.87 0.66 2/123 4567". */
+static void write_load(FILE *prov, const char *key)
+{
+    FILE *la = fopen("/proc/loadavg", "r");
+    char load[128] = "";
+    if (la) {
+        if (fgets(load, sizeof load, la))
+            load[strcspn(load, "\n")] = '\0';
+        fclose(la);
+    }
+    fprintf(prov, "%s: %s\n", key, load[0] ? load : "unknown");
+}
+
 static void write_provenance(matrix *m, int argc, char **argv)
 {
     FILE *prov = m->prov;
@@ -490,15 +504,7 @@ static void write_provenance(matrix *m, int argc, char **argv)
         fprintf(prov, " %s", argv[i]);
     fputc('\n', prov);
     hm_provenance_write(prov);
-    /* Other work on the machine skews timings: record the load when the matrix began. */
-    FILE *la = fopen("/proc/loadavg", "r");
-    char load[128] = "";
-    if (la) {
-        if (fgets(load, sizeof load, la))
-            load[strcspn(load, "\n")] = '\0';
-        fclose(la);
-    }
-    fprintf(prov, "loadavg_at_start: %s\n", load[0] ? load : "unknown");
+    write_load(prov, "loadavg_at_start");
     fflush(prov);
 }
 
@@ -762,15 +768,7 @@ static int matrix_finish(matrix *m)
     }
     int wrote = !m->write_failed && close_checked(m, &m->csv, "runs.csv") == 0;
     wrote &= write_comparison(m) == 0;
-    fprintf(m->prov, "loadavg_at_end: ");
-    FILE *la = fopen("/proc/loadavg", "r");
-    char load[128] = "unknown\n";
-    if (la) {
-        if (!fgets(load, sizeof load, la))
-            snprintf(load, sizeof load, "unknown\n");
-        fclose(la);
-    }
-    fputs(load, m->prov);
+    write_load(m->prov, "loadavg_at_end");
     wrote &= close_checked(m, &m->prov, "provenance.txt") == 0;
     if (wrote)
         printf("hetmc matrix: %s/runs.csv, %s/comparison.csv, %s/provenance.txt\n", m->dir,
