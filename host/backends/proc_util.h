@@ -9,7 +9,7 @@
  *
  * Fault hook, for tests (read by the worker side; worker indices are 0-based):
  *   HETMC_FAULT="worker=K,mode=M[,run=R]"
- *   M is kill (raise SIGKILL), crash (abort: SIGABRT), hang (sleep forever; needs --timeout),
+ *   M is kill (raise SIGKILL), crash (abort: SIGABRT), hang (sleep until the time limit),
  *   short (write half a result, exit 0), garbage (a result with a bad checksum), exit3
  *   (_exit(3) with no result). R limits the fault to the R-th run() of the prepared backend
  *   (0 = the CLI's untimed warm-up; with --min-time 0, which makes every repetition one call,

@@ -11,7 +11,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-/* A cell whose wall times have a coefficient of variation above this is flagged noisy. */
+/* A cell whose wall times have a coefficient of variation above this is flagged noisy (the
+ * level at which pyperf, Python's benchmark runner, warns that a result is unstable). */
 #define HM_NOISY_CV 0.10
 
 typedef struct hm_group {
