@@ -45,7 +45,8 @@
     X(SYS, -4, "system call failed")                                                         \
     X(WORKER, -5, "a worker failed")                                                         \
     X(TIMEOUT, -6, "timed out")                                                              \
-    X(DEVICE, -7, "device error")
+    X(DEVICE, -7, "device error")                                                            \
+    X(INTR, -8, "interrupted by a signal")
 
 enum hm_errno {
 #define HM_ERRNO_ENUM(name, val, msg) HM_E##name = (val),
@@ -76,7 +77,11 @@ typedef struct hm_config {
     unsigned item_blocks; /* OpenCL Philox blocks per work-item; 0 means chosen from the device */
     double timeout_s;     /* per-run limit for process backends; 0 means none */
     const char *self_exe; /* path of the running hetmc binary (for spawn), may be NULL */
+    unsigned bind;        /* HM_BIND_NONE, or HM_BIND_CORES: worker k runs on the k-th CPU of
+                           * the affinity mask hetmc started with (wrapping around) */
 } hm_config;
+
+enum { HM_BIND_NONE = 0, HM_BIND_CORES = 1 };
 
 /* One measured run. Times are in seconds; a field that does not apply is NAN. */
 typedef struct hm_result {
@@ -105,8 +110,13 @@ typedef struct hm_ctx hm_ctx; /* backend-private state */
 /* Options a backend reads beyond workers; the CLI rejects them for backends that ignore them. */
 #define HM_USES_DEVICE 1u
 #define HM_USES_LOCAL_SIZE 2u
-#define HM_USES_TIMEOUT 4u
-#define HM_USES_ITEM_BLOCKS 8u
+#define HM_USES_TIMEOUT 4u /* enforces timeout_s itself (stops its workers) */
+#define HM_USES_BIND 8u    /* pins its workers when bind is HM_BIND_CORES */
+#define HM_USES_ITEM_BLOCKS 32u /* reads item_blocks (OpenCL blocks per work-item) */
+/* Not an option: its runs are collective across processes (mpi), so every process must make
+ * the same number of calls; the runner then times each repetition as one call, since a
+ * calibration to a minimum time would let the ranks disagree. */
+#define HM_COLLECTIVE 16u
 
 /* A backend: a name and three functions. The core never knows which one runs.
  *   prepare  validates cfg and acquires what can be reused across runs;
