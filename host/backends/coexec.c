@@ -295,8 +295,10 @@ static int open_parts(hm_ctx *ctx, const hm_config *cfg, hm_error *err)
         p->index = i;
         _Static_assert(sizeof p->name >= sizeof p->spec.label, "a part's name holds its label");
         memcpy(p->name, p->spec.label, sizeof p->spec.label);
+        /* The run's time limit bounds each of its chunks too (process parts enforce it). */
         hm_config pc = {.workers = p->spec.workers,
                         .device = p->spec.device[0] ? p->spec.device : NULL,
+                        .timeout_s = cfg->timeout_s,
                         .self_exe = cfg->self_exe};
         int rc = hm_runner_open(p->spec.b, &pc, &p->run, &why);
         if (rc < 0)
@@ -331,7 +333,7 @@ static int start_threads(hm_ctx *ctx, hm_error *err)
 /* The device column and the note, once the parts are known. */
 static void describe(hm_ctx *ctx, const hm_config *cfg)
 {
-    unsigned cores = hm_online_cores();
+    unsigned cores = hm_allowed_cpus();
     hm_parts_label(&ctx->list, ctx->label, sizeof ctx->label);
     if (ctx->split.kind != HM_SPLIT_DYNAMIC) {
         size_t used = strlen(ctx->label);

@@ -154,7 +154,7 @@ static unsigned part_cores(const hm_part_spec *p)
 /* Parts that gave no WORKERS share the cores the others leave, at least 1 each. */
 static void fill_workers(hm_part_list *l)
 {
-    unsigned cores = hm_online_cores(), used = 0, unset = 0, done = 0;
+    unsigned cores = hm_allowed_cpus(), used = 0, unset = 0, done = 0;
     for (unsigned i = 0; i < l->n; i++) {
         if (l->p[i].workers)
             used += part_cores(&l->p[i]);
@@ -181,7 +181,7 @@ static void auto_text(devinfo *d, char *buf, size_t len)
 {
     devinfo_load(d);
     const char *host = hm_backend_find("openmp") ? "openmp" : "threads";
-    unsigned cores = hm_online_cores(), gpus = 0;
+    unsigned cores = hm_allowed_cpus(), gpus = 0;
     int cpu = -1;
     for (int i = 0; i < d->n; i++) {
         gpus += strcmp(d->type[i], "gpu") == 0;

@@ -6,9 +6,9 @@
  *
  * BACKEND is any backend of the registry except coexec and mpi. WORKERS (1..HM_MAX_WORKERS,
  * at most the backend's own limit) is the part's threads or processes; a part that gives none
- * runs on the cores the other parts leave (online cores, less every other part's workers, one
- * core per GPU for the thread that drives it, and a CPU device's compute units), shared evenly
- * with the other parts that give none, at least 1. DEVICE is for backends with devices
+ * runs on the cores the other parts leave (the CPUs this process may run on, less every other
+ * part's workers, one core per GPU for the thread that drives it, and a CPU device's compute
+ * units), shared evenly with the other parts that give none, at least 1. DEVICE is for backends with devices
  * (opencl): the selectors of --device (an index, gpu, cpu, all, or part of a name), and one
  * that names several devices makes one part per device; without it, the backend's default
  * device. A device may be named once.
@@ -36,7 +36,7 @@ typedef struct hm_part_list {
     unsigned n;
     hm_part_spec p[HM_SCHED_MAX_PARTS];
     unsigned workers; /* the host workers of every part: the row's `workers` */
-    unsigned cores;   /* cores the parts keep busy, against the online cores */
+    unsigned cores;   /* cores the parts keep busy, against the allowed CPUs */
 } hm_part_list;
 
 /* Parses PARTS (NULL, "" or "auto": the default list). Returns HM_EOK, HM_EINVAL with a message

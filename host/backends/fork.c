@@ -8,7 +8,9 @@
  * child read CLOCK_MONOTONIC, which is system-wide on Linux), so it holds fork() and the
  * scheduling of the children; compute_s is the slowest child's compute; collect_s runs from the
  * last child's finish to every result read and every child reaped.
- * --timeout: past it, every child still running is sent SIGKILL and reaped, and the run fails.
+ * --timeout: past it, every child still running is sent SIGKILL and reaped, and the run fails;
+ * so on a stop (stop.h), and the run is then interrupted. Children die with a killed parent
+ * (hm_proc_child_init).
  */
 #define _GNU_SOURCE /* pipe2 */
 #include "proc_util.h"
@@ -23,7 +25,7 @@
 #include <unistd.h>
 
 struct hm_ctx {
-    unsigned workers;
+    unsigned workers, bind;
     double timeout_s;
     uint64_t runs; /* run() calls so far: the run number the fault hook sees */
     hm_fault fault;
@@ -50,6 +52,7 @@ static int fork_prepare(const hm_config *cfg, hm_ctx **out, hm_error *err)
         goto fail;
     }
     ctx->workers = cfg->workers;
+    ctx->bind = cfg->bind;
     ctx->timeout_s = cfg->timeout_s;
     if ((rc = hm_fault_from_env(&ctx->fault, err)) < 0)
         goto fail;
@@ -71,6 +74,7 @@ static int fork_run(hm_ctx *ctx, uint64_t seed, uint64_t first, uint64_t count, 
     int rc = HM_EOK;
     unsigned started = 0;
 
+    pid_t parent = getpid();
     memset(s, 0, w * sizeof *s);
     for (unsigned k = 0; k < w; k++)
         s[k].rfd = -1;
@@ -90,6 +94,8 @@ static int fork_run(hm_ctx *ctx, uint64_t seed, uint64_t first, uint64_t count, 
             goto cleanup;
         }
         if (pid == 0) {
+            if (hm_proc_child_init(parent) != 0)
+                _exit(6); /* the parent is already gone */
             /* The child keeps only its write end (see hm_proc_close_fds_except). */
             hm_proc_close_fds_except(p[1], p[1]);
             uint64_t a, n;
@@ -100,6 +106,10 @@ static int fork_run(hm_ctx *ctx, uint64_t seed, uint64_t first, uint64_t count, 
         close(p[1]);
         s[k].pid = pid;
         s[k].rfd = p[0];
+        if ((rc = hm_proc_bind(pid, k, ctx->bind, err)) < 0) {
+            started++; /* it is reaped with the others */
+            goto cleanup;
+        }
     }
 
 cleanup: /* also the normal path: collect, reap, check */
@@ -109,7 +119,7 @@ cleanup: /* also the normal path: collect, reap, check */
 const hm_backend hm_backend_fork = {
     .name = "fork",
     .summary = "a fresh fork() per worker per run, counts back over pipes",
-    .uses = HM_USES_TIMEOUT,
+    .uses = HM_USES_TIMEOUT | HM_USES_BIND,
     .prepare = fork_prepare,
     .run = fork_run,
     .release = fork_release,

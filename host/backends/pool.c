@@ -3,9 +3,10 @@
  * multiprocessing.Pool): each worker reads tasks (seed, first, count) from its task pipe,
  * computes the slice, and writes its count to its result pipe. A worker leaves with _exit when
  * its task pipe reaches end-of-file (release() closes it, or the parent died), and
- * PR_SET_PDEATHSIG(SIGKILL) plus a getppid() check right after fork() make sure that no worker
- * outlives a parent that was killed. (The death signal follows the thread that forked: hetmc
- * prepares on its main thread, which lives as long as the process.)
+ * hm_proc_child_init (PR_SET_PDEATHSIG(SIGKILL) plus a getppid() check right after fork())
+ * makes sure that no worker outlives a parent that was killed. (The death signal follows the
+ * thread that forked: hetmc prepares on its main thread, which lives as long as the process.)
+ * A stop (stop.h) ends the wait for results at once; the workers still computing are killed.
  *
  * A worker that dies, hangs past --timeout, or sends a short or malformed result fails that
  * run with a message naming it; it is then killed (if still alive) and reaped, and the next
@@ -16,7 +17,7 @@
  * or in run() for a worker replaced after a failure); compute_s is the slowest worker's
  * compute; collect_s runs from the last worker's finish to the last result read.
  */
-#define _GNU_SOURCE /* prctl */
+#define _GNU_SOURCE /* pipe2 */
 #include "proc_util.h"
 #include "clock.h"
 
@@ -26,11 +27,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 
 struct hm_ctx {
-    unsigned workers;
+    unsigned workers, bind;
     double timeout_s;
     uint64_t runs;
     hm_fault fault;
@@ -103,12 +103,11 @@ static int start_worker(hm_ctx *ctx, unsigned k, hm_error *err)
         return hm_fail(err, HM_ESYS, "pool: fork of worker %u: %s", k, strerror(e));
     }
     if (pid == 0) {
-        if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+        if (hm_proc_child_init(parent) != 0)
             _exit(6); /* the parent is already gone */
         /* Keep only this worker's ends: another worker holding a task pipe's write end would
          * keep it from ever seeing end-of-file. */
         hm_proc_close_fds_except(tp[0], rp[1]);
-        signal(SIGPIPE, SIG_DFL);
         worker_main(tp[0], rp[1], k, &ctx->fault);
     }
     close(tp[0]);
@@ -117,7 +116,7 @@ static int start_worker(hm_ctx *ctx, unsigned k, hm_error *err)
     ctx->slots[k].pid = pid;
     ctx->slots[k].rfd = rp[0];
     ctx->wfd[k] = tp[1];
-    return HM_EOK;
+    return hm_proc_bind(pid, k, ctx->bind, err); /* on failure the caller drops the worker */
 }
 
 static void pool_release(hm_ctx *ctx)
@@ -152,6 +151,7 @@ static int pool_prepare(const hm_config *cfg, hm_ctx **out, hm_error *err)
         goto fail;
     }
     ctx->workers = cfg->workers;
+    ctx->bind = cfg->bind;
     ctx->timeout_s = cfg->timeout_s;
     for (unsigned k = 0; k < ctx->workers; k++) {
         ctx->wfd[k] = -1;
@@ -179,12 +179,14 @@ static int pool_run(hm_ctx *ctx, uint64_t seed, uint64_t first, uint64_t count, 
     double deadline = ctx->timeout_s > 0 ? t0 + ctx->timeout_s : 0;
     int rc = HM_EOK;
     struct sigaction old_pipe;
-    char names[256];
 
     /* Replace workers lost in an earlier run. */
     for (unsigned k = 0; k < w; k++)
-        if (s[k].pid == 0 && (rc = start_worker(ctx, k, err)) < 0)
+        if (s[k].pid == 0 && (rc = start_worker(ctx, k, err)) < 0) {
+            if (s[k].pid > 0)
+                drop_worker(ctx, k, 1); /* started but not pinned */
             return rc;
+        }
 
     hm_sigpipe_ignore(&old_pipe);
     for (unsigned k = 0; k < w; k++) {
@@ -202,15 +204,8 @@ static int pool_run(hm_ctx *ctx, uint64_t seed, uint64_t first, uint64_t count, 
 
     int waiting = hm_proc_collect(s, w, deadline);
     double t_end = hm_now();
-    if (waiting < 0) {
-        rc = hm_fail(err, HM_ESYS, "poll on the result pipes: %s", strerror(errno));
-    } else if (waiting > 0) {
-        hm_proc_late_names(s, w, names, sizeof names);
-        rc = hm_fail(err, HM_ETIMEOUT,
-                     "run timed out after %g s; worker%s %s of %u still running, killed "
-                     "with SIGKILL and reaped (replaced at the next run)",
-                     ctx->timeout_s, waiting > 1 ? "s" : "", names, w);
-    }
+    if (waiting != 0) /* timed out or stopped: the late workers are replaced at the next run */
+        rc = hm_proc_wait_error(s, w, waiting, errno, ctx->timeout_s, err);
     /* A worker without a whole result has died or will not be trusted again: kill and reap it
      * now, so that the check can say how it ended. */
     for (unsigned k = 0; k < w; k++)
@@ -232,7 +227,7 @@ static int pool_run(hm_ctx *ctx, uint64_t seed, uint64_t first, uint64_t count, 
 const hm_backend hm_backend_pool = {
     .name = "pool",
     .summary = "workers forked once and reused across runs, fed over pipes",
-    .uses = HM_USES_TIMEOUT,
+    .uses = HM_USES_TIMEOUT | HM_USES_BIND,
     .prepare = pool_prepare,
     .run = pool_run,
     .release = pool_release,

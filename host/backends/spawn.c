@@ -2,8 +2,9 @@
  * spawn.c - posix_spawn of a fresh worker process per worker per run (Python's "spawn"
  * start method in the lesson, docs/DESIGN.md): the worker is the hetmc binary itself in a
  * hidden mode,
- *   hetmc __worker --fd K --worker k --run R --seed S --first A --count N
- * which computes its slice, writes one result message to fd K and leaves with _exit. The
+ *   hetmc __worker --fd K --worker k --run R --seed S --first A --count N --parent P
+ * which dies with its parent P (hm_proc_child_init), computes its slice, writes one result
+ * message to fd K and leaves with _exit. The
  * parent keeps the read end of each pipe (every pipe is close-on-exec; the file actions dup the
  * write end onto fd K in the child), polls them under the --timeout deadline, and reaps every
  * child with waitpid.
@@ -30,7 +31,7 @@
 extern char **environ;
 
 struct hm_ctx {
-    unsigned workers;
+    unsigned workers, bind;
     double timeout_s;
     uint64_t runs;
     char *exe;
@@ -67,16 +68,50 @@ static int spawn_prepare(const hm_config *cfg, hm_ctx **out, hm_error *err)
         return hm_fail(err, HM_ENOMEM, "spawn: out of memory for %u workers", cfg->workers);
     }
     ctx->workers = cfg->workers;
+    ctx->bind = cfg->bind;
     ctx->timeout_s = cfg->timeout_s;
     *out = ctx;
     return HM_EOK;
+}
+
+/* posix_spawn of argv with wfd on fd `target`, and SIGINT, SIGTERM and SIGHUP blocked until
+ * the worker ignores them (hm_proc_child_init): a Ctrl-C to the process group in between
+ * would otherwise kill it. Returns its pid or -errno. */
+static pid_t spawn_worker(const char *exe, char **argv, int wfd, int target)
+{
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t attr;
+    sigset_t mask;
+    pid_t pid = 0;
+    int e = posix_spawn_file_actions_init(&fa);
+    if (e != 0)
+        return -e;
+    if ((e = posix_spawnattr_init(&attr)) != 0) {
+        posix_spawn_file_actions_destroy(&fa);
+        return -e;
+    }
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGINT);
+    sigaddset(&mask, SIGTERM);
+    sigaddset(&mask, SIGHUP);
+    /* dup2 onto another number clears close-on-exec on the copy only. */
+    e = posix_spawn_file_actions_adddup2(&fa, wfd, target);
+    if (e == 0)
+        e = posix_spawnattr_setsigmask(&attr, &mask);
+    if (e == 0)
+        e = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+    if (e == 0)
+        e = posix_spawn(&pid, exe, &fa, &attr, argv, environ);
+    posix_spawnattr_destroy(&attr);
+    posix_spawn_file_actions_destroy(&fa);
+    return e ? -e : pid;
 }
 
 /* Starts worker k writing to wfd; returns its pid or -errno. */
 static pid_t start(hm_ctx *ctx, unsigned k, int wfd, uint64_t run, uint64_t seed, uint64_t a,
                    uint64_t n)
 {
-    char fd_s[16], k_s[16], run_s[24], seed_s[24], a_s[24], n_s[24];
+    char fd_s[16], k_s[16], run_s[24], seed_s[24], a_s[24], n_s[24], parent_s[24];
     int target = wfd == 3 ? 4 : 3;
     snprintf(fd_s, sizeof fd_s, "%d", target);
     snprintf(k_s, sizeof k_s, "%u", k);
@@ -84,19 +119,11 @@ static pid_t start(hm_ctx *ctx, unsigned k, int wfd, uint64_t run, uint64_t seed
     snprintf(seed_s, sizeof seed_s, "%llu", (unsigned long long)seed);
     snprintf(a_s, sizeof a_s, "%llu", (unsigned long long)a);
     snprintf(n_s, sizeof n_s, "%llu", (unsigned long long)n);
+    snprintf(parent_s, sizeof parent_s, "%ld", (long)getpid());
     char *argv[] = {ctx->exe, HM_WORKER_COMMAND, "--fd", fd_s, "--worker", k_s, "--run", run_s,
-                    "--seed", seed_s, "--first", a_s, "--count", n_s, NULL};
-    posix_spawn_file_actions_t fa;
-    pid_t pid = 0;
-    int e = posix_spawn_file_actions_init(&fa);
-    if (e != 0)
-        return -e;
-    /* dup2 onto another number clears close-on-exec on the copy only. */
-    e = posix_spawn_file_actions_adddup2(&fa, wfd, target);
-    if (e == 0)
-        e = posix_spawn(&pid, ctx->exe, &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    return e ? -e : pid;
+                    "--seed", seed_s, "--first", a_s, "--count", n_s, "--parent", parent_s,
+                    NULL};
+    return spawn_worker(ctx->exe, argv, wfd, target);
 }
 
 static int spawn_run(hm_ctx *ctx, uint64_t seed, uint64_t first, uint64_t count,
@@ -132,6 +159,10 @@ static int spawn_run(hm_ctx *ctx, uint64_t seed, uint64_t first, uint64_t count,
         }
         s[k].pid = pid;
         s[k].rfd = p[0];
+        if ((rc = hm_proc_bind(pid, k, ctx->bind, err)) < 0) {
+            started++; /* it is reaped with the others */
+            goto cleanup;
+        }
     }
 
 cleanup: /* also the normal path: collect, reap, check */
@@ -141,47 +172,52 @@ cleanup: /* also the normal path: collect, reap, check */
 const hm_backend hm_backend_spawn = {
     .name = "spawn",
     .summary = "posix_spawn of a fresh hetmc worker process per run, counts over pipes",
-    .uses = HM_USES_TIMEOUT,
+    .uses = HM_USES_TIMEOUT | HM_USES_BIND,
     .prepare = spawn_prepare,
     .run = spawn_run,
     .release = spawn_release,
 };
 
-/* The worker side: `hetmc __worker --fd K --worker k --run R --seed S --first A --count N`.
- * Not for people: a bad argument exits 2 with one line on stderr. */
+/* The worker side: `hetmc __worker --fd K --worker k --run R --seed S --first A --count N
+ * --parent P`. Not for people: a bad argument exits 2 with one line on stderr. */
 int hm_cmd_worker(int argc, char **argv)
 {
-    static const char *const names[] = {"--fd", "--worker", "--run", "--seed", "--first",
-                                        "--count"};
-    uint64_t v[6];
-    int have[6] = {0};
+    enum { FD, WORKER, RUN, SEED, FIRST, COUNT, PARENT, NARGS };
+    static const char *const names[NARGS] = {"--fd",    "--worker", "--run",   "--seed",
+                                             "--first", "--count",  "--parent"};
+    uint64_t v[NARGS];
+    int have[NARGS] = {0};
     hm_error err = {0};
     hm_fault fault;
 
     for (int i = 1; i < argc; i += 2) {
         size_t j = 0;
-        while (j < 6 && strcmp(argv[i], names[j]) != 0)
+        while (j < NARGS && strcmp(argv[i], names[j]) != 0)
             j++;
-        if (j == 6 || i + 1 >= argc || hm_parse_u64(argv[i + 1], &v[j]) != 0) {
+        if (j == NARGS || i + 1 >= argc || hm_parse_u64(argv[i + 1], &v[j]) != 0) {
             fprintf(stderr, "hetmc " HM_WORKER_COMMAND ": bad argument '%s'; accepted: --fd K "
-                    "--worker k --run R --seed S --first A --count N\n", argv[i]);
+                    "--worker k --run R --seed S --first A --count N --parent P\n", argv[i]);
             _exit(2);
         }
         have[j] = 1;
     }
-    for (size_t j = 0; j < 6; j++)
+    for (size_t j = 0; j < NARGS; j++)
         if (!have[j]) {
             fprintf(stderr, "hetmc " HM_WORKER_COMMAND ": %s is required\n", names[j]);
             _exit(2);
         }
-    if (v[0] > 1024 || v[1] > UINT32_MAX || v[5] > HM_MAX_SAMPLES) {
+    if (v[FD] > 1024 || v[WORKER] > UINT32_MAX || v[COUNT] > HM_MAX_SAMPLES ||
+        v[PARENT] > INT32_MAX) {
         fprintf(stderr, "hetmc " HM_WORKER_COMMAND ": argument out of range\n");
         _exit(2);
     }
+    if (hm_proc_child_init((pid_t)v[PARENT]) != 0)
+        _exit(6); /* the parent is already gone */
     if (hm_fault_from_env(&fault, &err) < 0) {
         fprintf(stderr, "hetmc " HM_WORKER_COMMAND ": %s\n", err.msg);
         _exit(2);
     }
-    int bad = hm_proc_work((int)v[0], (unsigned)v[1], v[2], v[3], v[4], v[5], &fault);
+    int bad = hm_proc_work((int)v[FD], (unsigned)v[WORKER], v[RUN], v[SEED], v[FIRST], v[COUNT],
+                           &fault);
     _exit(bad ? 1 : 0);
 }
