@@ -78,9 +78,10 @@ coexec_cli_test(matrix_needs_coexec 2 "add coexec to --backends" matrix --backen
 coexec_cli_test(matrix_bad_parts 2 "part 'nosuch'" matrix --backends coexec --parts nosuch)
 coexec_cli_test(golden 0 "validates" run --backend coexec --parts threads:1,serial --samples 1e8 --seed 42 --reps 1)
 coexec_cli_test(static_golden 0 "78539599" run --backend coexec --parts threads:2,serial --split static:3,1 --samples 1e8 --seed 42 --reps 2)
+# One run per repetition (--min-time 0), so that run 2 of the fault hook is repetition 2.
 add_test(NAME cli_coexec_part_fails COMMAND env HETMC_COEXEC_FAULT=part=1,run=2 ${EXPECT} 1
          "rep 2 failed: part 1 of 2 (serial:1) failed" -- $<TARGET_FILE:hetmc> run --backend coexec
-         --parts threads:1,serial --samples 1e7 --reps 3)
+         --parts threads:1,serial --samples 1e7 --reps 3 --min-time 0)
 set_tests_properties(cli_coexec_part_fails PROPERTIES LABELS "coexec;cli" ENVIRONMENT "${coexec_cl_env}")
 if(HETMC_HAVE_OPENCL)
   coexec_cli_test(no_such_device 2 "matches no device" run --backend coexec --parts threads:1,opencl@nosuchdevice)
