@@ -33,6 +33,8 @@
 #define HM_MAX_SAMPLES (UINT64_C(1) << 63)
 /* Largest worker count (threads, processes, ranks) hetmc accepts. */
 #define HM_MAX_WORKERS 1024u
+/* Largest number of tasks a run of a process backend is split into (--tasks). */
+#define HM_MAX_TASKS 1000000u
 
 /* Error codes, X-macro so names and default messages come from one table. */
 #define HM_ERRNO_MAP(X)                                                                      \
@@ -73,6 +75,8 @@ typedef struct hm_config {
     size_t local_size;    /* OpenCL work-group size; 0 means chosen from the device */
     double timeout_s;     /* per-run limit for process backends; 0 means none */
     const char *self_exe; /* path of the running hetmc binary (for spawn), may be NULL */
+    unsigned tasks;       /* process backends: split a run into this many tasks handed out to
+                           * the workers one at a time; 0 means one slice per worker */
 } hm_config;
 
 /* One measured run. Times are in seconds; a field that does not apply is NAN. */
@@ -103,6 +107,7 @@ typedef struct hm_ctx hm_ctx; /* backend-private state */
 #define HM_USES_DEVICE 1u
 #define HM_USES_LOCAL_SIZE 2u
 #define HM_USES_TIMEOUT 4u
+#define HM_USES_TASKS 8u
 
 /* A backend: a name and three functions. The core never knows which one runs.
  *   prepare  validates cfg and acquires what can be reused across runs;

@@ -220,7 +220,9 @@ void hm_proc_describe_status(int status, char *buf, size_t len)
         snprintf(buf, len, "ended with wait status 0x%x", (unsigned)status);
 }
 
-int hm_proc_collect(hm_proc_slot *s, unsigned n, double deadline)
+/* Reads results until every slot with done == 0 has a message or end-of-file, or (any) until
+ * at least one of them has; see hm_proc_collect. */
+static int collect(hm_proc_slot *s, unsigned n, double deadline, int any)
 {
     struct pollfd *fds = NULL;
     unsigned *who = NULL;
@@ -274,11 +276,28 @@ int hm_proc_collect(hm_proc_slot *s, unsigned n, double deadline)
             if (sl->got == sizeof sl->msg)
                 sl->done = 1;
         }
+        int ended = 0;
+        for (nfds_t i = 0; i < m; i++)
+            ended |= s[who[i]].done || s[who[i]].eof;
+        if (any && ended) {
+            waiting = 0;
+            break;
+        }
     }
 cleanup:
     free(fds);
     free(who);
     return waiting;
+}
+
+int hm_proc_collect(hm_proc_slot *s, unsigned n, double deadline)
+{
+    return collect(s, n, deadline, 0);
+}
+
+int hm_proc_collect_any(hm_proc_slot *s, unsigned n, double deadline)
+{
+    return collect(s, n, deadline, 1);
 }
 
 void hm_proc_reap(hm_proc_slot *s, double deadline)
@@ -413,6 +432,17 @@ void hm_proc_late_names(const hm_proc_slot *s, unsigned w, char *buf, size_t len
             used += (size_t)snprintf(buf + used, len - used, "%s%u", used ? ", " : "", k);
 }
 
+int hm_proc_timeout_fail(hm_error *err, const hm_proc_slot *s, unsigned w, int waiting,
+                         double timeout_s, const char *then)
+{
+    char names[256];
+    hm_proc_late_names(s, w, names, sizeof names);
+    return hm_fail(err, HM_ETIMEOUT,
+                   "run timed out after %g s; worker%s %s of %u still running, killed with "
+                   "SIGKILL and reaped%s%s",
+                   timeout_s, waiting > 1 ? "s" : "", names, w, then[0] ? " " : "", then);
+}
+
 int hm_proc_finish(hm_proc_slot *s, unsigned w, unsigned started, int rc, uint64_t run,
                    double t0, double deadline, double timeout_s, hm_result *res, hm_error *err)
 {
@@ -422,16 +452,11 @@ int hm_proc_finish(hm_proc_slot *s, unsigned w, unsigned started, int rc, uint64
     if (waiting != 0) {
         /* Timed out (or poll failed): no child may outlive the run. */
         int saved = errno;
-        char names[256];
-        hm_proc_late_names(s, w, names, sizeof names);
         for (unsigned k = 0; k < w; k++)
             if (!s[k].done && !s[k].eof)
                 kill(s[k].pid, SIGKILL);
         if (waiting > 0)
-            rc = hm_fail(err, HM_ETIMEOUT,
-                         "run timed out after %g s; worker%s %s of %u still running, "
-                         "killed with SIGKILL and reaped",
-                         timeout_s, waiting > 1 ? "s" : "", names, w);
+            rc = hm_proc_timeout_fail(err, s, w, waiting, timeout_s, "");
         else
             rc = hm_fail(err, HM_ESYS, "poll on the result pipes: %s", strerror(saved));
         goto cleanup;

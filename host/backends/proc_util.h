@@ -105,9 +105,18 @@ int hm_proc_result_valid(const hm_proc_slot *s, unsigned k, uint64_t run);
  * end-of-file, or until `deadline` (hm_now() seconds; 0 = none). Does not close fds.
  * Returns the number of slots still waiting at the deadline (0 normally), or -1 with errno. */
 int hm_proc_collect(hm_proc_slot *s, unsigned n, double deadline);
+/* The same, returning as soon as one slot has a whole message or end-of-file (0), or at the
+ * deadline (the number still waiting), or -1 with errno. */
+int hm_proc_collect_any(hm_proc_slot *s, unsigned n, double deadline);
 
 /* Writes "0, 3" into buf: the workers still running (no whole result, no end-of-file). */
 void hm_proc_late_names(const hm_proc_slot *s, unsigned w, char *buf, size_t len);
+
+/* The message of a run that timed out with `waiting` workers still running (the slots with
+ * neither done nor eof): "run timed out after 2 s; worker 1 of 3 still running, killed with
+ * SIGKILL and reaped", then `then` when not empty. Returns HM_ETIMEOUT. */
+int hm_proc_timeout_fail(hm_error *err, const hm_proc_slot *s, unsigned w, int waiting,
+                         double timeout_s, const char *then);
 
 /* The end of a run of fresh workers (fork, spawn): with rc >= 0, collects the results under the
  * deadline (killing and naming workers still running past it), reaps, checks the messages and

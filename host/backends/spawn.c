@@ -3,7 +3,9 @@
  * start method in the lesson, docs/DESIGN.md): the worker is the hetmc binary itself in a
  * hidden mode,
  *   hetmc __worker --fd K --worker k --run R --seed S --first A --count N
- * which computes its slice, writes one result message to fd K and leaves with _exit. The
+ * which computes its slice, writes one result message to fd K and leaves with _exit (under
+ * --tasks T, `hetmc __worker --fd K --task-fd J --worker k` instead serves the run's tasks from
+ * fd J until it ends: proc_tasks.h). The
  * parent keeps the read end of each pipe (every pipe is close-on-exec; the file actions dup the
  * write end onto fd K in the child), polls them under the --timeout deadline, and reaps every
  * child with waitpid.
@@ -14,7 +16,7 @@
  * child reaped.
  */
 #define _GNU_SOURCE /* pipe2 */
-#include "proc_util.h"
+#include "proc_tasks.h"
 #include "clock.h"
 #include "numparse.h"
 
@@ -31,6 +33,7 @@ extern char **environ;
 
 struct hm_ctx {
     unsigned workers;
+    unsigned tasks; /* --tasks; 0: one slice per worker */
     double timeout_s;
     uint64_t runs;
     char *exe;
@@ -67,6 +70,7 @@ static int spawn_prepare(const hm_config *cfg, hm_ctx **out, hm_error *err)
         return hm_fail(err, HM_ENOMEM, "spawn: out of memory for %u workers", cfg->workers);
     }
     ctx->workers = cfg->workers;
+    ctx->tasks = cfg->tasks;
     ctx->timeout_s = cfg->timeout_s;
     *out = ctx;
     return HM_EOK;
@@ -99,6 +103,34 @@ static pid_t start(hm_ctx *ctx, unsigned k, int wfd, uint64_t run, uint64_t seed
     return e ? -e : pid;
 }
 
+/* --tasks: `hetmc __worker --fd R --task-fd T --worker k`, serving tasks until fd T ends. The
+ * two descriptors land on the lowest numbers from 3 up that neither of them holds now, so
+ * neither dup2 overwrites the other's source. */
+static pid_t start_task_worker(void *arg, unsigned k, int tfd, int rfd)
+{
+    const hm_ctx *ctx = arg;
+    int to[2], m = 0;
+    for (int fd = 3; m < 2; fd++)
+        if (fd != tfd && fd != rfd)
+            to[m++] = fd;
+    char rfd_s[16], tfd_s[16], k_s[16];
+    snprintf(rfd_s, sizeof rfd_s, "%d", to[0]);
+    snprintf(tfd_s, sizeof tfd_s, "%d", to[1]);
+    snprintf(k_s, sizeof k_s, "%u", k);
+    char *argv[] = {ctx->exe, HM_WORKER_COMMAND, "--fd", rfd_s, "--task-fd", tfd_s, "--worker",
+                    k_s, NULL};
+    posix_spawn_file_actions_t fa;
+    pid_t pid = 0;
+    int e = posix_spawn_file_actions_init(&fa);
+    if (e != 0)
+        return -e;
+    if ((e = posix_spawn_file_actions_adddup2(&fa, rfd, to[0])) == 0 &&
+        (e = posix_spawn_file_actions_adddup2(&fa, tfd, to[1])) == 0)
+        e = posix_spawn(&pid, ctx->exe, &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    return e ? -e : pid;
+}
+
 static int spawn_run(hm_ctx *ctx, uint64_t seed, uint64_t first, uint64_t count,
                      hm_result *res, hm_error *err)
 {
@@ -110,6 +142,12 @@ static int spawn_run(hm_ctx *ctx, uint64_t seed, uint64_t first, uint64_t count,
     int rc = HM_EOK;
     unsigned started = 0;
 
+    if (ctx->tasks) {
+        hm_task_run tr = {.run = run, .seed = seed, .first = first, .count = count,
+                          .tasks = ctx->tasks, .t0 = t0, .deadline = deadline,
+                          .timeout_s = ctx->timeout_s};
+        return hm_proc_fresh_tasks(s, w, &tr, start_task_worker, ctx, res, err);
+    }
     memset(s, 0, w * sizeof *s);
     for (unsigned k = 0; k < w; k++)
         s[k].rfd = -1;
@@ -141,40 +179,45 @@ cleanup: /* also the normal path: collect, reap, check */
 const hm_backend hm_backend_spawn = {
     .name = "spawn",
     .summary = "posix_spawn of a fresh hetmc worker process per run, counts over pipes",
-    .uses = HM_USES_TIMEOUT,
+    .uses = HM_USES_TIMEOUT | HM_USES_TASKS,
     .prepare = spawn_prepare,
     .run = spawn_run,
     .release = spawn_release,
 };
 
-/* The worker side: `hetmc __worker --fd K --worker k --run R --seed S --first A --count N`.
- * Not for people: a bad argument exits 2 with one line on stderr. */
+/* The worker side: `hetmc __worker --fd K --worker k --run R --seed S --first A --count N`, or
+ * `hetmc __worker --fd K --task-fd J --worker k` under --tasks. Not for people: a bad argument
+ * exits 2 with one line on stderr. */
 int hm_cmd_worker(int argc, char **argv)
 {
-    static const char *const names[] = {"--fd", "--worker", "--run", "--seed", "--first",
-                                        "--count"};
-    uint64_t v[6];
-    int have[6] = {0};
+    enum { FD, WORKER, RUN, SEED, FIRST, COUNT, TASK_FD, NOPTS };
+    static const char *const names[NOPTS] = {"--fd",    "--worker", "--run",    "--seed",
+                                             "--first", "--count",  "--task-fd"};
+    uint64_t v[NOPTS];
+    int have[NOPTS] = {0};
     hm_error err = {0};
     hm_fault fault;
 
     for (int i = 1; i < argc; i += 2) {
         size_t j = 0;
-        while (j < 6 && strcmp(argv[i], names[j]) != 0)
+        while (j < NOPTS && strcmp(argv[i], names[j]) != 0)
             j++;
-        if (j == 6 || i + 1 >= argc || hm_parse_u64(argv[i + 1], &v[j]) != 0) {
+        if (j == NOPTS || i + 1 >= argc || hm_parse_u64(argv[i + 1], &v[j]) != 0) {
             fprintf(stderr, "hetmc " HM_WORKER_COMMAND ": bad argument '%s'; accepted: --fd K "
-                    "--worker k --run R --seed S --first A --count N\n", argv[i]);
+                    "--worker k, then --run R --seed S --first A --count N or --task-fd J\n",
+                    argv[i]);
             _exit(2);
         }
         have[j] = 1;
     }
-    for (size_t j = 0; j < 6; j++)
+    /* Without --task-fd the slice is on the command line; with it, it comes as tasks. */
+    for (size_t j = 0; j < (have[TASK_FD] ? 2u : (size_t)TASK_FD); j++)
         if (!have[j]) {
             fprintf(stderr, "hetmc " HM_WORKER_COMMAND ": %s is required\n", names[j]);
             _exit(2);
         }
-    if (v[0] > 1024 || v[1] > UINT32_MAX || v[5] > HM_MAX_SAMPLES) {
+    if (v[FD] > 1024 || v[WORKER] > UINT32_MAX || (have[COUNT] && v[COUNT] > HM_MAX_SAMPLES) ||
+        (have[TASK_FD] && (v[TASK_FD] > 1024 || v[TASK_FD] == v[FD]))) {
         fprintf(stderr, "hetmc " HM_WORKER_COMMAND ": argument out of range\n");
         _exit(2);
     }
@@ -182,6 +225,9 @@ int hm_cmd_worker(int argc, char **argv)
         fprintf(stderr, "hetmc " HM_WORKER_COMMAND ": %s\n", err.msg);
         _exit(2);
     }
-    int bad = hm_proc_work((int)v[0], (unsigned)v[1], v[2], v[3], v[4], v[5], &fault);
+    if (have[TASK_FD])
+        hm_proc_serve_tasks((int)v[TASK_FD], (int)v[FD], (unsigned)v[WORKER], &fault);
+    int bad = hm_proc_work((int)v[FD], (unsigned)v[WORKER], v[RUN], v[SEED], v[FIRST], v[COUNT],
+                           &fault);
     _exit(bad ? 1 : 0);
 }

@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "clock.h"
 #include "csvread.h"
+#include "forkserver.h"
 #include "kernel.h"
 #include "numparse.h"
 #include "provenance.h"
@@ -576,6 +577,11 @@ int hm_cmd_matrix(int argc, char **argv)
         goto done;
     m->pr.quiet = m->o.quiet;
     m->status = HM_EXIT_OK;
+    /* The fork server starts before OpenMP or OpenCL (the plan lists devices) run threads; if
+     * it cannot, the forkserver rows say why. */
+    for (size_t i = 0; i < m->o.nbackends; i++)
+        if (strcmp(m->o.backends[i]->name, "forkserver") == 0)
+            hm_forkserver_start(NULL);
     if (plan_build(m) < 0 || open_outputs(m, argc, argv) < 0) {
         rc = HM_EXIT_FAIL;
         goto done;

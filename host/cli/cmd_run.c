@@ -21,7 +21,7 @@
 
 #define RUN_ACCEPTED                                                                         \
     "--backend B, --workers W, --samples N, --seed S, --device D, --local-size L, "          \
-    "--timeout SECONDS, --reps R, --format table|csv, --help"
+    "--timeout SECONDS, --tasks T, --reps R, --format table|csv, --help"
 
 typedef struct run_options {
     const hm_backend *backend;
@@ -32,7 +32,8 @@ typedef struct run_options {
     const char *device;
     uint64_t local_size;
     uint64_t timeout_s;
-    int local_size_set, timeout_set;
+    uint64_t tasks;
+    int local_size_set, timeout_set, tasks_set;
     uint64_t reps;
     int csv;
     int header_done;
@@ -42,7 +43,8 @@ static void run_help(FILE *f)
 {
     fprintf(f,
             "usage: hetmc run --backend B [--workers W] [--samples N] [--seed S] [--device D]\n"
-            "                 [--local-size L] [--timeout SECONDS] [--reps R] [--format table|csv]\n"
+            "                 [--local-size L] [--timeout SECONDS] [--tasks T] [--reps R]\n"
+            "                 [--format table|csv]\n"
             "\n"
             "Counts the hits of the hetmc stream with one backend: one untimed warm-up, then R\n"
             "timed repetitions. Every count is checked (within %.0f standard errors of pi, and\n"
@@ -55,11 +57,14 @@ static void run_help(FILE *f)
             "  --device D         OpenCL device: index, gpu, cpu, all, or part of its name\n"
             "  --local-size L     OpenCL work-group size (default: from the device)\n"
             "  --timeout SECONDS  per-run limit for process backends (default: none)\n"
+            "  --tasks T          process backends: split each run into T tasks, 1..%u, handed\n"
+            "                     out one at a time to whichever worker is free, like\n"
+            "                     Pool.starmap over T batches (default: one slice per worker)\n"
             "  --reps R           timed repetitions, 1..1000000 (default 3)\n"
             "  --format F         table (default, for people) or csv (docs/DESIGN.md contract)\n"
             "  mpi backend:       under mpirun -np R; --workers is threads per rank, --device\n"
             "                     local-rank (or gpu) puts node-local rank L on the L-th device\n",
-            HM_VALIDATE_SIGMA, HM_MAX_WORKERS, hm_online_cores());
+            HM_VALIDATE_SIGMA, HM_MAX_WORKERS, hm_online_cores(), HM_MAX_TASKS);
 }
 
 /* Applies one option getopt_long returned. Returns -1 to go on, else the exit code. */
@@ -89,6 +94,10 @@ static int run_option(run_options *o, int c, char **argv)
     case 't':
         o->timeout_set = 1;
         return hm_opt_u64(cmd, "--timeout", optarg, 1, 86400 * 7, &o->timeout_s) < 0
+                   ? HM_EXIT_USAGE : -1;
+    case 'T':
+        o->tasks_set = 1;
+        return hm_opt_u64(cmd, "--tasks", optarg, 1, HM_MAX_TASKS, &o->tasks) < 0
                    ? HM_EXIT_USAGE : -1;
     case 'r':
         return hm_opt_u64(cmd, "--reps", optarg, 1, 1000000, &o->reps) < 0 ? HM_EXIT_USAGE : -1;
@@ -136,6 +145,9 @@ static int run_check(run_options *o)
     if (o->timeout_set && !(b->uses & HM_USES_TIMEOUT))
         return hm_usage_error(cmd, "--timeout does not apply to backend %s; it limits process "
                               "backends", b->name);
+    if (o->tasks_set && !(b->uses & HM_USES_TASKS))
+        return hm_usage_error(cmd, "--tasks does not apply to backend %s; it splits runs of "
+                              "the process backends fork, forkserver, pool and spawn", b->name);
     return -1;
 }
 
@@ -146,7 +158,8 @@ static int run_parse(int argc, char **argv, run_options *o)
         {"backend", required_argument, NULL, 'b'},  {"workers", required_argument, NULL, 'w'},
         {"samples", required_argument, NULL, 'n'},  {"seed", required_argument, NULL, 's'},
         {"device", required_argument, NULL, 'd'},   {"local-size", required_argument, NULL, 'l'},
-        {"timeout", required_argument, NULL, 't'},  {"reps", required_argument, NULL, 'r'},
+        {"timeout", required_argument, NULL, 't'},  {"tasks", required_argument, NULL, 'T'},
+        {"reps", required_argument, NULL, 'r'},
         {"format", required_argument, NULL, 'f'},   {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -158,7 +171,7 @@ static int run_parse(int argc, char **argv, run_options *o)
     o->reps = 3;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":b:w:n:s:d:l:t:r:f:h", longopts, NULL)) != -1)
+    while ((c = getopt_long(argc, argv, ":b:w:n:s:d:l:t:T:r:f:h", longopts, NULL)) != -1)
         if ((rc = run_option(o, c, argv)) >= 0)
             return rc;
     if (optind < argc)
@@ -275,6 +288,7 @@ int hm_cmd_run(int argc, char **argv)
         .local_size = (size_t)o.local_size,
         .timeout_s = (double)o.timeout_s,
         .self_exe = hm_self_exe(),
+        .tasks = (unsigned)o.tasks,
     };
     unsigned *devices = NULL;
     int ndevices = 1;
