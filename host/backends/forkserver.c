@@ -482,18 +482,13 @@ fail:
 /* Asks the server for worker k: its two pipes, one end of each sent along. */
 static int request(hm_ctx *ctx, unsigned k, hm_error *err)
 {
-    int tp[2] = {-1, -1}, rp[2] = {-1, -1};
-    if (pipe2(tp, O_CLOEXEC) != 0 || pipe2(rp, O_CLOEXEC) != 0) {
-        int e = errno;
-        if (tp[0] >= 0) {
-            close(tp[0]);
-            close(tp[1]);
-        }
-        return hm_fail(err, HM_ESYS, "forkserver: pipes for worker %u: %s", k, strerror(e));
-    }
+    int tp[2], rp[2], e = hm_proc_task_pipes(tp, rp);
+    if (e < 0)
+        return hm_fail(err, HM_ESYS, "forkserver: pipes for worker %u: %s", k, strerror(-e));
     fs_msg m = {.magic = FS_MAGIC, .kind = FS_FORK, .worker = k, .fault = ctx->fault};
     int fds[2] = {tp[0], rp[1]};
-    int sent = fs_send(g_server.sock, &m, fds, 2), e = errno;
+    int sent = fs_send(g_server.sock, &m, fds, 2);
+    e = errno;
     close(tp[0]);
     close(rp[1]);
     ctx->wfd[k] = tp[1];

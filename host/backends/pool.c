@@ -88,19 +88,10 @@ static void say_ready(int rfd, unsigned k)
 
 static int start_worker(hm_ctx *ctx, unsigned k, hm_error *err)
 {
-    int tp[2] = {-1, -1}, rp[2] = {-1, -1};
+    int tp[2], rp[2], e = hm_proc_task_pipes(tp, rp);
     pid_t parent = getpid();
-    /* Close-on-exec: no exec'd process (an MPI daemon, a spawned worker) may hold them. */
-    if (pipe2(tp, O_CLOEXEC) != 0 || pipe2(rp, O_CLOEXEC) != 0) {
-        int e = errno;
-        for (int i = 0; i < 2; i++) {
-            if (tp[i] >= 0)
-                close(tp[i]);
-            if (rp[i] >= 0)
-                close(rp[i]);
-        }
-        return hm_fail(err, HM_ESYS, "pool: pipes for worker %u: %s", k, strerror(e));
-    }
+    if (e < 0)
+        return hm_fail(err, HM_ESYS, "pool: pipes for worker %u: %s", k, strerror(-e));
     fflush(NULL); /* nothing buffered may be written twice */
     pid_t pid = fork();
     if (pid < 0) {

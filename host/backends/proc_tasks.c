@@ -167,6 +167,19 @@ void hm_task_phases(const hm_task_run *tr, const hm_task_out *out, double t_end,
     res->hits = out->hits;
 }
 
+int hm_proc_task_pipes(int tp[2], int rp[2])
+{
+    tp[0] = tp[1] = rp[0] = rp[1] = -1;
+    if (pipe2(tp, O_CLOEXEC) == 0 && pipe2(rp, O_CLOEXEC) == 0)
+        return 0;
+    int e = errno;
+    if (tp[0] >= 0) {
+        close(tp[0]);
+        close(tp[1]);
+    }
+    return -e;
+}
+
 /* Starts workers [0, n) with start, each on a fresh pair of pipes. Returns HM_EOK or the
  * failure; *started says how many run. */
 static int start_fresh(hm_proc_slot *s, int *wfd, unsigned n, hm_task_starter start,
@@ -174,15 +187,9 @@ static int start_fresh(hm_proc_slot *s, int *wfd, unsigned n, hm_task_starter st
 {
     for (*started = 0; *started < n; (*started)++) {
         unsigned k = *started;
-        int tp[2] = {-1, -1}, rp[2] = {-1, -1};
-        if (pipe2(tp, O_CLOEXEC) != 0 || pipe2(rp, O_CLOEXEC) != 0) {
-            int e = errno;
-            if (tp[0] >= 0) {
-                close(tp[0]);
-                close(tp[1]);
-            }
-            return hm_fail(err, HM_ESYS, "pipes for worker %u: %s", k, strerror(e));
-        }
+        int tp[2], rp[2], e = hm_proc_task_pipes(tp, rp);
+        if (e < 0)
+            return hm_fail(err, HM_ESYS, "pipes for worker %u: %s", k, strerror(-e));
         pid_t pid = start(arg, k, tp[0], rp[1]);
         close(tp[0]);
         close(rp[1]);

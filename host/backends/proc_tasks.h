@@ -66,6 +66,10 @@ int hm_proc_run_tasks(hm_proc_slot *s, int *wfd, unsigned n, const hm_task_run *
 void hm_task_phases(const hm_task_run *tr, const hm_task_out *out, double t_end,
                     hm_result *res);
 
+/* A worker's task pipe tp and result pipe rp, both close-on-exec (no exec'd process, such as
+ * an MPI daemon or a spawned worker, may hold them). Returns 0, or -errno with none left open. */
+int hm_proc_task_pipes(int tp[2], int rp[2]);
+
 /* Starts fresh worker k reading tasks from tfd and answering on rfd (the child's ends, both
  * close-on-exec; the caller closes its copies). Returns the pid, or -errno. */
 typedef pid_t (*hm_task_starter)(void *arg, unsigned k, int tfd, int rfd);
