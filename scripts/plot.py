@@ -33,6 +33,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.legend import Legend  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
 plt.rcParams.update({"font.size": 10, "axes.grid": True, "grid.alpha": 0.3,
@@ -183,15 +184,18 @@ def logscale_if_decades(ax, values, axis="y", decades=1.0):
 
 
 def save(fig, out, fname, made):
+    # Every legend counts for the tight box, also those kept with add_artist.
+    legends = [a for ax in fig.axes for a in ax.get_children() if isinstance(a, Legend)]
     for ext in ("png", "svg"):
-        fig.savefig(os.path.join(out, fname + "." + ext), bbox_inches="tight")
+        fig.savefig(os.path.join(out, fname + "." + ext), bbox_inches="tight",
+                    bbox_extra_artists=legends + list(fig.legends))
     plt.close(fig)
     made.append(fname)
 
 
 def legend(ax, folders, inside=False):
     """The series (colour: backend, line style: workers) once each, outside the axes on the
-    right; below them, with several folders, which marker is which folder."""
+    right; under the axes, with several folders, which marker is which folder."""
     handles, labels = ax.get_legend_handles_labels()
     seen = {}
     for h, lab in zip(handles, labels):
@@ -205,7 +209,7 @@ def legend(ax, folders, inside=False):
         ax.add_artist(first)
         marks = [Line2D([], [], color="#555555", marker=f.marker, ls="none",
                         label="%s: %s" % (chr(65 + f.index), f.label)) for f in folders]
-        ax.legend(handles=marks, fontsize=7, loc="lower left", bbox_to_anchor=(1.01, 0.0),
+        ax.legend(handles=marks, fontsize=7, loc="upper left", bbox_to_anchor=(0.0, -0.13),
                   borderaxespad=0, title="folders (marker)", title_fontsize=7)
 
 

@@ -16,13 +16,17 @@ shift || true
 #   opencl: ICD loader + headers, PoCL (OpenCL on the CPU), clinfo, oclgrind (kernel checker)
 #   bench: Google Benchmark and a C++ compiler for its shim
 #   mpi: Open MPI
-#   plots: matplotlib for scripts/plot.py
+#   plots: matplotlib for scripts/plot.py and scripts/report.py
+#   lesson: numba for bench/lesson.py's numba variants
+#   report test: Chromium renders the report page headless (tests/lesson_report.sh)
 PACKAGES=(
   gcc g++ make cmake git pkg-config librandom123-dev
   ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo oclgrind
   libbenchmark-dev
   openmpi-bin libopenmpi-dev
   python3 python3-matplotlib
+  python3-numba
+  chromium
 )
 
 missing=()

@@ -71,10 +71,9 @@ static void matrix_help(FILE *f)
             "  --quiet          no progress on stderr\n"
             "\n"
             "Lists: 1,2,4 or ranges A..B (step +1) or A..BxF (multiply by F): 2^16..2^30x4.\n"
-            "The defaults take about 3 minutes on a 2-core laptop with serial, openmp, threads, fork,\n"
-            "pool, spawn and opencl (about 50 s with serial and openmp alone): 5 runs of 2^30\n"
-            "samples take about 15 s per backend at 1 worker. For a quick look: --samples\n"
-            "2^16..2^26x4.\n",
+            "Progress and an estimate of the time left go to stderr as it runs (this machine's\n"
+            "own speed, measured on the way). The time grows with N x (R + 1) / workers per\n"
+            "cell, so the largest N dominates; for a quick look: --samples 2^16..2^26x4.\n",
             hm_online_cores());
 }
 
