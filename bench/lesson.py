@@ -447,8 +447,8 @@ def checked(res, n, ref):
 def run_cell(out, name, variant, workers, n, seed, reps, ref, build_s):
     """Warm-up, then `reps` rows. Returns the number of failed rows."""
     res, wall, err = measure(variant, seed, n)
-    if res is None or checked(res, n, ref)[0] != "ok":
-        note = err or checked(res, n, ref)[1]
+    status, note = ("failed", err) if res is None else checked(res, n, ref)
+    if status != "ok":
         out.row(name, workers, n, seed, 0, "failed", res, wall, "the untimed warm-up failed: " +
                 note, build_s)
         return 1
@@ -482,6 +482,8 @@ def run_hetmc(hetmc, args, out_dir, quiet):
            "--seed", str(args.seed), "--out", c_dir] + (["--quiet"] if quiet else [])
     say(quiet, "lesson: " + " ".join(cmd))
     rc = subprocess.run(cmd, stdout=subprocess.DEVNULL).returncode
+    if rc == 130:
+        raise KeyboardInterrupt
     if rc not in (0, 1):
         raise RuntimeError("hetmc matrix exited %d" % rc)
     ref = {}
@@ -648,11 +650,11 @@ def provenance(out_dir, hetmc, argv):
         lines = subprocess.run([hetmc, "--version"], capture_output=True,
                                text=True).stdout.splitlines()[1:]
     else:
-        lines = ["host: %s" % socket.gethostname(), "os: %s %s %s" % (
-            platform.system(), platform.release(), platform.machine()), "cpu_model: %s" % cpu_model(),
-            "online_cores: %d" % (os.cpu_count() or 1)]
+        lines = ["host: %s" % socket.gethostname(),
+                 "os: %s %s %s" % (platform.system(), platform.release(), platform.machine()),
+                 "cpu_model: %s" % cpu_model(), "online_cores: %d" % (os.cpu_count() or 1)]
     lines = [ln for ln in lines if not ln.startswith("command: ")]
-    lines.insert(0, "command: " + " ".join([sys.executable] + argv))
+    lines.insert(0, "command: " + " ".join([sys.executable, sys.argv[0]] + argv))
     lines += ["lesson_python_version: %s" % platform.python_version(),
               "lesson_python_executable: %s" % sys.executable,
               "lesson_numba_version: %s" % _NUMBA.get("version", "not installed"),
@@ -673,6 +675,14 @@ def cpu_model():
 
 
 def main(argv):
+    try:
+        return lesson(argv)
+    except KeyboardInterrupt:
+        sys.stderr.write("lesson.py: interrupted; the finished rows are in runs.csv\n")
+        return 130
+
+
+def lesson(argv):
     args = parse(argv)
     out_dir = args.out or os.path.join(REPO, "results", "lesson-" + datetime.datetime.now(
         datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ"))
