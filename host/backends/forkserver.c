@@ -10,7 +10,9 @@
  *                              ride along (SCM_RIGHTS), and so does the fault hook
  *                    KILL pid  SIGKILL to a worker of the server's that is still unreaped
  *   server -> hetmc  READY once; STARTED k pid, or FAILED k errno; EXITED pid wait-status
- * The server reaps its workers (signalfd on SIGCHLD) and reports each wait status, so hetmc
+ * Every FORK carries a ticket, unique in this process, that the server repeats in what it says
+ * about that worker, so a late message about a worker of an earlier run (one that failed before
+ * its workers were all accounted for) is never taken for one of this run. The server reaps its workers (signalfd on SIGCHLD) and reports each wait status, so hetmc
  * names a crashed worker exactly as it does for fork. Server and workers ignore SIGINT, SIGTERM
  * and SIGHUP (hetmc decides what a signal means) and die with their parent
  * (PR_SET_PDEATHSIG with the getppid race checked); the server also leaves as soon as hetmc
@@ -54,6 +56,7 @@ enum fs_kind { FS_FORK = 1, FS_KILL, FS_READY, FS_STARTED, FS_FAILED, FS_EXITED 
 typedef struct fs_msg {
     uint32_t magic, kind, worker;
     int32_t pid, value; /* value: FAILED errno, EXITED wait status */
+    uint64_t ticket;    /* FORK's, repeated in STARTED, FAILED and EXITED */
     hm_fault fault;     /* FORK: the fault hook the worker applies */
 } fs_msg;
 
@@ -62,8 +65,9 @@ static struct {
     pid_t pid;
     int sock;
     double create_s;
-    char lost[160]; /* how the last server ended, when it ended unasked */
-} g_server = {0, -1, NAN, ""};
+    uint64_t tickets; /* FORK requests so far */
+    char lost[160];   /* how the last server ended, when it ended unasked */
+} g_server = {0, -1, NAN, 0, ""};
 
 /* ---- both sides ------------------------------------------------------------------------- */
 
@@ -140,15 +144,19 @@ static void die_with_parent(pid_t parent)
 
 /* ---- the server ------------------------------------------------------------------------- */
 
-/* The workers the server has forked and not yet reaped. */
+/* The workers the server has forked and not yet reaped, with their tickets. */
 typedef struct live {
-    pid_t *pid;
+    struct {
+        pid_t pid;
+        uint64_t ticket;
+    } *w;
     size_t n, cap;
 } live;
 
-static void server_say(int sock, enum fs_kind kind, uint32_t worker, pid_t pid, int value)
+static void server_say(int sock, enum fs_kind kind, const fs_msg *about, pid_t pid, int value)
 {
-    fs_msg m = {.magic = FS_MAGIC, .kind = kind, .worker = worker, .pid = pid, .value = value};
+    fs_msg m = {.magic = FS_MAGIC, .kind = kind, .worker = about->worker, .pid = pid,
+                .value = value, .ticket = about->ticket};
     fs_send(sock, &m, NULL, 0); /* hetmc gone: the next receive sees end-of-file */
 }
 
@@ -159,9 +167,9 @@ static void server_fork(int sock, const fs_msg *m, const int *fds, int nfds, liv
     pid_t self = getpid(), pid = -1;
     if (lv->n == lv->cap) {
         size_t cap = lv->cap ? 2 * lv->cap : 16;
-        pid_t *p = realloc(lv->pid, cap * sizeof *p);
+        void *p = realloc(lv->w, cap * sizeof *lv->w);
         if (p) {
-            lv->pid = p;
+            lv->w = p;
             lv->cap = cap;
         }
     }
@@ -180,11 +188,12 @@ static void server_fork(int sock, const fs_msg *m, const int *fds, int nfds, liv
     for (int i = 0; i < nfds; i++)
         close(fds[i]);
     if (pid < 0) {
-        server_say(sock, FS_FAILED, m->worker, 0, e);
+        server_say(sock, FS_FAILED, m, 0, e);
         return;
     }
-    lv->pid[lv->n++] = pid;
-    server_say(sock, FS_STARTED, m->worker, pid, 0);
+    lv->w[lv->n].pid = pid;
+    lv->w[lv->n++].ticket = m->ticket;
+    server_say(sock, FS_STARTED, m, pid, 0);
 }
 
 /* Reaps every worker that ended and reports its wait status. */
@@ -193,12 +202,14 @@ static void server_reap(int sock, live *lv)
     int st;
     pid_t pid;
     while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+        fs_msg about = {0};
         for (size_t i = 0; i < lv->n; i++)
-            if (lv->pid[i] == pid) {
-                lv->pid[i] = lv->pid[--lv->n];
+            if (lv->w[i].pid == pid) {
+                about.ticket = lv->w[i].ticket;
+                lv->w[i] = lv->w[--lv->n];
                 break;
             }
-        server_say(sock, FS_EXITED, 0, pid, st);
+        server_say(sock, FS_EXITED, &about, pid, st);
     }
 }
 
@@ -218,7 +229,7 @@ static int server_request(int sock, live *lv, const sigset_t *mask)
         close(fds[i]);
     if (r > 0 && m.kind == FS_KILL)
         for (size_t i = 0; i < lv->n; i++)
-            if (lv->pid[i] == m.pid)
+            if (lv->w[i].pid == m.pid && lv->w[i].ticket == m.ticket)
                 kill(m.pid, SIGKILL); /* still unreaped: the pid is still this worker's */
     return 0;
 }
@@ -254,7 +265,8 @@ static void server_main(int sock)
     int sfd = server_setup(sock, &old);
     if (sfd < 0)
         _exit(7);
-    server_say(sock, FS_READY, 0, getpid(), 0);
+    fs_msg ready = {0};
+    server_say(sock, FS_READY, &ready, getpid(), 0);
     for (;;) {
         struct pollfd p[2] = {{.fd = sock, .events = POLLIN}, {.fd = sfd, .events = POLLIN}};
         if (poll(p, 2, -1) < 0 && errno != EINTR)
@@ -270,7 +282,7 @@ static void server_main(int sock)
     }
     /* hetmc is gone: no worker may outlive it. */
     for (size_t i = 0; i < lv.n; i++)
-        kill(lv.pid[i], SIGKILL);
+        kill(lv.w[i].pid, SIGKILL);
     while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
         ;
     _exit(0);
@@ -438,8 +450,9 @@ struct hm_ctx {
     uint64_t runs;
     hm_fault fault;
     hm_proc_slot *slots;
-    int *wfd;       /* hetmc's write end of each worker's task pipe; -1 when closed */
-    int *start_err; /* FAILED k: the server's errno; 0 otherwise */
+    int *wfd;         /* hetmc's write end of each worker's task pipe; -1 when closed */
+    int *start_err;   /* FAILED k: the server's errno; 0 otherwise */
+    uint64_t *ticket; /* each worker's FORK ticket in this run */
 };
 
 static void fs_release(hm_ctx *ctx)
@@ -449,6 +462,7 @@ static void fs_release(hm_ctx *ctx)
     free(ctx->slots);
     free(ctx->wfd);
     free(ctx->start_err);
+    free(ctx->ticket);
     free(ctx);
 }
 
@@ -463,7 +477,8 @@ static int fs_prepare(const hm_config *cfg, hm_ctx **out, hm_error *err)
     ctx = calloc(1, sizeof *ctx);
     if (!ctx || !(ctx->slots = calloc(cfg->workers, sizeof *ctx->slots)) ||
         !(ctx->wfd = calloc(cfg->workers, sizeof *ctx->wfd)) ||
-        !(ctx->start_err = calloc(cfg->workers, sizeof *ctx->start_err))) {
+        !(ctx->start_err = calloc(cfg->workers, sizeof *ctx->start_err)) ||
+        !(ctx->ticket = calloc(cfg->workers, sizeof *ctx->ticket))) {
         rc = hm_fail(err, HM_ENOMEM, "forkserver: out of memory for %u workers", cfg->workers);
         goto fail;
     }
@@ -485,7 +500,9 @@ static int request(hm_ctx *ctx, unsigned k, hm_error *err)
     int tp[2], rp[2], e = hm_proc_task_pipes(tp, rp);
     if (e < 0)
         return hm_fail(err, HM_ESYS, "forkserver: pipes for worker %u: %s", k, strerror(-e));
-    fs_msg m = {.magic = FS_MAGIC, .kind = FS_FORK, .worker = k, .fault = ctx->fault};
+    fs_msg m = {.magic = FS_MAGIC, .kind = FS_FORK, .worker = k, .fault = ctx->fault,
+                .ticket = ++g_server.tickets};
+    ctx->ticket[k] = m.ticket;
     int fds[2] = {tp[0], rp[1]};
     int sent = fs_send(g_server.sock, &m, fds, 2);
     e = errno;
@@ -502,19 +519,22 @@ static int request(hm_ctx *ctx, unsigned k, hm_error *err)
     return HM_EOK;
 }
 
-/* Applies one message of the server to the slots of workers [0, n). */
+/* Applies one message of the server to the slots of workers [0, n) of this run; a message
+ * about a worker of an earlier run (another ticket) is dropped. */
 static void on_reply(hm_ctx *ctx, const fs_msg *m, unsigned n)
 {
-    if (m->kind == FS_STARTED && m->worker < n) {
-        ctx->slots[m->worker].pid = m->pid;
-    } else if (m->kind == FS_FAILED && m->worker < n) {
-        ctx->start_err[m->worker] = m->value ? m->value : EIO;
-    } else if (m->kind == FS_EXITED) {
-        for (unsigned k = 0; k < n; k++)
-            if (ctx->slots[k].pid == m->pid && !ctx->slots[k].reaped) {
-                ctx->slots[k].reaped = 1;
-                ctx->slots[k].status = m->value;
-            }
+    unsigned k = 0;
+    while (k < n && ctx->ticket[k] != m->ticket)
+        k++;
+    if (k == n || m->ticket == 0) /* tickets start at 1; 0 is no request's */
+        return;
+    if (m->kind == FS_STARTED)
+        ctx->slots[k].pid = m->pid;
+    else if (m->kind == FS_FAILED)
+        ctx->start_err[k] = m->value ? m->value : EIO;
+    else if (m->kind == FS_EXITED && ctx->slots[k].pid == m->pid) {
+        ctx->slots[k].reaped = 1;
+        ctx->slots[k].status = m->value;
     }
 }
 
@@ -549,7 +569,8 @@ static int end_workers(hm_ctx *ctx, unsigned n, int failed, hm_error *lost)
     hm_proc_slot *s = ctx->slots;
     for (unsigned k = 0; k < n; k++) {
         if (failed && s[k].pid > 0 && !s[k].reaped && !s[k].done) {
-            fs_msg m = {.magic = FS_MAGIC, .kind = FS_KILL, .pid = s[k].pid};
+            fs_msg m = {.magic = FS_MAGIC, .kind = FS_KILL, .pid = s[k].pid,
+                        .ticket = ctx->ticket[k]};
             fs_send(g_server.sock, &m, NULL, 0);
         }
         if (ctx->wfd[k] >= 0)
@@ -588,6 +609,7 @@ static int fs_run(hm_ctx *ctx, uint64_t seed, uint64_t first, uint64_t count, hm
     for (unsigned k = 0; k < n; k++) {
         s[k].rfd = ctx->wfd[k] = -1;
         ctx->start_err[k] = 0;
+        ctx->ticket[k] = 0; /* no ticket yet: no message is this worker's */
     }
     if (!server_alive())
         return hm_fail(err, HM_ESYS, "forkserver: %s; the next prepare starts a new one",
