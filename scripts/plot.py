@@ -195,15 +195,17 @@ def save(fig, out, fname, made):
 
 def legend(ax, folders, inside=False):
     """The series (colour: backend, line style: workers) once each, outside the axes on the
-    right; under the axes, with several folders, which marker is which folder."""
+    right (under them with `inside`, for side-by-side panels); under the axes, with several
+    folders, which marker is which folder."""
     handles, labels = ax.get_legend_handles_labels()
     seen = {}
     for h, lab in zip(handles, labels):
         seen.setdefault(lab, h)
     if not seen:
         return
-    where = dict(loc="lower right") if inside else dict(loc="upper left", borderaxespad=0,
-                                                         bbox_to_anchor=(1.01, 1.0))
+    where = dict(loc="upper left", borderaxespad=0, bbox_to_anchor=(1.01, 1.0))
+    if inside:  # under the axes, beside the other panels' legends
+        where = dict(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2)
     first = ax.legend(seen.values(), seen.keys(), fontsize=7, **where)
     if len(folders) > 1:
         ax.add_artist(first)
@@ -426,7 +428,13 @@ def lesson(folders, out, made):
         ax.set_yscale("log", base=2)
         ax.set_xlabel("samples N (count)")
         ax.set_title(title, fontsize=10)
-        legend(ax, fs if ax is axes[1] else [], inside=ax is axes[0])
+        legend(ax, [], inside=True)
+    if len(fs) > 1 and axes[1].get_legend():  # which marker is which folder, on the right
+        axes[1].add_artist(axes[1].get_legend())
+        axes[1].legend(handles=[Line2D([], [], color="#555555", marker=f.marker, ls="none",
+                                       label="%s: %s" % (chr(65 + f.index), f.label))
+                                for f in fs], fontsize=7, loc="upper left",
+                       bbox_to_anchor=(1.01, 1.0), title="folders (marker)", title_fontsize=7)
     axes[0].set_ylabel("speed-up over serial (x; median wall, IQR bars)")
     fig.suptitle("The lesson: threads, processes per start method, against N (dotted: W x)")
     save(fig, out, "lesson", made)

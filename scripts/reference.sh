@@ -12,10 +12,11 @@
 #                                     report.html
 #   results/breakeven-vm-2core.{csv,md}   bash bench/breakeven.sh build/hetmc 10 30: where each
 #                                     backend and start method breaks even with serial
-#   results/reference-lesson-2core/   /usr/bin/python3 bench/lesson.py with its defaults: the
-#                                     Python lesson beside hetmc, lesson.md, the lesson figure,
-#                                     report.html
-# About 6 minutes on 2 cores. Review `git diff --stat results/` before committing.
+#   results/reference-lesson-2core/   /usr/bin/python3 bench/lesson.py --python-max 2^20: the
+#                                     Python lesson beside hetmc (pure Python up to 2^20, past
+#                                     every start method's break-even), lesson.md, the lesson
+#                                     figure, report.html
+# About 8 minutes on 2 cores. Review `git diff --stat results/` before committing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,7 +36,7 @@ BREAKEVEN_CSV=results/breakeven-vm-2core.csv bash bench/breakeven.sh build/hetmc
 
 lesson=results/reference-lesson-2core
 rm -rf "$lesson"
-"$py" bench/lesson.py --out "$lesson" --hetmc ./build/hetmc --quiet
+"$py" bench/lesson.py --python-max 2^20 --out "$lesson" --hetmc ./build/hetmc --quiet
 
 echo "reference: load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "reference: $ref, results/breakeven-vm-2core.{csv,md}, $lesson"
