@@ -1,4 +1,4 @@
-/* proc_util.c - pipes, reaping, messages and the fault hook shared by fork, pool and spawn. */
+/* proc_util.c - pipes, reaping, messages and the fault hook of the process backends. */
 #define _GNU_SOURCE /* close_range */
 #include "proc_util.h"
 #include "clock.h"

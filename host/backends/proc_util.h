@@ -1,7 +1,7 @@
 /*
- * proc_util.h - what the process backends (fork, pool, spawn) share: full reads and writes,
- * reaping, the result and task messages with a magic and a checksum, the fault hook, and the
- * parent's collection of results under a deadline.
+ * proc_util.h - what the process backends (fork, forkserver, pool, spawn) share: full reads
+ * and writes, reaping, the result and task messages with a magic and a checksum, the fault
+ * hook, and the parent's collection of results under a deadline.
  *
  * Messages are fixed-size structs written in one piece over a pipe. A message whose size,
  * magic, worker index, run number or checksum is wrong is "malformed"; fewer bytes than its
