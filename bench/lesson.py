@@ -16,10 +16,11 @@ golden counts before anything is timed, so every hit count equals hetmc's serial
 One command, one folder (DIR, default results/lesson-<UTC time>/):
   runs.csv        hetmc's CSV contract (format_version 2, the header of `hetmc run --format
                   csv`): the Python rows and, unless --hetmc none, hetmc's rows of the same
-                  sizes (serial, threads, openmp, fork, forkserver, spawn, pool), so that
+                  sizes (serial, threads, openmp, fork, forkserver, spawn, pool; one
+                  `hetmc run --reps 1` per repetition, with its own untimed warm-up), so that
                   `hetmc compare`, scripts/plot.py and scripts/report.py read them together;
-  c/              the `hetmc matrix` folder those C rows come from;
-  provenance.txt  hetmc's provenance plus python_version, numba_version, the command;
+  provenance.txt  hetmc's provenance (`hetmc --version`) plus the Python version, numba's, the
+                  checks, the command and the load average before and after;
   lesson.md       speed-up over serial against N per variant, the break-even N, start-up;
   figures and report.html (scripts/plot.py, scripts/report.py) when matplotlib is installed.
 
@@ -36,9 +37,10 @@ Variants (the backend column; W = workers):
 Pure-Python variants run up to --python-max samples (default 2^18: about 0.35 M samples/s
 here, so 2^18 takes under a second); ask for more with --python-max 2^22.
 
-Method per cell, as hetmc's: the variant is prepared once per W, runs once untimed (warm-up;
-numba compiles there), then R timed repetitions; wall_s is time.monotonic() (CLOCK_MONOTONIC)
-around the run; setup_s runs to the latest worker's start of compute, compute_s is the slowest
+Method, as hetmc's: each variant is prepared once per W (pools created, numba compiled), runs
+once untimed per N (warm-up), then R timed repetitions, taken in rounds: each round runs every
+variant and every hetmc cell once, so that a load that drifts over the minutes falls on all of
+them alike (the pools stay alive meanwhile); wall_s is time.monotonic() (CLOCK_MONOTONIC) around the run; setup_s runs to the latest worker's start of compute, compute_s is the slowest
 worker's compute, collect_s from the last finish to the results gathered. Every count must lie
 within 6 standard errors of pi (N >= 1000) and equal hetmc's serial count (else the row is
 `failed` and the exit status 1). Bad arguments: exit 2, one line on stderr.
@@ -46,12 +48,12 @@ within 6 standard errors of pi (N >= 1000) and equal hetmc's serial count (else 
 import argparse
 import csv
 import datetime
+import io
 import math
 import multiprocessing as mp
 import os
 import platform
 import re
-import shutil
 import socket
 import statistics
 import subprocess
@@ -394,12 +396,16 @@ def num(v, fmt="%.9g"):
 class Writer:
     """Rows of hetmc's CSV contract into one file, flushed row by row."""
 
-    def __init__(self, path, append):
-        self.f = open(path, "a" if append else "w", newline="")
+    def __init__(self, path):
+        self.f = open(path, "w", newline="")
         self.w = csv.writer(self.f, lineterminator="\n")
-        if not append:
-            self.w.writerow(HEADER)
+        self.w.writerow(HEADER)
         self.host = socket.gethostname()
+
+    def raw(self, r):
+        """A row hetmc wrote (a dict of its CSV), as it is."""
+        self.w.writerow([r.get(h, "") for h in HEADER])
+        self.f.flush()
 
     def row(self, backend, workers, n, seed, rep, status, res, wall, note, build_s):
         when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -444,22 +450,53 @@ def checked(res, n, ref):
     return "ok", ""
 
 
-def run_cell(out, name, variant, workers, n, seed, reps, ref, build_s):
-    """Warm-up, then `reps` rows. Returns the number of failed rows."""
-    res, wall, err = measure(variant, seed, n)
-    status, note = ("failed", err) if res is None else checked(res, n, ref)
-    if status != "ok":
-        out.row(name, workers, n, seed, 0, "failed", res, wall, "the untimed warm-up failed: " +
-                note, build_s)
-        return 1
-    if ref is None:
-        ref = (res["hits"], "the warm-up's")
-    failed = 0
-    for rep in range(1, reps + 1):
-        res, wall, err = measure(variant, seed, n)
+class Cell:
+    """One variant at one worker count, prepared once for every N."""
+
+    def __init__(self, name, workers, variant, build_s):
+        self.name, self.workers, self.variant, self.build_s = name, workers, variant, build_s
+
+    def runs(self, n, python_max):
+        return self.name in NUMBA or n <= python_max
+
+    def row(self, out, n, seed, rep, res, wall, status, note):
+        out.row(self.name, self.workers, n, seed, rep, status, res, wall, note, self.build_s)
+
+    def warm(self, out, n, args, ref):
+        """The untimed warm-up. Returns the count every repetition must equal, or None (and a
+        failed row) when it failed."""
+        res, wall, err = measure(self.variant, args.seed, n)
         status, note = ("failed", err) if res is None else checked(res, n, ref)
-        failed += status != "ok"
-        out.row(name, workers, n, seed, rep, status, res, wall, note, build_s)
+        if status != "ok":
+            self.row(out, n, args.seed, 0, res, wall, "failed", "the untimed warm-up failed: " +
+                     note)
+            return None
+        return ref or (res["hits"], "the warm-up's")
+
+    def run(self, out, n, args, rep, want):
+        """One timed repetition. Returns 1 when it failed."""
+        res, wall, err = measure(self.variant, args.seed, n)
+        status, note = ("failed", err) if res is None else checked(res, n, want)
+        self.row(out, n, args.seed, rep, res, wall, status, note)
+        return int(status != "ok")
+
+
+def run_size(out, cells, n, args, ref):
+    """Every cell at N: the untimed warm-ups, then R rounds in which each cell runs once, so
+    that a load that drifts over the minutes falls on every variant alike (hetmc's cells warm
+    up in each of their runs). Returns the failed rows."""
+    live, failed = [], 0
+    for c in cells:
+        want = c.warm(out, n, args, ref) if isinstance(c, Cell) else ref
+        if isinstance(c, Cell) and want is None:
+            failed += 1
+        else:
+            live.append((c, want))
+    for rep in range(1, args.reps + 1):
+        say(args.quiet, "lesson: N = %s, round %d of %d, %d cells" % (pow2(n), rep, args.reps,
+                                                                     len(live)))
+        for c, want in live:
+            failed += c.run(out, n, args, rep, want)
     return failed
 
 
@@ -472,28 +509,52 @@ def hetmc_backends(hetmc):
     return [b for b in C_BACKENDS if b in built]
 
 
-def run_hetmc(hetmc, args, out_dir, quiet):
-    """`hetmc matrix` over the same sizes into out_dir/c. Returns ({N: (serial hits, whose)},
-    the matrix's exit status)."""
-    c_dir = os.path.join(out_dir, "c")
-    cmd = [hetmc, "matrix", "--backends", ",".join(hetmc_backends(hetmc)),
-           "--workers", ",".join(map(str, args.workers)),
-           "--samples", ",".join(map(str, args.samples)), "--reps", str(args.reps),
-           "--seed", str(args.seed), "--out", c_dir] + (["--quiet"] if quiet else [])
-    say(quiet, "lesson: " + " ".join(cmd))
-    rc = subprocess.run(cmd, stdout=subprocess.DEVNULL).returncode
-    if rc == 130:
+def hetmc_csv(hetmc, backend, workers, n, seed):
+    """One `hetmc run --reps 1 --format csv` (its own untimed warm-up, then one timed, validated
+    run): its rows as dicts, and its exit status."""
+    r = subprocess.run([hetmc, "run", "--backend", backend, "--workers", str(workers),
+                        "--samples", str(n), "--seed", str(seed), "--reps", "1", "--format",
+                        "csv"], capture_output=True, text=True)
+    if r.returncode == 130:
         raise KeyboardInterrupt
-    if rc not in (0, 1):
-        raise RuntimeError("hetmc matrix exited %d" % rc)
-    ref = {}
-    with open(os.path.join(c_dir, "runs.csv"), newline="") as f:
-        rows = list(csv.DictReader(f))
-    for r in rows:
-        if r["backend"] == "serial" and r["status"] == "ok":
-            ref[int(r["samples"])] = (int(r["hits"]), "hetmc serial's")
-    shutil.copyfile(os.path.join(c_dir, "runs.csv"), os.path.join(out_dir, "runs.csv"))
-    return ref, rc
+    rows = list(csv.DictReader(io.StringIO(r.stdout)))
+    if r.returncode not in (0, 1) or not rows:
+        raise RuntimeError("hetmc run --backend %s exited %d: %s" % (backend, r.returncode,
+                                                                     r.stderr.strip()))
+    return rows, r.returncode
+
+
+def hetmc_refs(hetmc, args):
+    """{N: (hetmc serial's hits, whose)}: what every row of the lesson must count."""
+    refs = {}
+    for n in args.samples:
+        rows, rc = hetmc_csv(hetmc, "serial", 1, n, args.seed)
+        if rc == 0:
+            refs[n] = (int(rows[-1]["hits"]), "hetmc serial's")
+    return refs
+
+
+class HetmcCell:
+    """One of hetmc's backends at one worker count; each run is one `hetmc run` process."""
+
+    def __init__(self, hetmc, backend, workers):
+        self.hetmc, self.name, self.workers = hetmc, backend, workers
+
+    def runs(self, n, python_max):
+        return True
+
+    def run(self, out, n, args, rep, want):
+        """One timed repetition, written as round `rep`. Returns 1 when it failed."""
+        rows, rc = hetmc_csv(self.hetmc, self.name, self.workers, n, args.seed)
+        bad = rc != 0
+        for r in rows:
+            r["rep"] = str(rep) if r["rep"] != "0" else "0"
+            if r["status"] == "ok" and want and r["hits"] != str(want[0]):
+                r["status"], r["note"] = "failed", "hits %s differ from %s %d" % (
+                    r["hits"], want[1], want[0])
+                bad = True
+            out.raw(r)
+        return int(bad)
 
 
 # ---- the command line ------------------------------------------------------------------------
@@ -606,28 +667,27 @@ def prepare_variant(name, tasks, workers):
     return v, build_s, ""
 
 
-def run_variant(out, args, name, refs, cells):
-    """Every (workers, N) of one variant. Returns the failed rows."""
-    failed = 0
-    for w in ([1] if name in ONE_WORKER else args.workers):
-        sizes = [n for n in args.samples if name in NUMBA or n <= args.python_max]
-        if not sizes:
-            continue
-        v, build_s, why = prepare_variant(name, args.tasks, w)
-        if v is None:
-            for n in sizes:
-                out.row(name, w, n, args.seed, 0, "skipped", None, None, why, None)
-            say(args.quiet, "lesson: %s skipped: %s" % (name, why))
-            return 0
-        try:
-            for n in sizes:
-                cells[0] += 1
-                say(args.quiet, "lesson: [%d/%d] %s w=%d N=%d" % (cells[0], cells[1], name, w, n))
-                ref = refs.get(n)
-                failed += run_cell(out, name, v, w, n, args.seed, args.reps, ref, build_s)
-        finally:
-            v.release()
-    return failed
+def prepare_all(out, args):
+    """hetmc's cells, then a prepared Cell per variant and worker count (pools created, numba
+    compiled); an unavailable variant gets `skipped` rows instead."""
+    cells = []
+    if args.hetmc != "none":
+        for b in hetmc_backends(args.hetmc):
+            cells += [HetmcCell(args.hetmc, b, w) for w in ([1] if b == "serial"
+                                                             else args.workers)]
+    for name in [v for v in VARIANTS if v in args.variants]:
+        for w in ([1] if name in ONE_WORKER else args.workers):
+            sizes = [n for n in args.samples if name in NUMBA or n <= args.python_max]
+            if not sizes:
+                continue
+            v, build_s, why = prepare_variant(name, args.tasks, w)
+            if v is None:
+                for n in sizes:
+                    out.row(name, w, n, args.seed, 0, "skipped", None, None, why, None)
+                say(args.quiet, "lesson: %s skipped: %s" % (name, why))
+                break
+            cells.append(Cell(name, w, v, build_s))
+    return cells
 
 
 def numba_refs(args):
@@ -639,29 +699,32 @@ def numba_refs(args):
     return {n: (count(args.seed, 0, n), "numba's serial") for n in args.samples}
 
 
-def provenance(out_dir, hetmc, argv):
-    """provenance.txt: hetmc's (from its matrix, or --version), then the Python side's."""
-    path = os.path.join(out_dir, "provenance.txt")
-    c_prov = os.path.join(out_dir, "c", "provenance.txt")
-    lines = []
-    if os.path.exists(c_prov):
-        lines = open(c_prov).read().splitlines()
-    elif hetmc != "none":
+def provenance(out_dir, hetmc, argv, load_before):
+    """provenance.txt: hetmc's (`hetmc --version`), or this machine's without hetmc, then the
+    Python side's."""
+    if hetmc != "none":
         lines = subprocess.run([hetmc, "--version"], capture_output=True,
                                text=True).stdout.splitlines()[1:]
     else:
         lines = ["host: %s" % socket.gethostname(),
                  "os: %s %s %s" % (platform.system(), platform.release(), platform.machine()),
                  "cpu_model: %s" % cpu_model(), "online_cores: %d" % (os.cpu_count() or 1)]
-    lines = [ln for ln in lines if not ln.startswith("command: ")]
     lines.insert(0, "command: " + " ".join([sys.executable, sys.argv[0]] + argv))
-    lines += ["lesson_python_version: %s" % platform.python_version(),
+    lines += ["loadavg_at_start: %s" % load_before, "loadavg_at_end: %s" % loadavg(),
+              "lesson_python_version: %s" % platform.python_version(),
               "lesson_python_executable: %s" % sys.executable,
               "lesson_numba_version: %s" % _NUMBA.get("version", "not installed"),
               "lesson_checks: %s" % "; ".join(x for x in (_NUMBA.get("py_check"),
                                                           _NUMBA.get("check")) if x)]
-    with open(path, "w") as f:
+    with open(os.path.join(out_dir, "provenance.txt"), "w") as f:
         f.write("\n".join(lines) + "\n")
+
+
+def loadavg():
+    try:
+        return open("/proc/loadavg").read().strip()
+    except OSError:
+        return "unknown"
 
 
 def cpu_model():
@@ -687,30 +750,29 @@ def lesson(argv):
     out_dir = args.out or os.path.join(REPO, "results", "lesson-" + datetime.datetime.now(
         datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ"))
     os.makedirs(out_dir, exist_ok=True)
+    load_before = loadavg()
     _NUMBA["py_check"] = self_check("python", count_py, philox, 10**4)
     say(args.quiet, "lesson: " + _NUMBA["py_check"])
-    refs, status = {}, 0
-    if args.hetmc != "none":
-        refs, rc = run_hetmc(args.hetmc, args, out_dir, args.quiet)
-        status = 1 if rc else 0
-    if not refs:
-        refs = numba_refs(args)
-    out = Writer(os.path.join(out_dir, "runs.csv"), append=args.hetmc != "none")
-    cells = [0, sum(len([n for n in args.samples if v in NUMBA or n <= args.python_max]) *
-                    (1 if v in ONE_WORKER else len(args.workers)) for v in args.variants)]
-    failed = 0
+    refs = hetmc_refs(args.hetmc, args) if args.hetmc != "none" else numba_refs(args)
+    out = Writer(os.path.join(out_dir, "runs.csv"))
+    failed, cells = 0, []
     try:
-        for name in [v for v in VARIANTS if v in args.variants]:  # numba last: threads
-            failed += run_variant(out, args, name, refs, cells)
+        cells = prepare_all(out, args)
+        for n in args.samples:
+            failed += run_size(out, [c for c in cells if c.runs(n, args.python_max)], n, args,
+                               refs.get(n))
     finally:
+        for c in cells:
+            if isinstance(c, Cell):
+                c.variant.release()
         out.close()
-    provenance(out_dir, args.hetmc, argv)
+    provenance(out_dir, args.hetmc, argv, load_before)
     say(args.quiet, "lesson: numba " + _NUMBA.get("check", "not run"))
     lesson_md(out_dir, args)
     draw(out_dir, args.quiet)
     print("lesson.py: %s (runs.csv, provenance.txt, lesson.md%s)" % (
         out_dir, ", figures, report.html" if have_matplotlib() else ""))
-    return 1 if failed or status else 0
+    return 1 if failed else 0
 
 
 # ---- lesson.md and the figures ---------------------------------------------------------------

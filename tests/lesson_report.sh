@@ -47,7 +47,7 @@ variants=py-serial,py-threading,py-process-fork,py-pool-forkserver,py-numba-nogi
 cat "$tmp/lesson.out"
 want=$("$hetmc" run --backend serial --samples 10 --reps 1 --format csv | head -n 1)
 [ "$(head -n 1 "$tmp/lesson/runs.csv")" = "$want" ] || fail "runs.csv's header is not hetmc's"
-for f in provenance.txt lesson.md lesson.svg throughput.svg report.html c/runs.csv; do
+for f in provenance.txt lesson.md lesson.svg throughput.svg report.html; do
   [ -s "$tmp/lesson/$f" ] || fail "the lesson folder has no $f"
 done
 grep -q '^lesson_python_version: ' "$tmp/lesson/provenance.txt" || fail "no Python in provenance"
@@ -70,6 +70,9 @@ pool = [r for r in rows if r["backend"] == "py-pool-forkserver"]
 assert all(float(r["create_s"]) > 0 for r in pool), "a pool row without create_s"
 missing = set(sys.argv[2].split(",")) - seen - {"py-numba-nogil"}
 assert not missing, "no ok rows of %s" % missing
+c = {r["backend"] for r in rows if not r["backend"].startswith("py-") and r["status"] == "ok"}
+assert {"serial", "threads", "fork", "forkserver", "spawn", "pool"} <= c, "hetmc's rows: %s" % c
+assert all(r["hits"] == serial[r["samples"]] for r in rows if r["status"] == "ok"), "a C count"
 print("ok: %d Python rows, every count equal to hetmc serial's; variants %s" %
       (sum(1 for r in rows if r["backend"].startswith("py-")), ", ".join(sorted(seen))))
 PY
