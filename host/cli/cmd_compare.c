@@ -403,19 +403,19 @@ static void csv_row(const cell *ca, const cell *cb)
     printf(",%s,%s\n", a && b ? (s.p < 0.05 ? "true" : "false") : "", s.hits);
 }
 
-static void table_header(const side *a, const side *b)
+static void table_header(const side *a, const side *b, int bw)
 {
     printf("# hetmc compare: A = %s, B = %s (CSV format_version %d)\n"
            "# ratio = median wall B / median wall A (< 1: B faster); CI: Hodges-Lehmann ratio's "
            "95%% interval;\n# Mann-Whitney U two-sided, significant at p < 0.05\n"
-           "%-10s %-14s %7s %12s %4s %4s %12s %12s %8s %-21s %9s %-13s %s\n",
-           a->name, b->name, a->version, "backend", "device", "workers", "samples", "n_A", "n_B",
+           "%-*s %-14s %7s %12s %4s %4s %12s %12s %8s %-21s %9s %-13s %s\n",
+           a->name, b->name, a->version, bw, "backend", "device", "workers", "samples", "n_A", "n_B",
            "median A (s)", "median B (s)", "ratio", "95% CI of ratio", "p", "significant",
            "hits");
 }
 
 /* One table row of a pair; a second line names both devices when their names differ. */
-static void table_pair(const cell *ca, int *low_coverage)
+static void table_pair(const cell *ca, int bw, int *low_coverage)
 {
     const hm_group *a = ca->g, *b = ca->to->g;
     pair_stats s = pair_of(a, b);
@@ -424,8 +424,8 @@ static void table_pair(const cell *ca, int *low_coverage)
         snprintf(ci, sizeof ci, "[%.4g, %.4g]%s", s.ci.lo, s.ci.hi,
                  s.ci.coverage < 0.95 ? "~" : "");
     *low_coverage |= s.ci.coverage < 0.95;
-    printf("%-10s %-14.14s %7u %12llu %4zu %4zu %12.6g %12.6g %8.4f %-21s %9.3g %-13s %s\n",
-           a->backend, a->device, a->workers, (unsigned long long)a->samples, a->n_ok, b->n_ok,
+    printf("%-*s %-14.14s %7u %12llu %4zu %4zu %12.6g %12.6g %8.4f %-21s %9.3g %-13s %s\n",
+           bw, a->backend, a->device, a->workers, (unsigned long long)a->samples, a->n_ok, b->n_ok,
            a->median_s, b->median_s, s.ratio, ci, s.p,
            s.p < 0.05 ? (s.ratio < 1 ? "yes, B faster" : "yes, B slower") : "no", s.hits);
     if (strcmp(a->device, b->device) != 0)
@@ -451,12 +451,15 @@ static void table_unpaired(const side *sd, const char *which)
 static void print_table(const side *a, const side *b)
 {
     size_t by[3] = {0};
-    int low_coverage = 0;
-    table_header(a, b);
+    int low_coverage = 0, bw = 7; /* the backend column fits the longest name */
+    for (size_t i = 0; i < a->ncells; i++)
+        if (a->cells[i].to && (int)strlen(a->cells[i].g->backend) > bw)
+            bw = (int)strlen(a->cells[i].g->backend);
+    table_header(a, b, bw);
     for (size_t i = 0; i < a->ncells; i++)
         if (a->cells[i].to) {
             by[a->cells[i].how]++;
-            table_pair(&a->cells[i], &low_coverage);
+            table_pair(&a->cells[i], bw, &low_coverage);
         }
     printf("# %zu shared cell%s (%zu paired on the device name, %zu on its position)\n",
            by[PAIR_NAME] + by[PAIR_POSITION], by[PAIR_NAME] + by[PAIR_POSITION] == 1 ? "" : "s",
