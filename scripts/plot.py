@@ -271,6 +271,8 @@ def speedup(folders, out, made):
             wmax, n = max(wmax, xs[-1]), n + 1
     a1.plot([1, wmax], [1, wmax], "k--", lw=1, label="ideal")
     a2.axhline(1.0, color="k", ls="--", lw=1, label="ideal")
+    a1.set_ylim(bottom=0)  # from zero: a difference of 2% must look like 2%
+    a2.set_ylim(0, max(1.15, a2.get_ylim()[1]))
     ticks = sorted(ws | {1})
     for ax in (a1, a2):
         ax.set_xticks(ticks)
