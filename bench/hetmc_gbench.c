@@ -202,8 +202,8 @@ static void add_context(void)
 int main(int argc, char **argv)
 {
     uint64_t samples[32] = {UINT64_C(1) << 16, UINT64_C(1) << 20, UINT64_C(1) << 24};
-    uint64_t workers[32] = {1, hm_online_cores()};
-    int nsamples = 3, nworkers = hm_online_cores() > 1 ? 2 : 1;
+    uint64_t workers[32] = {1, hm_allowed_cpus()};
+    int nsamples = 3, nworkers = hm_allowed_cpus() > 1 ? 2 : 1;
     int status = 0;
     const char *exe = find_hetmc();
 

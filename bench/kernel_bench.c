@@ -81,7 +81,7 @@ int main(int argc, char **argv)
     }
     unsigned cores = 1;
 #if HETMC_HAVE_OPENMP
-    cores = hm_online_cores();
+    cores = hm_allowed_cpus();
 #endif
     static const char *const variants[] = {"r123-loop", "portable", "avx2", "avx512"};
     uint64_t expect = hm_kernel_hits(42, 0, n);

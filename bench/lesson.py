@@ -40,7 +40,8 @@ here, so 2^18 takes under a second); ask for more with --python-max 2^22.
 Method, as hetmc's: each variant is prepared once per W (pools created, numba compiled), runs
 once untimed per N (warm-up), then R timed repetitions, taken in rounds: each round runs every
 variant and every hetmc cell once, so that a load that drifts over the minutes falls on all of
-them alike (the pools stay alive meanwhile); wall_s is time.monotonic() (CLOCK_MONOTONIC) around the run; setup_s runs to the latest worker's start of compute, compute_s is the slowest
+them alike (the pools stay alive meanwhile). wall_s is time.monotonic() (CLOCK_MONOTONIC)
+around the run; setup_s runs to the latest worker's start of compute, compute_s is the slowest
 worker's compute, collect_s from the last finish to the results gathered. Every count must lie
 within 6 standard errors of pi (N >= 1000) and equal hetmc's serial count (else the row is
 `failed` and the exit status 1). Bad arguments: exit 2, one line on stderr.

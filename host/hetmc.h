@@ -31,6 +31,8 @@
 #define HM_CSV_FORMAT_VERSION 2
 /* Largest accepted sample count: 2^63. */
 #define HM_MAX_SAMPLES (UINT64_C(1) << 63)
+/* Largest --item-blocks: Philox blocks one OpenCL work-item counts. */
+#define HM_MAX_ITEM_BLOCKS 65536u
 /* Largest worker count (threads, processes, ranks) hetmc accepts. */
 #define HM_MAX_WORKERS 1024u
 /* Largest number of tasks a run of a process backend is split into (--tasks). */
@@ -45,7 +47,8 @@
     X(SYS, -4, "system call failed")                                                         \
     X(WORKER, -5, "a worker failed")                                                         \
     X(TIMEOUT, -6, "timed out")                                                              \
-    X(DEVICE, -7, "device error")
+    X(DEVICE, -7, "device error")                                                            \
+    X(INTR, -8, "interrupted by a signal")
 
 enum hm_errno {
 #define HM_ERRNO_ENUM(name, val, msg) HM_E##name = (val),
@@ -73,11 +76,16 @@ typedef struct hm_config {
     unsigned workers;     /* threads, processes, ranks; >= 1 */
     const char *device;   /* device selector (OpenCL); NULL means the backend's default */
     size_t local_size;    /* OpenCL work-group size; 0 means chosen from the device */
+    unsigned item_blocks; /* OpenCL Philox blocks per work-item; 0 means chosen from the device */
     double timeout_s;     /* per-run limit for process backends; 0 means none */
     const char *self_exe; /* path of the running hetmc binary (for spawn), may be NULL */
+    unsigned bind;        /* HM_BIND_NONE, or HM_BIND_CORES: worker k runs on the k-th CPU of
+                           * the affinity mask hetmc started with (wrapping around) */
     unsigned tasks;       /* process backends: split a run into this many tasks handed out to
                            * the workers one at a time; 0 means one slice per worker */
 } hm_config;
+
+enum { HM_BIND_NONE = 0, HM_BIND_CORES = 1 };
 
 /* One measured run. Times are in seconds; a field that does not apply is NAN. */
 typedef struct hm_result {
@@ -87,7 +95,7 @@ typedef struct hm_result {
     double kernel_s;   /* device kernel time from event profiling (OpenCL) */
     double transfer_s; /* host<->device transfers (OpenCL) */
     size_t local_size; /* work-group size used (OpenCL), 0 if none */
-    unsigned launches; /* kernel launches (OpenCL), 0 if none */
+    uint64_t launches; /* kernel launches (OpenCL), 0 if none */
     unsigned item_blocks; /* Philox blocks per work-item (OpenCL), 0 if none */
     unsigned tasks;    /* tasks the run was split into (process backends), 0 if not split */
     double create_s;   /* one-time creation of reusable workers (pool, forkserver), NAN if none */
@@ -106,8 +114,14 @@ typedef struct hm_ctx hm_ctx; /* backend-private state */
 /* Options a backend reads beyond workers; the CLI rejects them for backends that ignore them. */
 #define HM_USES_DEVICE 1u
 #define HM_USES_LOCAL_SIZE 2u
-#define HM_USES_TIMEOUT 4u
-#define HM_USES_TASKS 8u
+#define HM_USES_TIMEOUT 4u /* enforces timeout_s itself (stops its workers) */
+#define HM_USES_BIND 8u    /* pins its workers when bind is HM_BIND_CORES */
+#define HM_USES_ITEM_BLOCKS 32u /* reads item_blocks (OpenCL blocks per work-item) */
+#define HM_USES_TASKS 64u  /* splits runs into cfg->tasks tasks (process backends) */
+/* Not an option: its runs are collective across processes (mpi), so every process must make
+ * the same number of calls; the runner then times each repetition as one call, since a
+ * calibration to a minimum time would let the ranks disagree. */
+#define HM_COLLECTIVE 16u
 
 /* A backend: a name and three functions. The core never knows which one runs.
  *   prepare  validates cfg and acquires what can be reused across runs;

@@ -15,9 +15,25 @@ typedef uint hm_u32;
 typedef ulong hm_u64;
 #define HM_KERNEL __kernel
 #define HM_GLOBAL __global
-/* always_inline: PoCL otherwise leaves hm_philox a call, and a call stops its vectoriser
+/* static: a plain `inline` function of OpenCL C (C99 rules) has no definition of its own, so a
+ * compiler that does not inline it (optimisation off, -cl-opt-disable) leaves an unresolved call.
+ * always_inline: PoCL otherwise leaves hm_philox a call, and a call stops its vectoriser
  * (measured: 0.26 G samples/s scalar on 2 cores). */
-#define HM_INLINE inline __attribute__((always_inline))
+#define HM_INLINE static inline __attribute__((always_inline))
+/* Random123 on OpenCL devices: its helpers static for the same reason (its OpenCL default is a
+ * plain `inline`: `ptxas fatal: Unresolved extern function 'mulhilo32'` at -O0), and mulhilo32
+ * through OpenCL's mul_hi, which NVIDIA GPUs run as one IMAD.WIDE with the low half, where the
+ * 64-bit product left an "add zero" instruction after every multiply (sm_90, counted by
+ * bench/device.sh). */
+#define R123_STATIC_INLINE static inline
+#define R123_USE_64BIT 0
+#define R123_USE_MULHILO32_MULHI_INTRIN 1
+#define R123_MULHILO32_MULHI_INTRIN mul_hi
+/* The device's wide counting loop (kernels/mcpi.cl): PoCL vectorises it across iterations, and
+ * four vectors in flight hide the multiplies' latency (1 PoCL thread, 2^27 samples: 0.89 G
+ * samples/s as clang chose, 1.06 G with this; forcing vectorize_width(8) as well was no faster
+ * and made simulators such as Oclgrind meet llvm.vector.reduce, which they cannot run). */
+#define HM_WIDE_LOOP _Pragma("clang loop interleave_count(4)")
 /* Vectorisation on OpenCL devices comes from the runtime (PoCL vectorises across work-items). */
 #define HM_SIMD
 #define HM_SIMD_REDUCTION_ADD(var)
@@ -33,6 +49,7 @@ typedef uint64_t hm_u64;
 /* _Pragma keeps the directive inside a macro; -fopenmp-simd makes it work without -fopenmp. */
 #define HM_PRAGMA(x) _Pragma(#x)
 #define HM_SIMD HM_PRAGMA(omp simd)
+#define HM_WIDE_LOOP
 #define HM_SIMD_REDUCTION_ADD(var) HM_PRAGMA(omp simd reduction(+ : var))
 /* gcc needs the rounds unrolled to keep the lanes in registers; clang does better without. */
 #if defined(__GNUC__) && !defined(__clang__)

@@ -12,7 +12,9 @@
  *
  * hm_count_plain() is the definition, one sample at a time. hm_count_edges() plus
  * hm_count_blocks() (or a host variant of the latter, kernels/kernel*.c) must return exactly the
- * same count; they only reorder the work so that compilers can vectorise it.
+ * same count; they only reorder the work so that compilers can vectorise it. The OpenCL kernels
+ * (hm_mcpi_wide, hm_mcpi_mulhi; host side in host/backends/opencl.c) count whole blocks in
+ * loops of a run-time length per work-item and sum them per work-group.
  */
 #ifndef HM_MCPI_CL
 #define HM_MCPI_CL
@@ -63,12 +65,22 @@ HM_INLINE hm_u64 hm_count_plain(hm_u64 seed, hm_u64 first, hm_u64 count)
 /* Blocks computed side by side by the lane-wise path: a multiple of every SIMD width. */
 #define HM_LANES 32
 
+/* One Philox4x32 round (Random123's, with its constants) on words kept in 64-bit lanes: one
+ * 32x32->64 multiply (pmuludq on x86) gives both halves of mulhilo. Only the low 32 bits of a
+ * lane are meaningful; the high bits are don't-care until the final mask. */
+#define HM_WIDE_ROUND(x0, x1, x2, x3, k0, k1)                                                  \
+    do {                                                                                       \
+        hm_u64 p0_ = ((x0) & 0xffffffffu) * (hm_u64)PHILOX_M4x32_0;                            \
+        hm_u64 p1_ = ((x2) & 0xffffffffu) * (hm_u64)PHILOX_M4x32_1;                            \
+        (x0) = (p1_ >> 32) ^ (x1) ^ (k0);                                                      \
+        (x1) = p1_;                                                                            \
+        (x2) = (p0_ >> 32) ^ (x3) ^ (k1);                                                      \
+        (x3) = p0_;                                                                            \
+    } while (0)
+
 /* Hits in the whole blocks [j0, j0 + nblocks), lane-wise: HM_LANES counters at a time, each
- * lane running the ten Philox rounds on its own counter, so that compilers turn every lane
- * loop into vector instructions. Each 32-bit word lives in a 64-bit lane: one 32x32->64
- * multiply (pmuludq on x86) then gives both halves of Philox's mulhilo. Only the low 32 bits of
- * a lane are meaningful; the high bits are don't-care until the final mask. The rounds are
- * Random123's philox4x32 round, with its constants; test_stream checks this path against
+ * lane running the ten Philox rounds (HM_WIDE_ROUND) on its own counter, so that compilers
+ * turn every lane loop into vector instructions. test_stream checks this path against
  * hm_count_plain() on every kind of range. */
 HM_INLINE hm_u64 hm_count_blocks(hm_u64 seed, hm_u64 j0, hm_u64 nblocks)
 {
@@ -88,14 +100,8 @@ HM_INLINE hm_u64 hm_count_blocks(hm_u64 seed, hm_u64 j0, hm_u64 nblocks)
         HM_UNROLL(10)
         for (int r = 0; r < 10; r++) {
             HM_SIMD
-            for (int l = 0; l < HM_LANES; l++) {
-                hm_u64 p0 = (x0[l] & mask) * (hm_u64)PHILOX_M4x32_0;
-                hm_u64 p1 = (x2[l] & mask) * (hm_u64)PHILOX_M4x32_1;
-                x0[l] = (p1 >> 32) ^ x1[l] ^ k0;
-                x1[l] = p1;
-                x2[l] = (p0 >> 32) ^ x3[l] ^ k1;
-                x3[l] = p0;
-            }
+            for (int l = 0; l < HM_LANES; l++)
+                HM_WIDE_ROUND(x0[l], x1[l], x2[l], x3[l], k0, k1);
             k0 = (hm_u32)(k0 + PHILOX_W32_0);
             k1 = (hm_u32)(k1 + PHILOX_W32_1);
         }
@@ -133,34 +139,122 @@ HM_INLINE hm_u64 hm_count_edges(hm_u64 seed, hm_u64 first, hm_u64 count, hm_u64 
 }
 
 
-/* ---- OpenCL entry points -------------------------------------------------------------------
- * Work-item g of a launch counts the whole blocks [j0 + g * HM_ITEM_BLOCKS, j0 + (g + 1) *
- * HM_ITEM_BLOCKS) clipped to [j0, j0 + nblocks), and adds them to its 64-bit total, so counts stay integers and
- * carry across launches. hm_item_hits is plain C as well; the kernels exist only in OpenCL C
- * (get_global_id has no C meaning), so including this file into C defines no kernel symbol. */
-/* Blocks per work-item: a small constant, so the loop unrolls into straight-line code that PoCL
- * vectorises across work-items (a loop of run-time length kept it scalar, 4x slower). */
-#define HM_ITEM_BLOCKS 4
+/* ---- The device's blocks ------------------------------------------------------------------
+ * An OpenCL launch counts whole blocks whose counters share their high word: the host never lets
+ * a launch cross a multiple of 2^32 blocks, so a work-item's counters are {c, hi} with c a 32-bit
+ * counter and hi the same for the whole launch. Everything here is plain C as well, so a host
+ * test (tests/test_opencl.c --host) checks both forms of a block against the definition. */
 
-HM_INLINE hm_u64 hm_item_hits(hm_u64 seed, hm_u64 j0, hm_u64 nblocks, hm_u64 g)
+/* The hits of block {c0, c1} with the rounds in 64-bit lanes, written out: a loop inside the
+ * counting loop would keep PoCL from vectorising the counting loop (PoCL on 2 cores, 2^27
+ * samples: 1.7 G samples/s written out, 0.33 G with a rounds loop, 1.07 G for Random123's form,
+ * whose 64-bit product LLVM turns into vpmullq, 0.30 G through mul_hi). */
+HM_INLINE hm_u32 hm_block_hits_wide(hm_u32 k0, hm_u32 k1, hm_u32 c0, hm_u32 c1)
 {
-    hm_u64 a = g * HM_ITEM_BLOCKS;
-    hm_u32 hits = 0;
-    for (hm_u32 k = 0; k < HM_ITEM_BLOCKS; k++) {
-        hm_u32 h = hm_block_hits(seed, j0 + a + k);
-        hits += a + k < nblocks ? h : 0u;
+    hm_u64 x0 = c0, x1 = c1, x2 = 0, x3 = 0;
+#define HM_WIDE_ROUND_R(r)                                                                     \
+    HM_WIDE_ROUND(x0, x1, x2, x3, (hm_u32)(k0 + (r) * (hm_u32)PHILOX_W32_0),                   \
+                  (hm_u32)(k1 + (r) * (hm_u32)PHILOX_W32_1))
+    HM_WIDE_ROUND_R(0u);
+    HM_WIDE_ROUND_R(1u);
+    HM_WIDE_ROUND_R(2u);
+    HM_WIDE_ROUND_R(3u);
+    HM_WIDE_ROUND_R(4u);
+    HM_WIDE_ROUND_R(5u);
+    HM_WIDE_ROUND_R(6u);
+    HM_WIDE_ROUND_R(7u);
+    HM_WIDE_ROUND_R(8u);
+    HM_WIDE_ROUND_R(9u);
+#undef HM_WIDE_ROUND_R
+    return hm_hit((hm_u32)x0, (hm_u32)x1) + hm_hit((hm_u32)x2, (hm_u32)x3);
+}
+
+/* The hits of block {c0, c1} through Random123 (mulhilo32 is mul_hi on OpenCL devices). */
+HM_INLINE hm_u32 hm_block_hits_r123(hm_u32 k0, hm_u32 k1, hm_u32 c0, hm_u32 c1)
+{
+    philox4x32_ctr_t r = hm_philox(c0, c1, 0u, 0u, k0, k1);
+    return hm_hit(r.v[0], r.v[1]) + hm_hit(r.v[2], r.v[3]);
+}
+
+/* The hits of the n blocks {c, hi}, {c + 1, hi}, ... {c + n - 1, hi}: n is a run-time count,
+ * the same for every work-item of a launch, and the loop counter is 32 bits wide. `wide` picks
+ * the block's form; each kernel passes a constant. The mul_hi form takes four blocks an
+ * iteration (sm_90: 233 instructions for 8 samples against 61 for 2 one at a time; clang does
+ * not unroll a loop of run-time length for NVPTX by itself); the wide form stays one block an
+ * iteration, which PoCL vectorises across iterations (HM_WIDE_LOOP; unrolled by hand, PoCL
+ * vectorised it no more). */
+HM_INLINE hm_u32 hm_item_hits(hm_u32 k0, hm_u32 k1, hm_u32 c, hm_u32 hi, hm_u32 n, int wide)
+{
+    hm_u32 hits = 0, b = 0;
+    if (wide) {
+        HM_WIDE_LOOP
+        for (; b < n; b++)
+            hits += hm_block_hits_wide(k0, k1, c + b, hi);
+        return hits;
     }
+    for (; n - b >= 4; b += 4)
+        hits += hm_block_hits_r123(k0, k1, c + b, hi) + hm_block_hits_r123(k0, k1, c + b + 1, hi) +
+                hm_block_hits_r123(k0, k1, c + b + 2, hi) +
+                hm_block_hits_r123(k0, k1, c + b + 3, hi);
+    for (; b < n; b++)
+        hits += hm_block_hits_r123(k0, k1, c + b, hi);
     return hits;
 }
 
+/* The largest work-group the kernels take (their local array). */
+#define HM_MAX_LOCAL 1024
+
 #if HM_IS_OPENCL
-/* The first launch of a run (carry 0) sets the totals; later launches add to them. */
-HM_KERNEL void hm_mcpi_blocks(hm_u64 seed, hm_u64 j0, hm_u64 nblocks, hm_u32 carry,
-                              HM_GLOBAL hm_u64 *totals)
+/* The sum of v over the work-group, through local memory (s: one word per work-item); every
+ * work-item calls it. A halving tree that works for any local size, odd ones included. */
+HM_INLINE hm_u32 hm_group_sum(__local hm_u32 *s, hm_u32 v)
 {
-    hm_u64 g = get_global_id(0);
-    hm_u64 h = hm_item_hits(seed, j0, nblocks, g);
-    totals[g] = carry ? totals[g] + h : h;
+    hm_u32 l = (hm_u32)get_local_id(0), n = (hm_u32)get_local_size(0);
+    s[l] = v;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    while (n > 1) {
+        hm_u32 upper = (n + 1) / 2; /* s[upper..n) folds onto s[0..n - upper) */
+        if (l + upper < n)
+            s[l] += s[l + upper];
+        barrier(CLK_LOCAL_MEM_FENCE);
+        n = upper;
+    }
+    return s[0];
+}
+
+/* Work-item g counts the item_blocks blocks from {lo + g * item_blocks, hi}; work-items past
+ * `items` (the padding up to a whole work-group) count nothing: the one bounds check. Each group
+ * adds its sum to its 64-bit partial; groups [0, primed) already hold this run's partials from
+ * earlier launches, the others are set. The host sums the partials once, at the end of a run. */
+HM_INLINE void hm_mcpi(hm_u64 seed, hm_u32 lo, hm_u32 hi, hm_u32 items, hm_u32 item_blocks,
+                       hm_u32 primed, HM_GLOBAL hm_u64 *partials, __local hm_u32 *scratch,
+                       int wide)
+{
+    hm_u32 g = (hm_u32)get_global_id(0), group = (hm_u32)get_group_id(0);
+    hm_u32 h = hm_item_hits((hm_u32)seed, (hm_u32)(seed >> 32), lo + g * item_blocks, hi,
+                            item_blocks, wide);
+    hm_u32 sum = hm_group_sum(scratch, g < items ? h : 0u);
+    if (get_local_id(0) == 0)
+        partials[group] = group < primed ? partials[group] + sum : sum;
+}
+
+/* The two forms of the same kernel: the host runs hm_mcpi_wide on CPUs (64-bit lanes, what
+ * they vectorise best) and hm_mcpi_mulhi elsewhere (Random123 through mul_hi, what GPUs run
+ * best); HETMC_CL_KERNEL picks one by hand. The local array is declared here, not passed as an
+ * argument: clang 14 cannot generate NVPTX code for a __local argument compiled without
+ * optimisation ("Cannot cast between two non-generic address spaces"). */
+HM_KERNEL void hm_mcpi_wide(hm_u64 seed, hm_u32 lo, hm_u32 hi, hm_u32 items, hm_u32 item_blocks,
+                            hm_u32 primed, HM_GLOBAL hm_u64 *partials)
+{
+    __local hm_u32 scratch[HM_MAX_LOCAL];
+    hm_mcpi(seed, lo, hi, items, item_blocks, primed, partials, scratch, 1);
+}
+
+HM_KERNEL void hm_mcpi_mulhi(hm_u64 seed, hm_u32 lo, hm_u32 hi, hm_u32 items,
+                             hm_u32 item_blocks, hm_u32 primed, HM_GLOBAL hm_u64 *partials)
+{
+    __local hm_u32 scratch[HM_MAX_LOCAL];
+    hm_mcpi(seed, lo, hi, items, item_blocks, primed, partials, scratch, 0);
 }
 
 /* Known-answer check of the generator on a device: vector i is 6 input words (counter, key)

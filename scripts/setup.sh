@@ -13,7 +13,9 @@ shift || true
 
 # Debian packages, one per need:
 #   build: compiler, cmake, git (for provenance), Random123 (the generator)
-#   opencl: ICD loader + headers, PoCL (OpenCL on the CPU), clinfo, oclgrind (kernel checker)
+#   opencl: ICD loader + headers, PoCL (OpenCL on the CPU), clinfo, oclgrind (kernel checker);
+#           clang 14, LLVM 14 tools, lld 14 and libclc 14 (OpenCL built-ins for NVIDIA and AMD
+#           GPUs) to compile the kernel for GPUs without one (tests/opencl_portability.sh)
 #   bench: Google Benchmark and a C++ compiler for its shim
 #   mpi: Open MPI
 #   plots: matplotlib for scripts/plot.py and scripts/report.py
@@ -22,6 +24,7 @@ shift || true
 PACKAGES=(
   gcc g++ make cmake git pkg-config librandom123-dev
   ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo oclgrind
+  clang-14 llvm-14 lld-14 libclc-14
   libbenchmark-dev
   openmpi-bin libopenmpi-dev
   python3 python3-matplotlib
@@ -46,6 +49,16 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 else
   echo "setup: all ${#PACKAGES[@]} Debian packages present"
+fi
+
+# nvdisasm (NVIDIA's disassembler) for bench/device.sh's SASS counts: from the CUDA toolkit when
+# it has one, else the PyPI wheel; only that benchmark needs it, so failing here is a warning.
+if [ -x "${CUDA_HOME:-/usr/local/cuda}/bin/ptxas" ] && ! command -v nvdisasm >/dev/null &&
+   [ ! -x "${CUDA_HOME:-/usr/local/cuda}/bin/nvdisasm" ] &&
+   ! python3 -c 'import glob, nvidia, sys; sys.exit(not any(glob.glob(p + "/**/bin/nvdisasm", recursive=True) for p in nvidia.__path__))' 2>/dev/null; then
+  echo "setup: installing nvdisasm (pip: nvidia-cuda-nvdisasm)"
+  python3 -m pip install -q nvidia-cuda-nvdisasm ||
+    echo "setup: warning: could not install nvidia-cuda-nvdisasm; bench/device.sh skips its SASS counts" >&2
 fi
 
 cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null

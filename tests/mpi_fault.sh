@@ -7,7 +7,9 @@
 #          exit 1 and rank 0 must name rank 2 and the reason (one failed row, no speed)
 #   mpierr HETMC_MPI_FAULT=mpi:1 under -np 3: rank 1 makes an invalid MPI call; hetmc's MPI error
 #          handler must name the rank and MPI's error, and abort the job
-#   usage  bad arguments under -np 2: exit 2 with the argument named, nothing on stdout
+#   usage  bad arguments under -np 2 and -np 3: exit 2 with the argument named, nothing on
+#          stdout, exactly one line from hetmc (rank 0's)
+#   matrix `hetmc matrix` under -np 3 refuses: exit 2, exactly one line from hetmc, no file
 # Every mpirun runs under `timeout 60`: status 124 (a hang) fails the test.
 set -u
 mpiexec=$1 hetmc=$2 case=$3
@@ -58,12 +60,28 @@ fail)
 usage)
   expect 2 "--samples 'abc' is not a number" 2 "" --samples abc
   [ ! -s "$out" ] || { echo "FAIL: stdout not empty on bad usage"; cat "$out"; exit 1; }
+  expect 2 "--samples 'abc' is not a number" 3 "" --samples abc
+  lines=$(grep -c '^hetmc' "$err")
+  [ "$lines" -eq 1 ] || { echo "FAIL: $lines hetmc lines on stderr, expected 1 (rank 0 only)"; cat "$err"; exit 1; }
   expect 2 "^hetmc run: --local-size applies to mpi only with --device" 2 "" --local-size 64
   expect 2 "^hetmc run: HETMC_MPI_FAULT 'kill:9' is not a fault" 2 kill:9 --samples 10
   expect 2 "^hetmc run: HETMC_MPI_FAULT 'mpi:x' is not a fault" 2 mpi:x --samples 10
   ;;
+matrix)
+  dir=$(mktemp -d)
+  timeout 60 "${launch[@]}" -np 3 "$hetmc" matrix --backends serial --samples 1000 \
+    --out "$dir/m" >"$out" 2>"$err"
+  rc=$?
+  [ ! -e "$dir/m" ] || { echo "FAIL: matrix under 3 ranks wrote $dir/m"; rm -rf "$dir"; exit 1; }
+  rm -rf "$dir"
+  [ "$rc" -eq 2 ] || { echo "FAIL: matrix under 3 ranks: exit $rc, expected 2"; cat "$out" "$err"; exit 1; }
+  [ "$(grep -c '^hetmc' "$err")" -eq 1 ] && grep -q "^hetmc matrix: runs as rank 0 of 3" "$err" ||
+    { echo "FAIL: not one line from rank 0"; cat "$err"; exit 1; }
+  [ ! -s "$out" ] || { echo "FAIL: stdout not empty"; cat "$out"; exit 1; }
+  echo "ok: matrix under mpirun -np 3 refuses with one line, writes nothing"
+  ;;
 *)
-  echo "usage: mpi_fault.sh MPIEXEC HETMC kill|mpierr|fail|usage" >&2
+  echo "usage: mpi_fault.sh MPIEXEC HETMC kill|mpierr|fail|usage|matrix" >&2
   exit 2
   ;;
 esac

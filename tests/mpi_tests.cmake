@@ -24,7 +24,7 @@ add_test(NAME mpi_exact_np3_past_2e32
 set_tests_properties(mpi_exact_np3_past_2e32 PROPERTIES LABELS "mpi;exact;slow" TIMEOUT 900
                      ENVIRONMENT "${HETMC_MPI_ENV}")
 
-foreach(case kill mpierr fail usage)
+foreach(case kill mpierr fail usage matrix)
   add_test(NAME mpi_fault_${case}
            COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/mpi_fault.sh ${MPIEXEC_EXECUTABLE}
                    $<TARGET_FILE:hetmc> ${case})

@@ -66,49 +66,92 @@ static void slicing(void)
 
 static void parsing(void)
 {
+    /* rc: 0 accepted (with value), else the HM_PARSE_* reason. */
     static const struct {
         const char *text;
-        int ok;
+        int rc;
         uint64_t value;
     } t[] = {
-        {"0", 1, 0},
-        {"1000000", 1, 1000000},
-        {"1e8", 1, 100000000},
-        {"2.5e9", 1, 2500000000},
-        {"2^30", 1, UINT64_C(1) << 30},
-        {"2^63", 1, UINT64_C(1) << 63},
-        {"2^64", 0, 0},
-        {"100M", 1, 100000000},
-        {"1G", 1, 1000000000},
-        {"1.5G", 1, 1500000000},
-        {"100k", 1, 100000},
-        {"64Ki", 1, 65536},
-        {"1Gi", 1, UINT64_C(1) << 30},
-        {"0x10", 1, 16},
-        {"18446744073709551615", 1, UINT64_MAX},
-        {"18446744073709551616", 0, 0},
-        {"1e20", 0, 0},
-        {"1.5", 0, 0},
-        {"1.5e0", 0, 0},
-        {"15e-1", 0, 0},
-        {"-5", 0, 0},
-        {"+5", 0, 0},
-        {"", 0, 0},
-        {"abc", 0, 0},
-        {"12abc", 0, 0},
-        {"1m", 0, 0},
-        {" 5", 0, 0},
-        {"5 ", 0, 0},
-        {"2^", 0, 0},
-        {"e5", 0, 0},
-        {"1.", 0, 0},
-        {"0x", 0, 0},
+        {"0", 0, 0},
+        {"1000000", 0, 1000000},
+        {"1e8", 0, 100000000},
+        {"1E8", 0, 100000000},
+        {"1e+8", 0, 100000000},
+        {"2.5e9", 0, 2500000000},
+        {"2^30", 0, UINT64_C(1) << 30},
+        {"2^63", 0, UINT64_C(1) << 63},
+        {"10^3", 0, 1000},
+        {"0^0", 0, 1},
+        {"0^5", 0, 0},
+        {"1^99999", 0, 1},
+        {"2^64", HM_PARSE_RANGE, 0},
+        {"100M", 0, 100000000},
+        {"1G", 0, 1000000000},
+        {"1.5G", 0, 1500000000},
+        {"100k", 0, 100000},
+        {"100K", 0, 100000},
+        {"1P", 0, UINT64_C(1000000000000000)},
+        {"64Ki", 0, 65536},
+        {"1Gi", 0, UINT64_C(1) << 30},
+        {"1.5Ki", 0, 1536},
+        {"16Pi", 0, UINT64_C(1) << 54},
+        {"0x10", 0, 16},
+        {"0xffffffffffffffff", 0, UINT64_MAX},
+        {"0x10000000000000000", HM_PARSE_RANGE, 0},
+        {"18446744073709551615", 0, UINT64_MAX},
+        {"18446744073709551616", HM_PARSE_RANGE, 0},
+        {"1e20", HM_PARSE_RANGE, 0},
+        {"1e19", 0, UINT64_C(10000000000000000000)},
+        {"2e19", HM_PARSE_RANGE, 0},
+        {"20000P", HM_PARSE_RANGE, 0},
+        {"1e99999", HM_PARSE_RANGE, 0},
+        /* Whole values written with a fraction or a negative exponent are accepted. */
+        {"1.0", 0, 1},
+        {"1.50e1", 0, 15},
+        {"10e-1", 0, 1},
+        {"2500e-3", HM_PARSE_FRACTION, 0},
+        {"25000e-3", 0, 25},
+        {"100000000000000000000e-5", 0, UINT64_C(1000000000000000)},
+        {"0.0", 0, 0},
+        {"0e-9999", 0, 0},
+        /* ... values that are not whole are not. */
+        {"1.5", HM_PARSE_FRACTION, 0},
+        {"1.5e0", HM_PARSE_FRACTION, 0},
+        {"15e-1", HM_PARSE_FRACTION, 0},
+        {"1e-99999", HM_PARSE_FRACTION, 0},
+        {"1.0001K", HM_PARSE_FRACTION, 0},
+        /* Binary suffixes take one case: Ki Mi Gi Ti Pi. */
+        {"64ki", HM_PARSE_SYNTAX, 0},
+        {"1gi", HM_PARSE_SYNTAX, 0},
+        {"1GI", HM_PARSE_SYNTAX, 0},
+        {"1Kib", HM_PARSE_SYNTAX, 0},
+        {"-5", HM_PARSE_SYNTAX, 0},
+        {"+5", HM_PARSE_SYNTAX, 0},
+        {"", HM_PARSE_SYNTAX, 0},
+        {"abc", HM_PARSE_SYNTAX, 0},
+        {"12abc", HM_PARSE_SYNTAX, 0},
+        {"1m", HM_PARSE_SYNTAX, 0},
+        {"1g", HM_PARSE_SYNTAX, 0},
+        {" 5", HM_PARSE_SYNTAX, 0},
+        {"5 ", HM_PARSE_SYNTAX, 0},
+        {"2^", HM_PARSE_SYNTAX, 0},
+        {"2.5^2", HM_PARSE_SYNTAX, 0},
+        {"e5", HM_PARSE_SYNTAX, 0},
+        {"1e", HM_PARSE_SYNTAX, 0},
+        {"1e-", HM_PARSE_SYNTAX, 0},
+        {"1e5K", HM_PARSE_SYNTAX, 0},
+        {"1.", HM_PARSE_SYNTAX, 0},
+        {"1.e5", HM_PARSE_SYNTAX, 0},
+        {"0x", HM_PARSE_SYNTAX, 0},
+        {"0x1g", HM_PARSE_SYNTAX, 0},
+        {"99999999999999999999999x", HM_PARSE_SYNTAX, 0},
     };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
         uint64_t v = 0;
         int rc = hm_parse_u64(t[i].text, &v);
-        CHECK_EQ_U64(rc == 0, (uint64_t)t[i].ok, "parse '%s' accepted?", t[i].text);
-        if (t[i].ok && rc == 0)
+        CHECK_EQ_U64((uint64_t)(int64_t)rc, (uint64_t)(int64_t)t[i].rc, "parse '%s': result",
+                     t[i].text);
+        if (t[i].rc == 0 && rc == 0)
             CHECK_EQ_U64(v, t[i].value, "parse '%s'", t[i].text);
     }
 }

@@ -8,8 +8,9 @@
  * child read CLOCK_MONOTONIC, which is system-wide on Linux), so it holds fork() and the
  * scheduling of the children; compute_s is the slowest child's compute; collect_s runs from the
  * last child's finish to every result read and every child reaped.
- * --timeout: past it, every child still running is sent SIGKILL and reaped, and the run fails.
- * --tasks T: the children instead serve the run's T tasks over task pipes (proc_tasks.h).
+ * --timeout: past it, every child still running is sent SIGKILL and reaped, and the run fails;
+ * so on a stop (stop.h), and the run is then interrupted. Children die with a killed parent
+ * (hm_proc_child_init).
  */
 #define _GNU_SOURCE /* pipe2 */
 #include "proc_tasks.h"
@@ -24,7 +25,7 @@
 #include <unistd.h>
 
 struct hm_ctx {
-    unsigned workers;
+    unsigned workers, bind;
     unsigned tasks; /* --tasks: T tasks handed out to the workers (proc_tasks.h); 0: slices */
     double timeout_s;
     uint64_t runs; /* run() calls so far: the run number the fault hook sees */
@@ -52,6 +53,7 @@ static int fork_prepare(const hm_config *cfg, hm_ctx **out, hm_error *err)
         goto fail;
     }
     ctx->workers = cfg->workers;
+    ctx->bind = cfg->bind;
     ctx->tasks = cfg->tasks;
     ctx->timeout_s = cfg->timeout_s;
     if ((rc = hm_fault_from_env(&ctx->fault, err)) < 0)
@@ -67,8 +69,10 @@ fail:
 static pid_t start_task_worker(void *arg, unsigned k, int tfd, int rfd)
 {
     const hm_ctx *ctx = arg;
-    pid_t pid = fork();
+    pid_t parent = getpid(), pid = fork();
     if (pid == 0) {
+        if (hm_proc_child_init(parent) != 0)
+            _exit(6); /* the parent is already gone */
         hm_proc_close_fds_except(tfd, rfd);
         hm_proc_serve_tasks(tfd, rfd, k, &ctx->fault);
     }
@@ -89,9 +93,10 @@ static int fork_run(hm_ctx *ctx, uint64_t seed, uint64_t first, uint64_t count, 
     if (ctx->tasks) {
         hm_task_run tr = {.run = run, .seed = seed, .first = first, .count = count,
                           .tasks = ctx->tasks, .t0 = t0, .deadline = deadline,
-                          .timeout_s = ctx->timeout_s};
+                          .timeout_s = ctx->timeout_s, .bind = ctx->bind};
         return hm_proc_fresh_tasks(s, w, &tr, start_task_worker, ctx, res, err);
     }
+    pid_t parent = getpid();
     memset(s, 0, w * sizeof *s);
     for (unsigned k = 0; k < w; k++)
         s[k].rfd = -1;
@@ -111,6 +116,8 @@ static int fork_run(hm_ctx *ctx, uint64_t seed, uint64_t first, uint64_t count, 
             goto cleanup;
         }
         if (pid == 0) {
+            if (hm_proc_child_init(parent) != 0)
+                _exit(6); /* the parent is already gone */
             /* The child keeps only its write end (see hm_proc_close_fds_except). */
             hm_proc_close_fds_except(p[1], p[1]);
             uint64_t a, n;
@@ -121,6 +128,10 @@ static int fork_run(hm_ctx *ctx, uint64_t seed, uint64_t first, uint64_t count, 
         close(p[1]);
         s[k].pid = pid;
         s[k].rfd = p[0];
+        if ((rc = hm_proc_bind(pid, k, ctx->bind, err)) < 0) {
+            started++; /* it is reaped with the others */
+            goto cleanup;
+        }
     }
 
 cleanup: /* also the normal path: collect, reap, check */
@@ -130,7 +141,7 @@ cleanup: /* also the normal path: collect, reap, check */
 const hm_backend hm_backend_fork = {
     .name = "fork",
     .summary = "a fresh fork() per worker per run, counts back over pipes",
-    .uses = HM_USES_TIMEOUT | HM_USES_TASKS,
+    .uses = HM_USES_TIMEOUT | HM_USES_BIND | HM_USES_TASKS,
     .prepare = fork_prepare,
     .run = fork_run,
     .release = fork_release,

@@ -12,11 +12,13 @@
  *   server -> hetmc  READY once; STARTED k pid, or FAILED k errno; EXITED pid wait-status
  * Every FORK carries a ticket, unique in this process, that the server repeats in what it says
  * about that worker, so a late message about a worker of an earlier run (one that failed before
- * its workers were all accounted for) is never taken for one of this run. The server reaps its workers (signalfd on SIGCHLD) and reports each wait status, so hetmc
- * names a crashed worker exactly as it does for fork. Server and workers ignore SIGINT, SIGTERM
- * and SIGHUP (hetmc decides what a signal means) and die with their parent
+ * its workers were all accounted for) is never taken for one of this run. The server reaps its
+ * workers (signalfd on SIGCHLD) and reports each wait status, so hetmc names a crashed worker
+ * exactly as it does for fork. Server and workers start with hm_proc_child_init: they ignore
+ * SIGINT, SIGTERM and SIGHUP (hetmc decides what a signal means) and die with their parent
  * (PR_SET_PDEATHSIG with the getppid race checked); the server also leaves as soon as hetmc
- * closes its end of the socket, killing any worker still running.
+ * closes its end of the socket, killing any worker still running. --bind cores pins worker k,
+ * once the server has forked it, to the k-th allowed CPU.
  *
  * A run asks the server for fresh workers (as fork makes fresh children) and hands them the
  * run's tasks over their task pipes (proc_tasks.h: one per worker, or T with --tasks); a
@@ -28,7 +30,7 @@
  * the busiest worker's compute; collect_s runs from the last finish to every worker reported
  * reaped. create_s is the server's one-time start (fork until READY), on every row.
  */
-#define _GNU_SOURCE /* prctl, signalfd, MSG_CMSG_CLOEXEC */
+#define _GNU_SOURCE /* pipe2, signalfd, MSG_CMSG_CLOEXEC */
 #include "forkserver.h"
 
 #include "clock.h"
@@ -42,7 +44,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -134,14 +135,6 @@ static int fs_recv(int sock, fs_msg *m, int *fds, int *nfds)
     return 1;
 }
 
-/* A child dies with its parent: PR_SET_PDEATHSIG(SIGKILL), then a check that the parent did
- * not die before the call took effect. */
-static void die_with_parent(pid_t parent)
-{
-    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
-        _exit(6);
-}
-
 /* ---- the server ------------------------------------------------------------------------- */
 
 /* The workers the server has forked and not yet reaped, with their tickets. */
@@ -179,10 +172,10 @@ static void server_fork(int sock, const fs_msg *m, const int *fds, int nfds, liv
         e = errno;
     }
     if (pid == 0) {
-        die_with_parent(self);
+        if (hm_proc_child_init(self) != 0)
+            _exit(6); /* the server is already gone */
         sigprocmask(SIG_SETMASK, mask, NULL);
         hm_proc_close_fds_except(fds[0], fds[1]);
-        signal(SIGPIPE, SIG_DFL);
         hm_proc_serve_tasks(fds[0], fds[1], m->worker, &m->fault);
     }
     for (int i = 0; i < nfds; i++)
@@ -238,10 +231,7 @@ static int server_request(int sock, live *lv, const sigset_t *mask)
 static int server_setup(int sock, sigset_t *old)
 {
     sigset_t chld;
-    signal(SIGINT, SIG_IGN);
-    signal(SIGTERM, SIG_IGN);
-    signal(SIGHUP, SIG_IGN);
-    signal(SIGPIPE, SIG_IGN);
+    signal(SIGPIPE, SIG_IGN); /* hm_proc_child_init set the rest */
     signal(SIGCHLD, SIG_DFL);
     sigemptyset(&chld);
     sigaddset(&chld, SIGCHLD);
@@ -400,7 +390,8 @@ int hm_forkserver_start(hm_error *err)
     }
     if (pid == 0) {
         close(sv[0]);
-        die_with_parent(parent);
+        if (hm_proc_child_init(parent) != 0)
+            _exit(6); /* hetmc is already gone */
         server_main(sv[1]);
     }
     close(sv[1]);
@@ -445,7 +436,7 @@ double hm_forkserver_create_s(void)
 /* ---- the backend ------------------------------------------------------------------------ */
 
 struct hm_ctx {
-    unsigned workers, tasks;
+    unsigned workers, tasks, bind;
     double timeout_s;
     uint64_t runs;
     hm_fault fault;
@@ -484,6 +475,7 @@ static int fs_prepare(const hm_config *cfg, hm_ctx **out, hm_error *err)
     }
     ctx->workers = cfg->workers;
     ctx->tasks = cfg->tasks;
+    ctx->bind = cfg->bind;
     ctx->timeout_s = cfg->timeout_s;
     if ((rc = hm_fault_from_env(&ctx->fault, err)) < 0)
         goto fail;
@@ -538,7 +530,8 @@ static void on_reply(hm_ctx *ctx, const fs_msg *m, unsigned n)
     }
 }
 
-/* Reads the server's answers until each of workers [0, n) has started (or failed to). */
+/* Reads the server's answers until each of workers [0, n) has started (or failed to), then
+ * pins them (--bind). */
 static int await_started(hm_ctx *ctx, unsigned n, double deadline, hm_error *err)
 {
     for (unsigned k = 0; k < n;) {
@@ -557,6 +550,11 @@ static int await_started(hm_ctx *ctx, unsigned n, double deadline, hm_error *err
         if (r < 0)
             return HM_ESYS;
         on_reply(ctx, &m, n);
+    }
+    for (unsigned k = 0; k < n; k++) {
+        int rc = hm_proc_bind(ctx->slots[k].pid, k, ctx->bind, err);
+        if (rc < 0)
+            return rc;
     }
     return HM_EOK;
 }
@@ -586,7 +584,7 @@ static int end_workers(hm_ctx *ctx, unsigned n, int failed, hm_error *lost)
             continue;
         }
         if (fs_reply(&m, 0, lost) < 0)
-            return HM_ESYS; /* the server is gone, and its workers with it (PR_SET_PDEATHSIG) */
+            return HM_ESYS; /* the server is gone, and its workers with it (hm_proc_child_init) */
         on_reply(ctx, &m, n);
     }
     return HM_EOK;
@@ -637,7 +635,7 @@ static int fs_run(hm_ctx *ctx, uint64_t seed, uint64_t first, uint64_t count, hm
 const hm_backend hm_backend_forkserver = {
     .name = "forkserver",
     .summary = "workers forked per run by a clean single-threaded server started early",
-    .uses = HM_USES_TIMEOUT | HM_USES_TASKS,
+    .uses = HM_USES_TIMEOUT | HM_USES_BIND | HM_USES_TASKS,
     .prepare = fs_prepare,
     .run = fs_run,
     .release = fs_release,

@@ -41,7 +41,6 @@
 #include "runner.h"
 #include "sysinfo.h"
 
-#include <fcntl.h>
 #include <math.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -73,9 +72,7 @@ static void mpi_stop(void)
 {
     int done = 0;
     if (world.saved_stderr >= 0) {
-        fflush(stderr);
-        dup2(world.saved_stderr, STDERR_FILENO);
-        close(world.saved_stderr);
+        hm_quiet_restore();
         world.saved_stderr = -1;
     }
     MPI_Finalized(&done);
@@ -83,18 +80,11 @@ static void mpi_stop(void)
         MPI_Finalize();
 }
 
-/* Ranks other than 0 write nothing: fd 1 and fd 2 go to /dev/null (the FILE streams stay). */
+/* Ranks other than 0 write nothing: fd 1 and fd 2 go to /dev/null (the FILE streams stay).
+ * `hetmc` has done so already when the launcher's environment named the rank. */
 static void silence_output(void)
 {
-    int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
-    if (null < 0)
-        return;
-    fflush(stdout);
-    fflush(stderr);
-    world.saved_stderr = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
-    dup2(null, STDOUT_FILENO);
-    dup2(null, STDERR_FILENO);
-    close(null);
+    world.saved_stderr = hm_quiet_rank();
 }
 
 /* MPI errors end the whole job, as MPI's default handler does, but first say which rank and
@@ -407,7 +397,7 @@ static int mpi_run(hm_ctx *ctx, uint64_t seed, uint64_t first, uint64_t count, h
 const hm_backend hm_backend_mpi = {
     .name = "mpi",
     .summary = "MPI ranks (mpirun -np R), each on its cores (openmp) or an OpenCL device",
-    .uses = HM_USES_DEVICE | HM_USES_LOCAL_SIZE,
+    .uses = HM_USES_DEVICE | HM_USES_LOCAL_SIZE | HM_COLLECTIVE,
     .prepare = mpi_prepare,
     .run = mpi_run,
     .release = mpi_release,

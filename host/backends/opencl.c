@@ -2,11 +2,21 @@
  * opencl.c - the baked-in kernel (kernels/mcpi.cl) on one OpenCL device.
  *
  * Decomposition: the whole Philox blocks of [first, first + count) go to the device; the at most
- * two half blocks at the ends are counted on the host (hm_count_edges). Each work-item loops over
- * `per_item` consecutive blocks and adds its hits to its own 64-bit total on the device; a run is
- * split into launches of at most `launch_blocks` blocks so no launch runs much past ~100 ms on a
- * GPU (display watchdogs), and the totals carry across launches. The host reads the totals once
- * and sums them in 64 bits. No atomics, no barriers (barriers split PoCL's vectorised loops).
+ * two half blocks at the ends are counted on the host (hm_count_edges). On the device each
+ * work-item counts `item_blocks` consecutive blocks in a loop, each work-group sums its
+ * work-items in local memory and adds the sum to its own 64-bit partial, and the host reads the
+ * partials once per run and sums them in 64 bits: no per-work-item global traffic. A launch
+ * holds whole work-items and never crosses a multiple of 2^32 blocks, so the device's counters
+ * are 32-bit; the blocks left over (fewer than item_blocks) go in a launch of one block per
+ * work-item.
+ *
+ * Launch sizing: prepare checks a few launches against the host (which also compiles every
+ * shape a run uses), then times launches of known size, growing until one takes
+ * HM_CL_PROBE_S, and sizes launches for about HM_CL_LAUNCH_S each from that rate: long enough
+ * that the few microseconds a launch costs vanish, far below any display watchdog. A run keeps
+ * at most 2 x HM_CL_BATCH launches queued (a marker after each batch is waited for one batch
+ * later) and only its first and last launch carry profiling events, so a run of any size up to
+ * 2^63 samples holds bounded host and device memory.
  */
 #include "opencl_util.h"
 #include "clock.h"
@@ -19,29 +29,52 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Work-items per launch at most (an 8 MiB buffer of 64-bit totals), each counting HM_ITEM_BLOCKS
- * blocks: 2^22 blocks = 2^23 samples per launch, ~6 ms at 1.3 G samples/s, well under the
- * ~100 ms display watchdog on any GPU, and enough work-items for 100+ compute units. */
-#define LAUNCH_ITEMS (UINT64_C(1) << 20)
-#define LAUNCH_BLOCKS (LAUNCH_ITEMS * HM_ITEM_BLOCKS)
+/* Seconds one launch should take, and the least a timed probe launch must take. */
+#define HM_CL_LAUNCH_S 0.015
+#define HM_CL_PROBE_S 0.002
+/* Launches per marker: the queue holds at most two batches. */
+#define HM_CL_BATCH 8
+/* Partials of one launch at most (8 MiB). */
+#define HM_CL_MAX_GROUPS (UINT64_C(1) << 20)
+#define HM_SPAN (UINT64_C(1) << 32)
+/* Blocks per work-item unless --item-blocks says otherwise: on CPUs a multiple of the 32 blocks
+ * PoCL's vectorised loop takes an iteration, long enough that the work-group sum costs little
+ * (1 PoCL thread, 2^28 samples: 0.73 G samples/s at 128, 0.76 G at 256); on GPUs fewer, so that
+ * smaller runs still fill the device (the sum costs about 1% of 64 blocks there). */
+#define HM_CL_ITEM_BLOCKS_CPU 256u
+#define HM_CL_ITEM_BLOCKS_GPU 64u
 
 struct hm_ctx {
     cl_context context;
     cl_command_queue queue;
     cl_program program;
     cl_kernel kernel;
-    cl_mem totals;
-    size_t local, global_max;
+    cl_mem partials;
+    cl_ulong *host_partials;
+    size_t local;           /* work-items per group */
+    cl_uint item_blocks;    /* blocks per work-item */
+    uint64_t launch_blocks; /* blocks per launch: a multiple of local * item_blocks */
+    uint64_t max_blocks;    /* the most launch_blocks may be */
+    size_t groups;          /* partials the buffers hold */
+    const char *form;       /* "wide" or "mulhi": which of the kernel's two forms runs */
+    char sized[64];         /* how launch_blocks was chosen, for the row's note */
     double build_s;
     hm_cl_device dev;
 };
+
+/* What one run has enqueued so far. */
+typedef struct cl_run {
+    cl_event first, last, marker;
+    uint64_t launches;
+    cl_uint primed; /* groups [0, primed) hold this run's partials */
+} cl_run;
 
 static void opencl_release(hm_ctx *c)
 {
     if (!c)
         return;
-    if (c->totals)
-        clReleaseMemObject(c->totals);
+    if (c->partials)
+        clReleaseMemObject(c->partials);
     if (c->kernel)
         clReleaseKernel(c->kernel);
     if (c->program)
@@ -50,90 +83,132 @@ static void opencl_release(hm_ctx *c)
         clReleaseCommandQueue(c->queue);
     if (c->context)
         clReleaseContext(c->context);
+    free(c->host_partials);
     free(c);
 }
 
-static double event_s(cl_event e)
+static void run_free(cl_run *s)
 {
-    cl_ulong a = 0, b = 0;
-    clGetEventProfilingInfo(e, CL_PROFILING_COMMAND_START, sizeof a, &a, NULL);
-    clGetEventProfilingInfo(e, CL_PROFILING_COMMAND_END, sizeof b, &b, NULL);
-    return b > a ? (double)(b - a) * 1e-9 : 0.0;
+    if (s->first)
+        clReleaseEvent(s->first);
+    if (s->last)
+        clReleaseEvent(s->last);
+    if (s->marker)
+        clReleaseEvent(s->marker);
 }
 
-/* Counts the whole blocks [j0, j0 + nblocks) on the device. */
+static cl_ulong event_ns(cl_event e, cl_profiling_info what)
+{
+    cl_ulong t = 0;
+    clGetEventProfilingInfo(e, what, sizeof t, &t, NULL);
+    return t;
+}
+
+/* Seconds from the start of event a to the end of event b (0 when the device gives none). */
+static double event_span_s(cl_event a, cl_event b)
+{
+    cl_ulong s = event_ns(a, CL_PROFILING_COMMAND_START), e = event_ns(b, CL_PROFILING_COMMAND_END);
+    return e > s ? (double)(e - s) * 1e-9 : 0.0;
+}
+
+/* After every HM_CL_BATCH launches: a marker, and a wait for the previous batch's marker. */
+static cl_int bound_queue(hm_ctx *c, cl_run *s)
+{
+    if (s->launches % HM_CL_BATCH)
+        return CL_SUCCESS;
+    cl_event m = NULL;
+    cl_int st = clEnqueueMarkerWithWaitList(c->queue, 0, NULL, &m);
+    if (st == CL_SUCCESS && s->marker)
+        st = clWaitForEvents(1, &s->marker);
+    if (s->marker)
+        clReleaseEvent(s->marker);
+    s->marker = m;
+    return st;
+}
+
+/* Enqueues the blocks {lo + k, hi}, k < items * ib: items work-items of ib blocks each. */
+static cl_int enqueue(hm_ctx *c, cl_run *s, cl_ulong seed, cl_uint lo, cl_uint hi, cl_uint items,
+                      cl_uint ib, int last)
+{
+    size_t global = ((size_t)items + c->local - 1) / c->local * c->local;
+    cl_uint groups = (cl_uint)(global / c->local);
+    cl_event *ev = !s->launches ? &s->first : last ? &s->last : NULL;
+    cl_int st = clSetKernelArg(c->kernel, 0, sizeof seed, &seed);
+    if (st == CL_SUCCESS)
+        st = clSetKernelArg(c->kernel, 1, sizeof lo, &lo);
+    if (st == CL_SUCCESS)
+        st = clSetKernelArg(c->kernel, 2, sizeof hi, &hi);
+    if (st == CL_SUCCESS)
+        st = clSetKernelArg(c->kernel, 3, sizeof items, &items);
+    if (st == CL_SUCCESS)
+        st = clSetKernelArg(c->kernel, 4, sizeof ib, &ib);
+    if (st == CL_SUCCESS)
+        st = clSetKernelArg(c->kernel, 5, sizeof s->primed, &s->primed);
+    if (st == CL_SUCCESS)
+        st = clEnqueueNDRangeKernel(c->queue, c->kernel, 1, NULL, &global, &c->local, 0, NULL,
+                                    ev);
+    if (st != CL_SUCCESS)
+        return st;
+    if (groups > s->primed)
+        s->primed = groups;
+    s->launches++;
+    return bound_queue(c, s);
+}
+
+/* Enqueues the whole blocks [j0, j0 + nblocks) in launches (see the top of this file). */
+static cl_int enqueue_blocks(hm_ctx *c, cl_run *s, uint64_t seed, uint64_t j0, uint64_t nblocks)
+{
+    cl_int st = CL_SUCCESS;
+    for (uint64_t j = j0, left = nblocks; st == CL_SUCCESS && left;) {
+        uint64_t span = HM_SPAN - (j & (HM_SPAN - 1)), n = left;
+        n = n < c->launch_blocks ? n : c->launch_blocks;
+        n = n < span ? n : span;
+        cl_uint ib = n >= c->item_blocks ? c->item_blocks : 1u;
+        uint64_t items = n / ib, done = items * ib;
+        st = enqueue(c, s, seed, (cl_uint)j, (cl_uint)(j >> 32), (cl_uint)items, ib,
+                     done == left);
+        j += done;
+        left -= done;
+    }
+    return st;
+}
+
+/* Counts the whole blocks [j0, j0 + nblocks) on the device; fills kernel_s (first launch's
+ * start to last launch's end, device clock), transfer_s and launches. */
 static int device_blocks(hm_ctx *c, uint64_t seed, uint64_t j0, uint64_t nblocks, uint64_t *hits,
                          hm_result *out, hm_error *err)
 {
-    cl_event *evs = NULL, read = NULL;
-    cl_ulong *totals = NULL;
-    unsigned nev = 0;
-    int rc = HM_EOK;
-    cl_int st;
-    uint64_t launches = nblocks ? (nblocks + LAUNCH_BLOCKS - 1) / LAUNCH_BLOCKS : 0;
-    size_t used_global = 0;
-
+    cl_run s = {0};
+    cl_event read = NULL;
     *hits = 0;
     out->kernel_s = 0.0;
     out->transfer_s = 0.0;
     out->launches = 0;
     if (!nblocks)
         return HM_EOK;
-    evs = calloc((size_t)launches, sizeof *evs);
-    totals = calloc(c->global_max, sizeof *totals);
-    if (!evs || !totals) {
-        rc = hm_fail(err, HM_ENOMEM, "out of memory");
-        goto cleanup;
-    }
-    /* The first launch is the widest (only the last one is shorter), so the totals it sets
-     * cover every work-item of the later launches, which add to them. */
-    st = CL_SUCCESS;
-    for (uint64_t done = 0; st == CL_SUCCESS && done < nblocks; done += LAUNCH_BLOCKS) {
-        cl_ulong n = nblocks - done < LAUNCH_BLOCKS ? nblocks - done : LAUNCH_BLOCKS;
-        size_t items = (size_t)((n + HM_ITEM_BLOCKS - 1) / HM_ITEM_BLOCKS);
-        size_t global = (items + c->local - 1) / c->local * c->local;
-        cl_ulong s = seed, start = j0 + done;
-        cl_uint carry = done > 0;
-        if (global > used_global)
-            used_global = global;
-        st = clSetKernelArg(c->kernel, 0, sizeof s, &s);
-        if (st == CL_SUCCESS)
-            st = clSetKernelArg(c->kernel, 1, sizeof start, &start);
-        if (st == CL_SUCCESS)
-            st = clSetKernelArg(c->kernel, 2, sizeof n, &n);
-        if (st == CL_SUCCESS)
-            st = clSetKernelArg(c->kernel, 3, sizeof carry, &carry);
-        if (st == CL_SUCCESS)
-            st = clEnqueueNDRangeKernel(c->queue, c->kernel, 1, NULL, &global, &c->local, 0,
-                                        NULL, &evs[nev]);
-        if (st == CL_SUCCESS)
-            nev++;
-    }
+    cl_int st = enqueue_blocks(c, &s, seed, j0, nblocks);
     if (st == CL_SUCCESS)
-        st = clEnqueueReadBuffer(c->queue, c->totals, CL_TRUE, 0, used_global * sizeof *totals,
-                                 totals, 0, NULL, &read);
+        st = clEnqueueReadBuffer(c->queue, c->partials, CL_TRUE, 0,
+                                 s.primed * sizeof *c->host_partials, c->host_partials, 0, NULL,
+                                 &read);
     if (st != CL_SUCCESS) {
-        rc = hm_fail(err, HM_EDEVICE, "OpenCL launch on %s: %s", c->dev.name, hm_cl_strerror(st));
-        goto cleanup;
+        clFinish(c->queue);
+        run_free(&s);
+        return hm_fail(err, HM_EDEVICE, "OpenCL launch on %s: %s", c->dev.name,
+                       hm_cl_strerror(st));
     }
-    for (size_t i = 0; i < used_global; i++)
-        *hits += totals[i];
-    for (unsigned i = 0; i < nev; i++)
-        out->kernel_s += event_s(evs[i]);
-    out->transfer_s = event_s(read);
-    out->launches = nev;
-cleanup:
-    for (unsigned i = 0; i < nev; i++)
-        clReleaseEvent(evs[i]);
-    if (read)
-        clReleaseEvent(read);
-    free(evs);
-    free(totals);
-    return rc;
+    for (cl_uint i = 0; i < s.primed; i++)
+        *hits += c->host_partials[i];
+    out->kernel_s = event_span_s(s.first, s.last ? s.last : s.first);
+    out->transfer_s = event_span_s(read, read);
+    out->launches = s.launches;
+    clReleaseEvent(read);
+    run_free(&s);
+    return HM_EOK;
 }
 
 /* The local size: --local-size, else the device's preferred multiple scaled to about 256
- * (PoCL vectorises across work-items and was fastest at 256+), within the kernel's limit. */
+ * (PoCL and GPUs were fastest there), within the kernel's limit. */
 static int choose_local_size(hm_ctx *c, size_t asked, hm_error *err)
 {
     size_t wg = 0, mult = 1;
@@ -143,12 +218,14 @@ static int choose_local_size(hm_ctx *c, size_t asked, hm_error *err)
                              sizeof mult, &mult, NULL);
     if (!wg)
         wg = 1;
+    if (wg > HM_MAX_LOCAL)
+        wg = HM_MAX_LOCAL;
     if (!mult)
         mult = 1;
     if (asked) {
         if (asked > wg)
             return hm_fail(err, HM_EINVAL, "--local-size %zu exceeds what %s allows for this "
-                           "kernel (%zu)", asked, c->dev.name, wg);
+                           "kernel: 1 to %zu", asked, c->dev.name, wg);
         c->local = asked;
     } else {
         size_t want = 256 < wg ? 256 : wg;
@@ -157,8 +234,54 @@ static int choose_local_size(hm_ctx *c, size_t asked, hm_error *err)
     return HM_EOK;
 }
 
-/* Context, queue, program, kernel, local size and the totals buffer of device c->dev. */
-static int open_device(hm_ctx *c, size_t local_size, hm_error *err)
+/* Blocks per work-item: --item-blocks, else HM_CL_ITEM_BLOCKS_*; a group's sum must fit 32 bits.
+ * Then the launch limits and the partials buffers that follow from the two sizes. */
+static int choose_item_blocks(hm_ctx *c, unsigned asked, hm_error *err)
+{
+    int cpu = strcmp(c->dev.type, "cpu") == 0;
+    c->item_blocks = asked ? asked : cpu ? HM_CL_ITEM_BLOCKS_CPU : HM_CL_ITEM_BLOCKS_GPU;
+    uint64_t unit = (uint64_t)c->local * c->item_blocks;
+    if (2 * unit >= HM_SPAN)
+        return hm_fail(err, HM_EINVAL, "--item-blocks %u with local size %zu: a work-group "
+                       "would count 2^32 samples or more", c->item_blocks, c->local);
+    uint64_t most = (HM_SPAN - 1) / unit;
+    most = most < HM_CL_MAX_GROUPS ? most : HM_CL_MAX_GROUPS;
+    c->max_blocks = most * unit;
+    /* A launch of one block per work-item holds fewer than item_blocks work-items. */
+    uint64_t tail = (c->item_blocks + c->local - 1) / c->local;
+    c->groups = (size_t)(most > tail ? most : tail);
+    c->launch_blocks = unit;
+    c->host_partials = calloc(c->groups, sizeof *c->host_partials);
+    if (!c->host_partials)
+        return hm_fail(err, HM_ENOMEM, "out of memory");
+    cl_int st;
+    c->partials = clCreateBuffer(c->context, CL_MEM_READ_WRITE,
+                                 c->groups * sizeof *c->host_partials, NULL, &st);
+    if (st == CL_SUCCESS)
+        st = clSetKernelArg(c->kernel, 6, sizeof c->partials, &c->partials);
+    if (st != CL_SUCCESS)
+        return hm_fail(err, HM_EDEVICE, "%s: buffer: %s", c->dev.name, hm_cl_strerror(st));
+    return HM_EOK;
+}
+
+/* The kernel's form: HETMC_CL_KERNEL (wide, mulhi), else wide on CPUs (64-bit lanes, what they
+ * vectorise best) and mulhi on every other device (Random123 through mul_hi, what GPUs run
+ * best; kernels/mcpi.cl). */
+static int choose_form(hm_ctx *c, hm_error *err)
+{
+    const char *env = getenv("HETMC_CL_KERNEL");
+    if (!env || !*env || strcmp(env, "auto") == 0)
+        c->form = strcmp(c->dev.type, "cpu") == 0 ? "wide" : "mulhi";
+    else if (strcmp(env, "wide") == 0 || strcmp(env, "mulhi") == 0)
+        c->form = env[0] == 'w' ? "wide" : "mulhi";
+    else
+        return hm_fail(err, HM_EINVAL, "HETMC_CL_KERNEL '%s' is not a kernel form; accepted: "
+                       "auto, wide, mulhi", env);
+    return HM_EOK;
+}
+
+/* Context, queue, program, kernel, local size, blocks per work-item and buffers of c->dev. */
+static int open_device(hm_ctx *c, const hm_config *cfg, hm_error *err)
 {
     cl_int st;
     int rc;
@@ -170,35 +293,87 @@ static int open_device(hm_ctx *c, size_t local_size, hm_error *err)
                        hm_cl_strerror(st));
     if ((rc = hm_cl_build(c->context, c->dev.id, &c->program, &c->build_s, err)) < 0)
         return rc;
-    c->kernel = clCreateKernel(c->program, "hm_mcpi_blocks", &st);
+    if ((rc = choose_form(c, err)) < 0)
+        return rc;
+    char name[32];
+    snprintf(name, sizeof name, "hm_mcpi_%s", c->form);
+    c->kernel = clCreateKernel(c->program, name, &st);
     if (st != CL_SUCCESS)
         return hm_fail(err, HM_EDEVICE, "clCreateKernel: %s", hm_cl_strerror(st));
-    if ((rc = choose_local_size(c, local_size, err)) < 0)
+    if ((rc = choose_local_size(c, cfg->local_size, err)) < 0)
         return rc;
-    c->global_max = (size_t)((LAUNCH_ITEMS + c->local - 1) / c->local * c->local);
-    c->totals = clCreateBuffer(c->context, CL_MEM_READ_WRITE, c->global_max * sizeof(cl_ulong),
-                               NULL, &st);
-    if (st == CL_SUCCESS)
-        st = clSetKernelArg(c->kernel, 4, sizeof c->totals, &c->totals);
-    if (st != CL_SUCCESS)
-        return hm_fail(err, HM_EDEVICE, "%s: buffer: %s", c->dev.name, hm_cl_strerror(st));
-    return HM_EOK;
+    return choose_item_blocks(c, cfg->item_blocks, err);
 }
 
-/* Warm-up, untimed: the first launch with a local size compiles its work-group function
- * (PoCL) or finishes the JIT (GPUs). Checked against the host so a broken device fails here. */
+/* Untimed, checked against the host so that a broken device fails here: launches of one
+ * work-group, a launch of one block per work-item, and counters past 2^32 blocks, which also
+ * makes PoCL compile the work-group functions a run uses. */
 static int warm_up(hm_ctx *c, hm_error *err)
 {
-    hm_result warm;
-    hm_result_init(&warm);
-    uint64_t hits = 0, nb = (uint64_t)c->local * HM_ITEM_BLOCKS * 3 + 1;
-    int rc = device_blocks(c, 1, 0, nb, &hits, &warm, err);
+    hm_result r;
+    hm_result_init(&r);
+    uint64_t unit = (uint64_t)c->local * c->item_blocks, hits = 0;
+    uint64_t j0 = HM_SPAN - unit - 3, nb = unit + 5;
+    c->launch_blocks = unit;
+    int rc = device_blocks(c, 1, j0, nb, &hits, &r, err);
     if (rc < 0)
         return rc;
-    uint64_t host = hm_kernel_hits(1, 0, 2 * nb);
+    uint64_t host = hm_kernel_hits(1, 2 * j0, 2 * nb);
     if (hits != host)
         return hm_fail(err, HM_EDEVICE, "%s counted %llu hits in the warm-up, the host %llu",
                        c->dev.name, (unsigned long long)hits, (unsigned long long)host);
+    return HM_EOK;
+}
+
+/* HETMC_CL_LAUNCH_BLOCKS=N: launches of N blocks (rounded up to whole work-groups, within the
+ * limits) instead of timed ones; for tests, and for devices whose timers mislead. Returns 1
+ * when set, 0 when not, or HM_EINVAL. */
+static int launch_blocks_from_env(hm_ctx *c, hm_error *err)
+{
+    const char *env = getenv("HETMC_CL_LAUNCH_BLOCKS");
+    uint64_t unit = (uint64_t)c->local * c->item_blocks, v;
+    if (!env || !*env)
+        return 0;
+    if (hm_parse_u64(env, &v) < 0 || v < 1)
+        return hm_fail(err, HM_EINVAL, "HETMC_CL_LAUNCH_BLOCKS '%s' is not a block count; "
+                       "accepted: 1 to 2^32", env);
+    v = v < c->max_blocks ? (v + unit - 1) / unit * unit : c->max_blocks;
+    c->launch_blocks = v;
+    snprintf(c->sized, sizeof c->sized, "set by HETMC_CL_LAUNCH_BLOCKS");
+    return 1;
+}
+
+/* Times single launches, from one work-group per compute unit up by at most 16x each time,
+ * until one takes HM_CL_PROBE_S (device clock; host clock when the device gives none); then
+ * sizes launches for HM_CL_LAUNCH_S at the rate the last one ran. */
+static int size_launches(hm_ctx *c, hm_error *err)
+{
+    uint64_t unit = (uint64_t)c->local * c->item_blocks, hits;
+    uint64_t n = unit * (c->dev.compute_units ? c->dev.compute_units : 1);
+    double t = 0.0;
+    int set = launch_blocks_from_env(c, err);
+    if (set)
+        return set < 0 ? set : HM_EOK;
+    for (int i = 0; i < 12; i++) {
+        hm_result r;
+        hm_result_init(&r);
+        n = n < c->max_blocks ? n : c->max_blocks;
+        c->launch_blocks = n;
+        double t0 = hm_now();
+        int rc = device_blocks(c, 1, 0, n, &hits, &r, err);
+        if (rc < 0)
+            return rc;
+        t = r.kernel_s > 0.0 ? r.kernel_s : hm_now() - t0;
+        if (t >= HM_CL_PROBE_S || n == c->max_blocks)
+            break;
+        double grow = t > 0.0 ? 1.5 * HM_CL_PROBE_S / t : 16.0;
+        n = (uint64_t)((double)n * (grow < 16.0 ? grow : 16.0)) / unit * unit + unit;
+    }
+    double want = t > 0.0 ? (double)n * HM_CL_LAUNCH_S / t : (double)c->max_blocks;
+    uint64_t blocks = want < (double)c->max_blocks ? (uint64_t)want / unit * unit : c->max_blocks;
+    c->launch_blocks = blocks > unit ? blocks : unit;
+    snprintf(c->sized, sizeof c->sized, "sized at start-up for %.0f ms each",
+             HM_CL_LAUNCH_S * 1e3);
     return HM_EOK;
 }
 
@@ -230,7 +405,8 @@ static int opencl_prepare(const hm_config *cfg, hm_ctx **out, hm_error *err)
         goto cleanup;
     }
     c->dev = devs[index];
-    if ((rc = open_device(c, cfg->local_size, err)) < 0 || (rc = warm_up(c, err)) < 0)
+    if ((rc = open_device(c, cfg, err)) < 0 || (rc = warm_up(c, err)) < 0 ||
+        (rc = size_launches(c, err)) < 0)
         goto cleanup;
     *out = c;
     c = NULL;
@@ -261,18 +437,22 @@ static int opencl_run(hm_ctx *c, uint64_t seed, uint64_t first, uint64_t count, 
     out->collect_s = out->transfer_s;
     out->build_s = c->build_s;
     out->local_size = c->local;
+    out->item_blocks = c->item_blocks;
     snprintf(out->device, sizeof out->device, "%s", c->dev.name);
     snprintf(out->timer, sizeof out->timer, "kernel+transfer=cl-event-profiling;wall+build=host-monotonic");
-    snprintf(out->note, sizeof out->note, "build_s is this process's clBuildProgram (%.3f s; "
-             "PoCL serves repeats from its cache)", c->build_s);
+    snprintf(out->note, sizeof out->note, "kernel hm_mcpi_%s; launches of up to %llu blocks "
+             "(%s); build_s is this process's clBuildProgram (%.3f s; drivers such as PoCL "
+             "serve repeats from a cache)", c->form, (unsigned long long)c->launch_blocks,
+             c->sized, c->build_s);
     return HM_EOK;
 }
 
 const hm_backend hm_backend_opencl = {
     .name = "opencl",
-    .summary = "the same kernel on OpenCL devices (--device, --local-size; hetmc devices)",
+    .summary = "the same kernel on OpenCL devices (--device, --local-size, --item-blocks; "
+               "hetmc devices)",
     .max_workers = 1, /* one host thread drives the device; --workers has no meaning here */
-    .uses = HM_USES_DEVICE | HM_USES_LOCAL_SIZE,
+    .uses = HM_USES_DEVICE | HM_USES_LOCAL_SIZE | HM_USES_ITEM_BLOCKS,
     .prepare = opencl_prepare,
     .run = opencl_run,
     .release = opencl_release,

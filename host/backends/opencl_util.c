@@ -204,16 +204,25 @@ cleanup:
     return rc;
 }
 
+/* The build options: OpenCL C 1.2, then HETMC_CL_OPTIONS (e.g. -cl-opt-disable). */
+static void build_options(char *buf, size_t len)
+{
+    const char *extra = getenv("HETMC_CL_OPTIONS");
+    snprintf(buf, len, "-cl-std=CL1.2%s%s", extra ? " " : "", extra ? extra : "");
+}
+
 int hm_cl_build(cl_context ctx, cl_device_id dev, cl_program *prog, double *build_s,
                 hm_error *err)
 {
     const char *src = hm_kernel_source;
+    char options[512];
     cl_int st;
     *prog = clCreateProgramWithSource(ctx, 1, &src, NULL, &st);
     if (st != CL_SUCCESS)
         return hm_fail(err, HM_EDEVICE, "clCreateProgramWithSource: %s", hm_cl_strerror(st));
+    build_options(options, sizeof options);
     double t0 = hm_now();
-    st = clBuildProgram(*prog, 1, &dev, "-cl-std=CL1.2", NULL, NULL);
+    st = clBuildProgram(*prog, 1, &dev, options, NULL, NULL);
     *build_s = hm_now() - t0;
     if (st != CL_SUCCESS) {
         size_t len = 0;
@@ -225,8 +234,8 @@ int hm_cl_build(cl_context ctx, cl_device_id dev, cl_program *prog, double *buil
             fprintf(stderr, "hetmc: OpenCL build log:\n%s\n", log);
         }
         free(log);
-        return hm_fail(err, HM_EDEVICE, "the kernel did not build: %s (build log on stderr)",
-                       hm_cl_strerror(st));
+        return hm_fail(err, HM_EDEVICE, "the kernel did not build with '%s': %s (build log on "
+                       "stderr)", options, hm_cl_strerror(st));
     }
     return HM_EOK;
 }

@@ -5,9 +5,10 @@
  * handed out one at a time to whichever worker is free (proc_tasks.h): one per worker by
  * default, or T with --tasks, like Pool.starmap over T batches. A worker leaves with _exit when
  * its task pipe reaches end-of-file (release() closes it, or the parent died), and
- * PR_SET_PDEATHSIG(SIGKILL) plus a getppid() check right after fork() make sure that no worker
- * outlives a parent that was killed. (The death signal follows the thread that forked: hetmc
- * prepares on its main thread, which lives as long as the process.)
+ * hm_proc_child_init (PR_SET_PDEATHSIG(SIGKILL) plus a getppid() check right after fork())
+ * makes sure that no worker outlives a parent that was killed. (The death signal follows the
+ * thread that forked: hetmc prepares on its main thread, which lives as long as the process.)
+ * A stop (stop.h) ends the wait for results at once; the workers still computing are killed.
  *
  * Creation: prepare() forks the workers and waits until each has said it is ready; that
  * one-time cost is create_s, reported on every row and in no repetition's wall time (Python
@@ -22,7 +23,7 @@
  * prepare, or in run() for a worker replaced after a failure); compute_s is the busiest
  * worker's compute; collect_s runs from the last task's finish to the last result read.
  */
-#define _GNU_SOURCE /* prctl */
+#define _GNU_SOURCE /* pipe2 */
 #include "proc_tasks.h"
 #include "clock.h"
 
@@ -32,15 +33,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 
 /* The run number of the message a new worker sends when it is ready for tasks. */
 #define POOL_READY UINT64_MAX
 
 struct hm_ctx {
-    unsigned workers;
-    unsigned tasks; /* --tasks; 0: one task per worker */
+    unsigned workers, bind;
+    unsigned tasks;  /* --tasks; 0: one task per worker */
     double timeout_s;
     double create_s; /* prepare's fork of every worker until all were ready */
     uint64_t runs;
@@ -103,12 +103,11 @@ static int start_worker(hm_ctx *ctx, unsigned k, hm_error *err)
         return hm_fail(err, HM_ESYS, "pool: fork of worker %u: %s", k, strerror(e));
     }
     if (pid == 0) {
-        if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+        if (hm_proc_child_init(parent) != 0)
             _exit(6); /* the parent is already gone */
         /* Keep only this worker's ends: another worker holding a task pipe's write end would
          * keep it from ever seeing end-of-file. */
         hm_proc_close_fds_except(tp[0], rp[1]);
-        signal(SIGPIPE, SIG_DFL);
         say_ready(rp[1], k);
         hm_proc_serve_tasks(tp[0], rp[1], k, &ctx->fault);
     }
@@ -118,7 +117,7 @@ static int start_worker(hm_ctx *ctx, unsigned k, hm_error *err)
     ctx->slots[k].pid = pid;
     ctx->slots[k].rfd = rp[0];
     ctx->wfd[k] = tp[1];
-    return HM_EOK;
+    return hm_proc_bind(pid, k, ctx->bind, err); /* on failure the caller drops the worker */
 }
 
 /* Waits until workers [k0, k1) have said they are ready (under --timeout, if any). */
@@ -126,9 +125,9 @@ static int await_ready(hm_ctx *ctx, unsigned k0, unsigned k1, hm_error *err)
 {
     hm_proc_slot *s = ctx->slots;
     double deadline = ctx->timeout_s > 0 ? hm_now() + ctx->timeout_s : 0;
-    if (hm_proc_collect(s + k0, k1 - k0, deadline) != 0)
-        return hm_fail(err, HM_ESYS, "pool: workers %u to %u did not start within %g s", k0,
-                       k1 - 1, ctx->timeout_s);
+    int waiting = hm_proc_collect(s + k0, k1 - k0, deadline);
+    if (waiting != 0)
+        return hm_proc_wait_error(s + k0, k1 - k0, waiting, errno, ctx->timeout_s, err);
     for (unsigned k = k0; k < k1; k++)
         if (!hm_proc_result_valid(&s[k], k, POOL_READY))
             return hm_fail(err, HM_EWORKER, "pool: worker %u of %u (pid %ld) did not start",
@@ -168,6 +167,7 @@ static int pool_prepare(const hm_config *cfg, hm_ctx **out, hm_error *err)
         goto fail;
     }
     ctx->workers = cfg->workers;
+    ctx->bind = cfg->bind;
     ctx->tasks = cfg->tasks;
     ctx->timeout_s = cfg->timeout_s;
     for (unsigned k = 0; k < ctx->workers; k++) {
@@ -200,15 +200,19 @@ static int pool_run(hm_ctx *ctx, uint64_t seed, uint64_t first, uint64_t count, 
     hm_task_out out;
     hm_task_run tr = {.run = ctx->runs++, .seed = seed, .first = first, .count = count,
                       .tasks = ctx->tasks ? ctx->tasks : w, .t0 = hm_now(),
-                      .timeout_s = ctx->timeout_s, .then = "(replaced at the next run)"};
+                      .timeout_s = ctx->timeout_s};
     tr.deadline = ctx->timeout_s > 0 ? tr.t0 + ctx->timeout_s : 0;
 
     /* Replace workers lost in an earlier run. */
     for (unsigned k = 0; k < w; k++)
         if (s[k].pid == 0 &&
-            ((rc = start_worker(ctx, k, err)) < 0 || (rc = await_ready(ctx, k, k + 1, err)) < 0))
+            ((rc = start_worker(ctx, k, err)) < 0 || (rc = await_ready(ctx, k, k + 1, err)) < 0)) {
+            if (s[k].pid > 0)
+                drop_worker(ctx, k, 1); /* started but not pinned, or not ready */
             return rc;
+        }
 
+    /* Timed out or stopped: the late workers are replaced at the next run. */
     rc = hm_proc_run_tasks(s, ctx->wfd, n, &tr, 0, &out, err);
     double t_end = hm_now();
     /* A worker without a whole result has died or will not be trusted again: kill and reap it
@@ -236,8 +240,8 @@ static int pool_run(hm_ctx *ctx, uint64_t seed, uint64_t first, uint64_t count, 
 
 const hm_backend hm_backend_pool = {
     .name = "pool",
-    .summary = "workers forked once and reused across runs, fed over pipes",
-    .uses = HM_USES_TIMEOUT | HM_USES_TASKS,
+    .summary = "workers forked once and reused across runs, fed tasks over pipes",
+    .uses = HM_USES_TIMEOUT | HM_USES_BIND | HM_USES_TASKS,
     .prepare = pool_prepare,
     .run = pool_run,
     .release = pool_release,

@@ -129,13 +129,8 @@ int hm_proc_run_tasks(hm_proc_slot *s, int *wfd, unsigned n, const hm_task_run *
     start_all(&d);
     while (d.pending) {
         int waiting = hm_proc_collect_any(s, n, tr->deadline);
-        if (waiting < 0) {
-            rc = hm_fail(err, HM_ESYS, "poll on the result pipes: %s", strerror(errno));
-            break;
-        }
-        if (waiting > 0) {
-            rc = hm_proc_timeout_fail(err, s, n, waiting, tr->timeout_s,
-                                      tr->then ? tr->then : "");
+        if (waiting != 0) { /* timed out, stopped by a signal, or poll failed */
+            rc = hm_proc_wait_error(s, n, waiting, errno, tr->timeout_s, err);
             break;
         }
         for (unsigned k = 0; k < n; k++)
@@ -182,8 +177,8 @@ int hm_proc_task_pipes(int tp[2], int rp[2])
 
 /* Starts workers [0, n) with start, each on a fresh pair of pipes. Returns HM_EOK or the
  * failure; *started says how many run. */
-static int start_fresh(hm_proc_slot *s, int *wfd, unsigned n, hm_task_starter start,
-                       void *arg, unsigned *started, hm_error *err)
+static int start_fresh(hm_proc_slot *s, int *wfd, unsigned n, const hm_task_run *tr,
+                       hm_task_starter start, void *arg, unsigned *started, hm_error *err)
 {
     for (*started = 0; *started < n; (*started)++) {
         unsigned k = *started;
@@ -199,6 +194,10 @@ static int start_fresh(hm_proc_slot *s, int *wfd, unsigned n, hm_task_starter st
             return hm_fail(err, HM_ESYS, "start of worker %u of %u: %s", k, n,
                            strerror((int)-pid));
         s[k].pid = pid;
+        if ((e = hm_proc_bind(pid, k, tr->bind, err)) < 0) {
+            (*started)++; /* it is reaped with the others */
+            return e;
+        }
     }
     return HM_EOK;
 }
@@ -216,7 +215,7 @@ int hm_proc_fresh_tasks(hm_proc_slot *s, unsigned w, const hm_task_run *tr,
     memset(s, 0, n * sizeof *s);
     for (unsigned k = 0; k < n; k++)
         s[k].rfd = wfd[k] = -1;
-    int rc = start_fresh(s, wfd, n, start, arg, &started, err);
+    int rc = start_fresh(s, wfd, n, tr, start, arg, &started, err);
     if (rc == HM_EOK)
         rc = hm_proc_run_tasks(s, wfd, n, tr, 1, &out, err);
     for (unsigned k = 0; k < n; k++) {

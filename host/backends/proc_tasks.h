@@ -27,7 +27,7 @@ typedef struct hm_task_run {
     double t0;        /* hm_now() at the start of run() */
     double deadline;  /* hm_now() seconds past which the run times out; 0: none */
     double timeout_s; /* for the message */
-    const char *then; /* appended to the timeout message ("" or NULL: nothing) */
+    unsigned bind;    /* fresh workers (hm_proc_fresh_tasks): pinned as hm_proc_bind says */
 } hm_task_run;
 
 /* What the workers answered. */
@@ -56,8 +56,9 @@ unsigned hm_tasks_workers(unsigned w, unsigned tasks);
  *   HM_EWORKER  a worker sent no sound result (died, short, malformed): no new task is handed
  *               out, the others finish theirs, and the slots say what happened (hm_proc_check
  *               over slots 0..n-1 writes the message); err is left to the caller;
- *   HM_ETIMEOUT the deadline passed: err names the workers still running (their slots have
- *               neither done nor eof set), which the caller kills;
+ *   HM_ETIMEOUT the deadline passed, or HM_EINTR a signal asked hetmc to stop (stop.h): err
+ *               names the workers still running (their slots have neither done nor eof
+ *               set), which the caller kills;
  *   HM_ESYS     poll failed (err says so). */
 int hm_proc_run_tasks(hm_proc_slot *s, int *wfd, unsigned n, const hm_task_run *tr,
                       int close_when_done, hm_task_out *out, hm_error *err);

@@ -1,9 +1,11 @@
 /* proc_util.c - pipes, reaping, messages and the fault hook of the process backends. */
-#define _GNU_SOURCE /* close_range */
+#define _GNU_SOURCE /* close_range, prctl */
 #include "proc_util.h"
 #include "clock.h"
 #include "kernel.h"
 #include "numparse.h"
+#include "stop.h"
+#include "sysinfo.h"
 
 #include <errno.h>
 #include <math.h>
@@ -14,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -182,40 +185,13 @@ int hm_proc_work(int fd, unsigned worker, uint64_t run, uint64_t seed, uint64_t 
     return hm_write_full(fd, &m, sizeof m) == (ssize_t)sizeof m ? 0 : -1;
 }
 
-static const char *signal_name(int sig)
-{
-    switch (sig) {
-    case SIGKILL:
-        return "SIGKILL";
-    case SIGSEGV:
-        return "SIGSEGV";
-    case SIGABRT:
-        return "SIGABRT";
-    case SIGTERM:
-        return "SIGTERM";
-    case SIGBUS:
-        return "SIGBUS";
-    case SIGFPE:
-        return "SIGFPE";
-    case SIGILL:
-        return "SIGILL";
-    case SIGPIPE:
-        return "SIGPIPE";
-    case SIGINT:
-        return "SIGINT";
-    case SIGHUP:
-        return "SIGHUP";
-    }
-    return "a signal";
-}
-
 void hm_proc_describe_status(int status, char *buf, size_t len)
 {
     if (WIFEXITED(status))
         snprintf(buf, len, "exited with status %d", WEXITSTATUS(status));
     else if (WIFSIGNALED(status))
         snprintf(buf, len, "was killed by signal %d (%s)", WTERMSIG(status),
-                 signal_name(WTERMSIG(status)));
+                 hm_signal_name(WTERMSIG(status)));
     else
         snprintf(buf, len, "ended with wait status 0x%x", (unsigned)status);
 }
@@ -244,8 +220,8 @@ static int collect(hm_proc_slot *s, unsigned n, double deadline, int any)
     unsigned *who = NULL;
     int waiting = -1;
 
-    fds = calloc(n ? n : 1, sizeof *fds);
-    who = calloc(n ? n : 1, sizeof *who);
+    fds = calloc(n + 1, sizeof *fds);
+    who = calloc(n + 1, sizeof *who);
     if (!fds || !who) {
         errno = ENOMEM;
         goto cleanup;
@@ -263,6 +239,19 @@ static int collect(hm_proc_slot *s, unsigned n, double deadline, int any)
             waiting = 0;
             break;
         }
+        if (hm_stop_signal) {
+            /* A signal asked hetmc to stop: the caller kills the workers. */
+            errno = EINTR;
+            break;
+        }
+        /* The stop pipe wakes the poll even when the signal went to another thread. */
+        nfds_t watched = m;
+        if (hm_stop_fd() >= 0) {
+            fds[m].fd = hm_stop_fd();
+            fds[m].events = POLLIN;
+            fds[m].revents = 0;
+            watched = m + 1;
+        }
         int ms = -1;
         if (deadline > 0) {
             double left = deadline - hm_now();
@@ -272,7 +261,7 @@ static int collect(hm_proc_slot *s, unsigned n, double deadline, int any)
             }
             ms = (int)ceil(left * 1000.0);
         }
-        int r = poll(fds, m, ms);
+        int r = poll(fds, watched, ms);
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0)
@@ -412,6 +401,35 @@ void hm_sigpipe_restore(const struct sigaction *old)
     sigaction(SIGPIPE, old, NULL);
 }
 
+int hm_proc_bind(pid_t pid, unsigned k, unsigned bind, hm_error *err)
+{
+    if (bind != HM_BIND_CORES || hm_bind_pid(pid, k) == 0)
+        return HM_EOK;
+    return hm_fail(err, HM_ESYS, "--bind cores: pinning worker %u (pid %ld) to CPU %d: %s", k,
+                   (long)pid, hm_allowed_cpu(k), strerror(errno));
+}
+
+int hm_proc_child_init(pid_t parent)
+{
+    /* The death signal is armed first and the parent checked after: a parent that died
+     * between fork() and prctl() left a child that the signal would never reach. */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+        return -1;
+    /* A terminal or a batch system signals the whole process group; the parent alone decides
+     * (and kills its workers when it stops), so no worker dies of it and fails a run. */
+    signal(SIGINT, SIG_IGN);
+    signal(SIGTERM, SIG_IGN);
+    signal(SIGHUP, SIG_IGN);
+    signal(SIGPIPE, SIG_DFL);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    sigprocmask(SIG_UNBLOCK, &set, NULL);
+    return 0;
+}
+
 void hm_proc_close_fds_except(int keep_a, int keep_b)
 {
     /* A forked worker inherits every descriptor of the parent, among them the write ends of
@@ -434,15 +452,21 @@ void hm_proc_late_names(const hm_proc_slot *s, unsigned w, char *buf, size_t len
             used += (size_t)snprintf(buf + used, len - used, "%s%u", used ? ", " : "", k);
 }
 
-int hm_proc_timeout_fail(hm_error *err, const hm_proc_slot *s, unsigned w, int waiting,
-                         double timeout_s, const char *then)
+int hm_proc_wait_error(const hm_proc_slot *s, unsigned w, int waiting, int saved_errno,
+                       double timeout_s, hm_error *err)
 {
     char names[256];
     hm_proc_late_names(s, w, names, sizeof names);
-    return hm_fail(err, HM_ETIMEOUT,
-                   "run timed out after %g s; worker%s %s of %u still running, killed with "
-                   "SIGKILL and reaped%s%s",
-                   timeout_s, waiting > 1 ? "s" : "", names, w, then[0] ? " " : "", then);
+    if (waiting > 0)
+        return hm_fail(err, HM_ETIMEOUT,
+                       "run timed out after %g s; worker%s %s of %u still running, killed with "
+                       "SIGKILL and reaped",
+                       timeout_s, waiting > 1 ? "s" : "", names, w);
+    if (saved_errno == EINTR)
+        return hm_fail(err, HM_EINTR, "interrupted by %s; worker%s %s of %u still running, "
+                       "killed with SIGKILL and reaped", hm_signal_name(hm_stop_signal),
+                       strchr(names, ',') ? "s" : "", names[0] ? names : "none", w);
+    return hm_fail(err, HM_ESYS, "poll on the result pipes: %s", strerror(saved_errno));
 }
 
 int hm_proc_finish(hm_proc_slot *s, unsigned w, unsigned started, int rc, uint64_t run,
@@ -452,15 +476,11 @@ int hm_proc_finish(hm_proc_slot *s, unsigned w, unsigned started, int rc, uint64
         goto cleanup;
     int waiting = hm_proc_collect(s, w, deadline);
     if (waiting != 0) {
-        /* Timed out (or poll failed): no child may outlive the run. */
-        int saved = errno;
+        /* Timed out, stopped by a signal (or poll failed): no child may outlive the run. */
+        rc = hm_proc_wait_error(s, w, waiting, errno, timeout_s, err);
         for (unsigned k = 0; k < w; k++)
             if (!s[k].done && !s[k].eof)
                 kill(s[k].pid, SIGKILL);
-        if (waiting > 0)
-            rc = hm_proc_timeout_fail(err, s, w, waiting, timeout_s, "");
-        else
-            rc = hm_fail(err, HM_ESYS, "poll on the result pipes: %s", strerror(saved));
         goto cleanup;
     }
     for (unsigned k = 0; k < w; k++) {

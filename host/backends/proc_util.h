@@ -9,11 +9,11 @@
  *
  * Fault hook, for tests (read by the worker side; worker indices are 0-based):
  *   HETMC_FAULT="worker=K,mode=M[,run=R]"
- *   M is kill (raise SIGKILL), crash (abort: SIGABRT), hang (sleep forever; needs --timeout),
+ *   M is kill (raise SIGKILL), crash (abort: SIGABRT), hang (sleep until the time limit),
  *   short (write half a result, exit 0), garbage (a result with a bad checksum), exit3
  *   (_exit(3) with no result). R limits the fault to the R-th run() of the prepared backend
- *   (0 = the CLI's untimed warm-up, 1 = the first timed repetition, ...); without it every run
- *   faults.
+ *   (0 = the CLI's untimed warm-up; with --min-time 0, which makes every repetition one call,
+ *   1 = the first timed repetition, ...); without it every run faults.
  */
 #ifndef HETMC_PROC_UTIL_H
 #define HETMC_PROC_UTIL_H
@@ -103,20 +103,21 @@ int hm_proc_result_valid(const hm_proc_slot *s, unsigned k, uint64_t run);
 
 /* Reads one result message from each slot with done == 0 until all have a message or
  * end-of-file, or until `deadline` (hm_now() seconds; 0 = none). Does not close fds.
- * Returns the number of slots still waiting at the deadline (0 normally), or -1 with errno. */
+ * Returns the number of slots still waiting at the deadline (0 normally), or -1 with errno:
+ * EINTR when a signal asked hetmc to stop (stop.h), which it sees at once through the stop
+ * pipe. */
 int hm_proc_collect(hm_proc_slot *s, unsigned n, double deadline);
 /* The same, returning as soon as one slot has a whole message or end-of-file (0), or at the
  * deadline (the number still waiting), or -1 with errno. */
 int hm_proc_collect_any(hm_proc_slot *s, unsigned n, double deadline);
 
+/* The error of a collect that did not get every result (waiting and saved_errno from
+ * hm_proc_collect): HM_ETIMEOUT naming the late workers, HM_EINTR for a stop, HM_ESYS. */
+int hm_proc_wait_error(const hm_proc_slot *s, unsigned w, int waiting, int saved_errno,
+                       double timeout_s, hm_error *err);
+
 /* Writes "0, 3" into buf: the workers still running (no whole result, no end-of-file). */
 void hm_proc_late_names(const hm_proc_slot *s, unsigned w, char *buf, size_t len);
-
-/* The message of a run that timed out with `waiting` workers still running (the slots with
- * neither done nor eof): "run timed out after 2 s; worker 1 of 3 still running, killed with
- * SIGKILL and reaped", then `then` when not empty. Returns HM_ETIMEOUT. */
-int hm_proc_timeout_fail(hm_error *err, const hm_proc_slot *s, unsigned w, int waiting,
-                         double timeout_s, const char *then);
 
 /* The end of a run of fresh workers (fork, spawn): with rc >= 0, collects the results under the
  * deadline (killing and naming workers still running past it), reaps, checks the messages and
@@ -124,6 +125,20 @@ int hm_proc_timeout_fail(hm_error *err, const hm_proc_slot *s, unsigned w, int w
  * the run failed). Returns rc or the first failure. */
 int hm_proc_finish(hm_proc_slot *s, unsigned w, unsigned started, int rc, uint64_t run,
                    double t0, double deadline, double timeout_s, hm_result *res, hm_error *err);
+
+/* First thing in a new worker process (right after fork(), or at the start of a spawned
+ * worker): it dies with its parent (PR_SET_PDEATHSIG SIGKILL, then getppid() checked against
+ * `parent`, because a parent that died before the prctl left a child the signal never reaches)
+ * and ignores SIGINT, SIGTERM and SIGHUP, which a terminal (Ctrl-C) or a batch system send to
+ * the whole process group: the parent alone decides, and kills its workers when it stops
+ * (stop.h). SIGPIPE is back to its default. Returns 0, or -1 when the parent is already gone
+ * (the caller leaves with _exit). The death signal follows the parent *thread* that forked:
+ * workers meant to outlive a run must be forked by a thread that lives as long. */
+int hm_proc_child_init(pid_t parent);
+
+/* With bind HM_BIND_CORES, pins worker k (just started as pid) to the k-th allowed CPU
+ * (sysinfo.h). Returns HM_EOK, or HM_ESYS naming the worker and the CPU. */
+int hm_proc_bind(pid_t pid, unsigned k, unsigned bind, hm_error *err);
 
 /* In a forked child: closes every descriptor from 3 up except keep_a and keep_b. */
 void hm_proc_close_fds_except(int keep_a, int keep_b);

@@ -2,10 +2,11 @@
  * spawn.c - posix_spawn of a fresh worker process per worker per run (Python's "spawn"
  * start method in the lesson, docs/DESIGN.md): the worker is the hetmc binary itself in a
  * hidden mode,
- *   hetmc __worker --fd K --worker k --run R --seed S --first A --count N
- * which computes its slice, writes one result message to fd K and leaves with _exit (under
- * --tasks T, `hetmc __worker --fd K --task-fd J --worker k` instead serves the run's tasks from
- * fd J until it ends: proc_tasks.h). The
+ *   hetmc __worker --fd K --worker k --run R --seed S --first A --count N --parent P
+ * which dies with its parent P (hm_proc_child_init), computes its slice, writes one result
+ * message to fd K and leaves with _exit (under --tasks T, `hetmc __worker --fd K --task-fd J
+ * --worker k --parent P` instead serves the run's tasks from fd J until it ends:
+ * proc_tasks.h). The
  * parent keeps the read end of each pipe (every pipe is close-on-exec; the file actions dup the
  * write end onto fd K in the child), polls them under the --timeout deadline, and reaps every
  * child with waitpid.
@@ -32,7 +33,7 @@
 extern char **environ;
 
 struct hm_ctx {
-    unsigned workers;
+    unsigned workers, bind;
     unsigned tasks; /* --tasks; 0: one slice per worker */
     double timeout_s;
     uint64_t runs;
@@ -70,17 +71,54 @@ static int spawn_prepare(const hm_config *cfg, hm_ctx **out, hm_error *err)
         return hm_fail(err, HM_ENOMEM, "spawn: out of memory for %u workers", cfg->workers);
     }
     ctx->workers = cfg->workers;
+    ctx->bind = cfg->bind;
     ctx->tasks = cfg->tasks;
     ctx->timeout_s = cfg->timeout_s;
     *out = ctx;
     return HM_EOK;
 }
 
+/* posix_spawn of argv with wfd on fd `target` (and, when tfd >= 0, tfd on `ttarget`), and
+ * SIGINT, SIGTERM and SIGHUP blocked until the worker ignores them (hm_proc_child_init): a
+ * Ctrl-C to the process group in between would otherwise kill it. Returns its pid or -errno. */
+static pid_t spawn_worker(const char *exe, char **argv, int wfd, int target, int tfd,
+                          int ttarget)
+{
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t attr;
+    sigset_t mask;
+    pid_t pid = 0;
+    int e = posix_spawn_file_actions_init(&fa);
+    if (e != 0)
+        return -e;
+    if ((e = posix_spawnattr_init(&attr)) != 0) {
+        posix_spawn_file_actions_destroy(&fa);
+        return -e;
+    }
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGINT);
+    sigaddset(&mask, SIGTERM);
+    sigaddset(&mask, SIGHUP);
+    /* dup2 onto another number clears close-on-exec on the copy only. */
+    e = posix_spawn_file_actions_adddup2(&fa, wfd, target);
+    if (e == 0 && tfd >= 0)
+        e = posix_spawn_file_actions_adddup2(&fa, tfd, ttarget);
+    if (e == 0)
+        e = posix_spawnattr_setsigmask(&attr, &mask);
+    if (e == 0)
+        e = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+    if (e == 0)
+        e = posix_spawn(&pid, exe, &fa, &attr, argv, environ);
+    posix_spawnattr_destroy(&attr);
+    posix_spawn_file_actions_destroy(&fa);
+    return e ? -e : pid;
+}
+
 /* Starts worker k writing to wfd; returns its pid or -errno. */
 static pid_t start(hm_ctx *ctx, unsigned k, int wfd, uint64_t run, uint64_t seed, uint64_t a,
                    uint64_t n)
 {
-    char fd_s[16], k_s[16], run_s[24], seed_s[24], a_s[24], n_s[24];
+    char fd_s[16], k_s[16], run_s[24], seed_s[24], a_s[24], n_s[24], parent_s[24];
     int target = wfd == 3 ? 4 : 3;
     snprintf(fd_s, sizeof fd_s, "%d", target);
     snprintf(k_s, sizeof k_s, "%u", k);
@@ -88,24 +126,16 @@ static pid_t start(hm_ctx *ctx, unsigned k, int wfd, uint64_t run, uint64_t seed
     snprintf(seed_s, sizeof seed_s, "%llu", (unsigned long long)seed);
     snprintf(a_s, sizeof a_s, "%llu", (unsigned long long)a);
     snprintf(n_s, sizeof n_s, "%llu", (unsigned long long)n);
+    snprintf(parent_s, sizeof parent_s, "%ld", (long)getpid());
     char *argv[] = {ctx->exe, HM_WORKER_COMMAND, "--fd", fd_s, "--worker", k_s, "--run", run_s,
-                    "--seed", seed_s, "--first", a_s, "--count", n_s, NULL};
-    posix_spawn_file_actions_t fa;
-    pid_t pid = 0;
-    int e = posix_spawn_file_actions_init(&fa);
-    if (e != 0)
-        return -e;
-    /* dup2 onto another number clears close-on-exec on the copy only. */
-    e = posix_spawn_file_actions_adddup2(&fa, wfd, target);
-    if (e == 0)
-        e = posix_spawn(&pid, ctx->exe, &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    return e ? -e : pid;
+                    "--seed", seed_s, "--first", a_s, "--count", n_s, "--parent", parent_s,
+                    NULL};
+    return spawn_worker(ctx->exe, argv, wfd, target, -1, -1);
 }
 
-/* --tasks: `hetmc __worker --fd R --task-fd T --worker k`, serving tasks until fd T ends. The
- * two descriptors land on the lowest numbers from 3 up that neither of them holds now, so
- * neither dup2 overwrites the other's source. */
+/* --tasks: `hetmc __worker --fd R --task-fd T --worker k --parent P`, serving tasks until fd T
+ * ends. The two descriptors land on the lowest numbers from 3 up that neither of them holds
+ * now, so neither dup2 overwrites the other's source. */
 static pid_t start_task_worker(void *arg, unsigned k, int tfd, int rfd)
 {
     const hm_ctx *ctx = arg;
@@ -113,22 +143,14 @@ static pid_t start_task_worker(void *arg, unsigned k, int tfd, int rfd)
     for (int fd = 3; m < 2; fd++)
         if (fd != tfd && fd != rfd)
             to[m++] = fd;
-    char rfd_s[16], tfd_s[16], k_s[16];
+    char rfd_s[16], tfd_s[16], k_s[16], parent_s[24];
     snprintf(rfd_s, sizeof rfd_s, "%d", to[0]);
     snprintf(tfd_s, sizeof tfd_s, "%d", to[1]);
     snprintf(k_s, sizeof k_s, "%u", k);
+    snprintf(parent_s, sizeof parent_s, "%ld", (long)getpid());
     char *argv[] = {ctx->exe, HM_WORKER_COMMAND, "--fd", rfd_s, "--task-fd", tfd_s, "--worker",
-                    k_s, NULL};
-    posix_spawn_file_actions_t fa;
-    pid_t pid = 0;
-    int e = posix_spawn_file_actions_init(&fa);
-    if (e != 0)
-        return -e;
-    if ((e = posix_spawn_file_actions_adddup2(&fa, rfd, to[0])) == 0 &&
-        (e = posix_spawn_file_actions_adddup2(&fa, tfd, to[1])) == 0)
-        e = posix_spawn(&pid, ctx->exe, &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    return e ? -e : pid;
+                    k_s, "--parent", parent_s, NULL};
+    return spawn_worker(ctx->exe, argv, rfd, to[0], tfd, to[1]);
 }
 
 static int spawn_run(hm_ctx *ctx, uint64_t seed, uint64_t first, uint64_t count,
@@ -145,7 +167,7 @@ static int spawn_run(hm_ctx *ctx, uint64_t seed, uint64_t first, uint64_t count,
     if (ctx->tasks) {
         hm_task_run tr = {.run = run, .seed = seed, .first = first, .count = count,
                           .tasks = ctx->tasks, .t0 = t0, .deadline = deadline,
-                          .timeout_s = ctx->timeout_s};
+                          .timeout_s = ctx->timeout_s, .bind = ctx->bind};
         return hm_proc_fresh_tasks(s, w, &tr, start_task_worker, ctx, res, err);
     }
     memset(s, 0, w * sizeof *s);
@@ -170,6 +192,10 @@ static int spawn_run(hm_ctx *ctx, uint64_t seed, uint64_t first, uint64_t count,
         }
         s[k].pid = pid;
         s[k].rfd = p[0];
+        if ((rc = hm_proc_bind(pid, k, ctx->bind, err)) < 0) {
+            started++; /* it is reaped with the others */
+            goto cleanup;
+        }
     }
 
 cleanup: /* also the normal path: collect, reap, check */
@@ -179,48 +205,50 @@ cleanup: /* also the normal path: collect, reap, check */
 const hm_backend hm_backend_spawn = {
     .name = "spawn",
     .summary = "posix_spawn of a fresh hetmc worker process per run, counts over pipes",
-    .uses = HM_USES_TIMEOUT | HM_USES_TASKS,
+    .uses = HM_USES_TIMEOUT | HM_USES_BIND | HM_USES_TASKS,
     .prepare = spawn_prepare,
     .run = spawn_run,
     .release = spawn_release,
 };
 
-/* The worker side: `hetmc __worker --fd K --worker k --run R --seed S --first A --count N`, or
- * `hetmc __worker --fd K --task-fd J --worker k` under --tasks. Not for people: a bad argument
- * exits 2 with one line on stderr. */
+/* The worker side: `hetmc __worker --fd K --worker k --parent P --run R --seed S --first A
+ * --count N`, or `... --task-fd J` instead of --run to --count under --tasks. Not for people: a
+ * bad argument exits 2 with one line on stderr. */
 int hm_cmd_worker(int argc, char **argv)
 {
-    enum { FD, WORKER, RUN, SEED, FIRST, COUNT, TASK_FD, NOPTS };
-    static const char *const names[NOPTS] = {"--fd",    "--worker", "--run",    "--seed",
-                                             "--first", "--count",  "--task-fd"};
-    uint64_t v[NOPTS];
-    int have[NOPTS] = {0};
+    enum { FD, WORKER, PARENT, RUN, SEED, FIRST, COUNT, TASK_FD, NARGS };
+    static const char *const names[NARGS] = {"--fd",   "--worker", "--parent", "--run",
+                                             "--seed", "--first",  "--count",  "--task-fd"};
+    uint64_t v[NARGS];
+    int have[NARGS] = {0};
     hm_error err = {0};
     hm_fault fault;
 
     for (int i = 1; i < argc; i += 2) {
         size_t j = 0;
-        while (j < NOPTS && strcmp(argv[i], names[j]) != 0)
+        while (j < NARGS && strcmp(argv[i], names[j]) != 0)
             j++;
-        if (j == NOPTS || i + 1 >= argc || hm_parse_u64(argv[i + 1], &v[j]) != 0) {
+        if (j == NARGS || i + 1 >= argc || hm_parse_u64(argv[i + 1], &v[j]) != 0) {
             fprintf(stderr, "hetmc " HM_WORKER_COMMAND ": bad argument '%s'; accepted: --fd K "
-                    "--worker k, then --run R --seed S --first A --count N or --task-fd J\n",
-                    argv[i]);
+                    "--worker k --parent P, then --run R --seed S --first A --count N or "
+                    "--task-fd J\n", argv[i]);
             _exit(2);
         }
         have[j] = 1;
     }
     /* Without --task-fd the slice is on the command line; with it, it comes as tasks. */
-    for (size_t j = 0; j < (have[TASK_FD] ? 2u : (size_t)TASK_FD); j++)
+    for (size_t j = 0; j < (have[TASK_FD] ? (size_t)RUN : (size_t)TASK_FD); j++)
         if (!have[j]) {
             fprintf(stderr, "hetmc " HM_WORKER_COMMAND ": %s is required\n", names[j]);
             _exit(2);
         }
     if (v[FD] > 1024 || v[WORKER] > UINT32_MAX || (have[COUNT] && v[COUNT] > HM_MAX_SAMPLES) ||
-        (have[TASK_FD] && (v[TASK_FD] > 1024 || v[TASK_FD] == v[FD]))) {
+        v[PARENT] > INT32_MAX || (have[TASK_FD] && (v[TASK_FD] > 1024 || v[TASK_FD] == v[FD]))) {
         fprintf(stderr, "hetmc " HM_WORKER_COMMAND ": argument out of range\n");
         _exit(2);
     }
+    if (hm_proc_child_init((pid_t)v[PARENT]) != 0)
+        _exit(6); /* the parent is already gone */
     if (hm_fault_from_env(&fault, &err) < 0) {
         fprintf(stderr, "hetmc " HM_WORKER_COMMAND ": %s\n", err.msg);
         _exit(2);

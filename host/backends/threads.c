@@ -4,13 +4,16 @@
  *
  * Phases: setup_s runs from the start of run() to the latest thread's start of compute
  * (pthread_create and scheduling); compute_s is the slowest thread's compute; collect_s runs
- * from the last thread's finish to the last join.
+ * from the last thread's finish to the last join. With --bind cores thread k pins itself to the
+ * k-th allowed CPU first (in setup_s).
  */
 #define _POSIX_C_SOURCE 200809L
 #include "hetmc.h"
 #include "clock.h"
 #include "kernel.h"
+#include "sysinfo.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,11 +22,13 @@
 typedef struct {
     uint64_t seed, first, count, hits;
     double start, end;
-    char pad[64 - 4 * sizeof(uint64_t) - 2 * sizeof(double)];
+    unsigned k;    /* the thread's index */
+    int bind_errno; /* --bind cores: 0, or why pinning failed */
+    char pad[64 - 4 * sizeof(uint64_t) - 2 * sizeof(double) - 2 * sizeof(unsigned)];
 } thread_task;
 
 struct hm_ctx {
-    unsigned workers;
+    unsigned workers, bind;
     thread_task *tasks;
     pthread_t *threads;
 };
@@ -31,6 +36,9 @@ struct hm_ctx {
 static void *thread_main(void *arg)
 {
     thread_task *t = arg;
+    /* --bind cores: before the clock starts, so that setup_s holds it. */
+    if (t->bind_errno == -1)
+        t->bind_errno = hm_bind_cpu(t->k) == 0 ? 0 : errno;
     t->start = hm_now();
     t->hits = hm_kernel_hits(t->seed, t->first, t->count);
     t->end = hm_now();
@@ -55,6 +63,7 @@ static int threads_prepare(const hm_config *cfg, hm_ctx **out, hm_error *err)
     if (!ctx)
         goto nomem;
     ctx->workers = cfg->workers;
+    ctx->bind = cfg->bind;
     ctx->tasks = aligned_alloc(64, sizeof(thread_task) * cfg->workers);
     ctx->threads = calloc(cfg->workers, sizeof *ctx->threads);
     if (!ctx->tasks || !ctx->threads)
@@ -78,6 +87,8 @@ static int threads_run(hm_ctx *ctx, uint64_t seed, uint64_t first, uint64_t coun
         thread_task *t = &ctx->tasks[started];
         memset(t, 0, sizeof *t);
         t->seed = seed;
+        t->k = started;
+        t->bind_errno = ctx->bind == HM_BIND_CORES ? -1 : 0; /* -1: to pin */
         hm_slice(first, count, w, started, &t->first, &t->count);
         if ((e = pthread_create(&ctx->threads[started], NULL, thread_main, t)) != 0)
             break;
@@ -91,6 +102,10 @@ static int threads_run(hm_ctx *ctx, uint64_t seed, uint64_t first, uint64_t coun
     if (started < w)
         return hm_fail(err, HM_ESYS, "threads: pthread_create of thread %u of %u: %s", started,
                        w, strerror(e));
+    for (unsigned k = 0; k < w; k++)
+        if (ctx->tasks[k].bind_errno)
+            return hm_fail(err, HM_ESYS, "threads: --bind cores: pinning thread %u to CPU %d: "
+                           "%s", k, hm_allowed_cpu(k), strerror(ctx->tasks[k].bind_errno));
 
     double ready = t0, done = t0, slowest = 0;
     for (unsigned k = 0; k < w; k++) {
@@ -112,6 +127,7 @@ static int threads_run(hm_ctx *ctx, uint64_t seed, uint64_t first, uint64_t coun
 const hm_backend hm_backend_threads = {
     .name = "threads",
     .summary = "POSIX threads created per run, one slice each, joined",
+    .uses = HM_USES_BIND,
     .prepare = threads_prepare,
     .run = threads_run,
     .release = threads_release,

@@ -409,7 +409,8 @@ static void table_header(const side *a, const side *b, int bw)
            "# ratio = median wall B / median wall A (< 1: B faster); CI: Hodges-Lehmann ratio's "
            "95%% interval;\n# Mann-Whitney U two-sided, significant at p < 0.05\n"
            "%-*s %-14s %7s %12s %4s %4s %12s %12s %8s %-21s %9s %-13s %s\n",
-           a->name, b->name, a->version, bw, "backend", "device", "workers", "samples", "n_A", "n_B",
+           a->name, b->name, a->version, bw, "backend", "device", "workers", "samples", "n_A",
+           "n_B",
            "median A (s)", "median B (s)", "ratio", "95% CI of ratio", "p", "significant",
            "hits");
 }

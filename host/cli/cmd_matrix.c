@@ -2,13 +2,21 @@
  * cmd_matrix.c - `hetmc matrix`: backends x devices x workers x samples x repetitions.
  *
  * Every argument is checked before anything runs (exit 2). Each (backend, device, workers) is
- * prepared once; each cell (one sample size) gets one untimed warm-up and R timed repetitions,
- * written to runs.csv row by row (each row is one write and is flushed). Every ok row's hits
- * must equal the reference count for its sample size: serial's, or hm_kernel_hits computed
- * outside any timing when serial is not in the matrix. A backend that is unavailable gives
- * `skipped` rows, one that fails gives `failed` rows; the matrix goes on. At the end the
- * comparison CSV is derived from runs.csv. Ctrl-C stops between repetitions and still writes
- * the comparison of the finished rows.
+ * prepared once; each cell (one sample size) gets K untimed warm-ups and R timed repetitions
+ * (each calibrated to --min-time), written to runs.csv row by row: each row is built whole and
+ * written in one checked write, so a full disk or a kill leaves whole rows only. Every ok row's
+ * hits must equal the reference count for its sample size: serial's, or hm_kernel_hits
+ * computed outside any timing when serial is not in the matrix. A backend that is unavailable
+ * gives `skipped` rows, one that fails gives `failed` rows and one line on stderr per cell; the
+ * matrix goes on. At the end the comparison CSV is derived from runs.csv, written to a
+ * temporary name and renamed, and its noisy cells are listed on stderr.
+ *
+ * SIGINT, SIGTERM and SIGHUP stop between repetitions and still write the comparison of the
+ * finished rows (exit 130). Every run has a time limit (--timeout, or the default of
+ * runner.h): process backends stop their workers and fail the repetition; a run of any other
+ * backend, which cannot be stopped, ends the matrix through the runner's watchdog with a
+ * failed row and the comparison written. A write error stops the matrix with one line naming
+ * the file (exit 1). Under an MPI launcher with several ranks the matrix refuses to start.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
@@ -19,12 +27,13 @@
 #include "numparse.h"
 #include "provenance.h"
 #include "runner.h"
+#include "stop.h"
 #include "summary.h"
 #include "sysinfo.h"
 
 #include <errno.h>
 #include <getopt.h>
-#include <signal.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -32,9 +41,13 @@
 #include <unistd.h>
 
 #define MATRIX_ACCEPTED                                                                      \
-    "--backends LIST, --workers LIST, --samples LIST, --reps R, --seed S, --out DIR, "       \
+    "--backends LIST, --workers LIST, --samples LIST, --reps R, --seed S, --device D, "      \
+    "--out DIR, --timeout SECONDS, --warmup K, --min-time SECONDS, --bind none|cores, "      \
     "--quiet, --help"
 #define MAX_LIST 256
+
+/* Long options without a short letter. */
+enum { OPT_TIMEOUT = 256, OPT_WARMUP, OPT_MIN_TIME, OPT_BIND };
 
 typedef struct matrix_options {
     const hm_backend *backends[MAX_LIST];
@@ -44,37 +57,84 @@ typedef struct matrix_options {
     uint64_t samples[MAX_LIST];
     size_t nsamples;
     uint64_t reps, seed;
+    const char *device; /* selector for device backends; NULL: every device */
     const char *out;
     int quiet;
+    uint64_t timeout_s, warmups; /* timeout_s 0: the default of runner.h */
+    double min_time;
+    unsigned bind;
 } matrix_options;
 
 static void matrix_help(FILE *f)
 {
     fprintf(f,
             "usage: hetmc matrix [--backends LIST] [--workers LIST] [--samples LIST] [--reps R]\n"
-            "                    [--seed S] [--out DIR] [--quiet]\n"
+            "                    [--seed S] [--device D] [--out DIR] [--timeout SECONDS]\n"
+            "                    [--warmup K] [--min-time SECONDS] [--bind none|cores] [--quiet]\n"
             "\n"
             "Runs backends x devices x workers x samples: each (backend, device, workers) is\n"
-            "prepared once, each cell gets one untimed warm-up and R timed repetitions. Writes\n"
-            "runs.csv (one row per repetition, flushed row by row), comparison.csv (derived from\n"
-            "it: median, spread, 95%% CI of the median, speedup, efficiency, hits_match) and\n"
-            "provenance.txt to DIR. Every ok row's hits must equal serial's.\n"
+            "prepared once, each cell gets K untimed warm-ups and R timed repetitions. Writes\n"
+            "runs.csv (one row per repetition, each written whole), comparison.csv (derived from\n"
+            "it: median, spread, 95%% CI of the median, speedup, efficiency, hits_match, cv_wall,\n"
+            "outliers, noisy) and provenance.txt to DIR. Every ok row's hits must equal serial's.\n"
             "\n"
-            "  --backends LIST  comma-separated (default: every backend of this build; those\n"
-            "                   unavailable here give `skipped` rows)\n"
-            "  --workers LIST   default 1,%u (1 and the online cores); serial runs at 1 only\n"
-            "  --samples LIST   default 2^16..2^30x4 (2^16, 2^18, ..., 2^30)\n"
-            "  --reps R         timed repetitions per cell, 1..10000 (default 4: the fewest with which\n"
-            "                   `hetmc compare` can find a difference significant at 5%%)\n"
-            "  --seed S         default 42\n"
-            "  --out DIR        default results/matrix-<UTC date-time>\n"
-            "  --quiet          no progress on stderr\n"
+            "  --backends LIST    comma-separated (default: every backend of this build; those\n"
+            "                     unavailable here give `skipped` rows)\n"
+            "  --workers LIST     default 1,%u (1 and the CPUs this process may run on); serial\n"
+            "                     runs at 1 only\n"
+            "  --samples LIST     default 2^16..2^30x4 (2^16, 2^18, ..., 2^30)\n"
+            "  --reps R           timed repetitions per cell, 1..10000 (default 4: the fewest with\n"
+            "                     which `hetmc compare` can find a difference significant at 5%%)\n"
+            "  --seed S           default 42\n"
+            "  --device D         OpenCL devices to measure: index, gpu, cpu, all, or part of a\n"
+            "                     name (default: all, every device of every platform)\n"
+            "  --out DIR          default results/matrix-<UTC date-time>\n"
+            "  --timeout SECONDS  limit of one run, 1..604800 (default 60 s + 1 s per 10^7 samples\n"
+            "                     of the largest size); process backends kill their workers and\n"
+            "                     the repetition fails; any other backend cannot be stopped, so\n"
+            "                     the matrix ends there (failed row, comparison written, exit 1)\n"
+            "  --warmup K         untimed runs per cell, 0..1000 (default 1)\n"
+            "  --min-time SECONDS each repetition repeats the run back to back until it lasts\n"
+            "                     this long, times per call (column calls); 0 disables (default\n"
+            "                     0.01)\n"
+            "  --bind B           none (default) or cores: worker k of threads, openmp, fork,\n"
+            "                     forkserver, pool and spawn runs on the k-th allowed CPU\n"
+            "  --quiet            no progress on stderr\n"
             "\n"
             "Lists: 1,2,4 or ranges A..B (step +1) or A..BxF (multiply by F): 2^16..2^30x4.\n"
             "Progress and an estimate of the time left go to stderr as it runs (this machine's\n"
             "own speed, measured on the way). The time grows with N x (R + 1) / workers per\n"
-            "cell, so the largest N dominates; for a quick look: --samples 2^16..2^26x4.\n",
-            hm_online_cores());
+            "cell, so the largest N dominates; for a quick look: --samples 2^16..2^26x4.\n"
+            "SIGINT, SIGTERM and SIGHUP stop between repetitions and still write the\n"
+            "comparison (exit 130). Under an MPI launcher with several ranks the matrix refuses to\n"
+            "run: use `mpirun -np R hetmc run --backend mpi` (scripts/mpi_scaling.sh).\n",
+            hm_allowed_cpus());
+}
+
+/* One item of a list: a number A (as A..A), a range A..B (step 1) or A..BxF (factor F).
+ * Returns 0, a HM_PARSE_* code, or 1 when well formed numbers make no range. */
+static int parse_item(char *item, uint64_t *a, uint64_t *b, uint64_t *factor)
+{
+    char *dots = strstr(item, "..");
+    int rc;
+    *factor = 0;
+    if (!dots) {
+        rc = hm_parse_u64(item, a);
+        *b = *a;
+        return rc;
+    }
+    *dots = '\0';
+    char *hi = dots + 2, *x = strrchr(hi, 'x');
+    if (x && x != hi && !(x == hi + 1 && hi[0] == '0')) { /* not the x of 0x hex */
+        *x = '\0';
+        if ((rc = hm_parse_u64(x + 1, factor)) < 0)
+            return rc;
+        if (*factor < 2)
+            return 1;
+    }
+    if ((rc = hm_parse_u64(item, a)) < 0 || (rc = hm_parse_u64(hi, b)) < 0)
+        return rc;
+    return *a > *b || (*factor && *a == 0) ? 1 : 0;
 }
 
 /* Parses LIST into out[]: items separated by commas, each a number or a range. */
@@ -82,6 +142,7 @@ static int parse_list(const char *opt, const char *text, uint64_t min, uint64_t 
                       uint64_t *out, size_t *n)
 {
     char buf[1024];
+    int rc = 0;
     *n = 0;
     if (strlen(text) >= sizeof buf || !*text)
         return hm_usage_error("matrix", "%s '%s': expected a list such as 1,2,4 or 2^16..2^30x4",
@@ -89,28 +150,9 @@ static int parse_list(const char *opt, const char *text, uint64_t min, uint64_t 
     strcpy(buf, text);
     char *save = NULL;
     for (char *item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
-        char *dots = strstr(item, "..");
-        uint64_t a, b, step = 0, factor = 0;
-        if (!dots) {
-            if (hm_parse_u64(item, &a) < 0)
-                goto bad;
-            b = a;
-            step = 1;
-        } else {
-            *dots = '\0';
-            char *hi = dots + 2, *x = strrchr(hi, 'x');
-            if (x && x != hi && !(x == hi + 1 && hi[0] == '0')) { /* not the x of 0x hex */
-                *x = '\0';
-                if (hm_parse_u64(x + 1, &factor) < 0 || factor < 2)
-                    goto bad;
-            } else {
-                step = 1;
-            }
-            if (hm_parse_u64(item, &a) < 0 || hm_parse_u64(hi, &b) < 0 || a > b)
-                goto bad;
-            if (factor && a == 0)
-                goto bad;
-        }
+        uint64_t a, b, factor;
+        if ((rc = parse_item(item, &a, &b, &factor)) != 0)
+            goto bad;
         for (uint64_t v = a;;) {
             if (v < min || v > max)
                 return hm_usage_error("matrix", "%s '%s': %llu is out of range; accepted: %llu "
@@ -121,10 +163,8 @@ static int parse_list(const char *opt, const char *text, uint64_t min, uint64_t 
                                       MAX_LIST);
             out[(*n)++] = v;
             uint64_t next;
-            if (factor ? __builtin_mul_overflow(v, factor, &next)
-                       : __builtin_add_overflow(v, step, &next))
-                break;
-            if (next > b)
+            if ((factor ? __builtin_mul_overflow(v, factor, &next)
+                        : __builtin_add_overflow(v, 1, &next)) || next > b)
                 break;
             v = next;
         }
@@ -133,6 +173,10 @@ static int parse_list(const char *opt, const char *text, uint64_t min, uint64_t 
         goto bad;
     return 0;
 bad:
+    if (rc == HM_PARSE_RANGE || rc == HM_PARSE_FRACTION)
+        return hm_usage_error("matrix", "%s '%s': a value is %s; accepted: whole numbers from "
+                              "%llu to %llu", opt, text, hm_parse_strerror(rc),
+                              (unsigned long long)min, (unsigned long long)max);
     return hm_usage_error("matrix", "%s '%s' is not a list; accepted: numbers (1e8, 2^30, 64Ki) "
                           "separated by commas, or ranges A..B and A..BxFACTOR", opt, text);
 }
@@ -161,10 +205,38 @@ static int parse_backends(matrix_options *o, const char *text)
     return -1;
 }
 
-/* Applies one option getopt_long returned. Returns -1 to go on, else the exit code. */
-static int matrix_option(matrix_options *o, int c, char **argv)
+/* The options that set how each cell is measured. Returns -1 to go on, else the exit code. */
+static int matrix_method(matrix_options *o, int c)
 {
     const char *cmd = "matrix";
+    int bad;
+    switch (c) {
+    case 'r':
+        bad = hm_opt_u64(cmd, "--reps", optarg, 1, 10000, &o->reps);
+        break;
+    case OPT_TIMEOUT:
+        bad = hm_opt_u64(cmd, "--timeout", optarg, 1, 86400 * 7, &o->timeout_s);
+        break;
+    case OPT_WARMUP:
+        bad = hm_opt_u64(cmd, "--warmup", optarg, 0, 1000, &o->warmups);
+        break;
+    case OPT_MIN_TIME:
+        bad = hm_opt_seconds(cmd, "--min-time", optarg, 0, 3600, &o->min_time);
+        break;
+    default:
+        bad = hm_opt_bind(cmd, optarg, &o->bind);
+        break;
+    }
+    return bad ? HM_EXIT_USAGE : -1;
+}
+
+/* Applies one option getopt_long returned. Returns -1 to go on, else the exit code. */
+static int matrix_option(matrix_options *o, int c, char **argv, const struct option *longopts)
+{
+    const char *cmd = "matrix";
+    int rc;
+    if ((rc = hm_opt_value_missing(cmd, longopts, c, optarg)) >= 0)
+        return rc;
     switch (c) {
     case 'b':
         return parse_backends(o, optarg);
@@ -174,11 +246,14 @@ static int matrix_option(matrix_options *o, int c, char **argv)
     case 'n':
         return parse_list("--samples", optarg, 1, HM_MAX_SAMPLES, o->samples, &o->nsamples)
                    ? HM_EXIT_USAGE : -1;
-    case 'r':
-        return hm_opt_u64(cmd, "--reps", optarg, 1, 10000, &o->reps) < 0 ? HM_EXIT_USAGE : -1;
+    case 'r': case OPT_TIMEOUT: case OPT_WARMUP: case OPT_MIN_TIME: case OPT_BIND:
+        return matrix_method(o, c);
     case 's':
         return hm_opt_u64(cmd, "--seed", optarg, 0, UINT64_MAX, &o->seed) < 0 ? HM_EXIT_USAGE
                                                                                 : -1;
+    case 'd':
+        o->device = optarg;
+        return -1;
     case 'o':
         if (!*optarg)
             return hm_usage_error(cmd, "--out '' is empty; expected a folder");
@@ -190,10 +265,8 @@ static int matrix_option(matrix_options *o, int c, char **argv)
     case 'h':
         matrix_help(stdout);
         return HM_EXIT_OK;
-    case ':':
-        return hm_bad_option(cmd, 1, argv[optind - 1], MATRIX_ACCEPTED);
     default:
-        return hm_bad_option(cmd, 0, argv[optind - 1], MATRIX_ACCEPTED);
+        return hm_opt_rejected(cmd, c, argv, longopts, MATRIX_ACCEPTED);
     }
 }
 
@@ -205,8 +278,8 @@ static void matrix_defaults(matrix_options *o)
             o->backends[o->nbackends++] = hm_backend_at(i);
     if (!o->nworkers) {
         o->workers[o->nworkers++] = 1;
-        if (hm_online_cores() > 1)
-            o->workers[o->nworkers++] = hm_online_cores();
+        if (hm_allowed_cpus() > 1)
+            o->workers[o->nworkers++] = hm_allowed_cpus();
     }
     if (!o->nsamples)
         for (uint64_t v = UINT64_C(1) << 16; v <= (UINT64_C(1) << 30); v *= 4)
@@ -219,17 +292,24 @@ static int matrix_parse(int argc, char **argv, matrix_options *o)
         {"backends", required_argument, NULL, 'b'}, {"workers", required_argument, NULL, 'w'},
         {"samples", required_argument, NULL, 'n'},  {"reps", required_argument, NULL, 'r'},
         {"seed", required_argument, NULL, 's'},     {"out", required_argument, NULL, 'o'},
+        {"device", required_argument, NULL, 'd'},
         {"quiet", no_argument, NULL, 'q'},          {"help", no_argument, NULL, 'h'},
+        {"timeout", required_argument, NULL, OPT_TIMEOUT},
+        {"warmup", required_argument, NULL, OPT_WARMUP},
+        {"min-time", required_argument, NULL, OPT_MIN_TIME},
+        {"bind", required_argument, NULL, OPT_BIND},
         {NULL, 0, NULL, 0},
     };
     int c, rc;
     memset(o, 0, sizeof *o);
     o->reps = 4;
     o->seed = 42;
+    o->warmups = 1;
+    o->min_time = 0.01;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":b:w:n:r:s:o:qh", longopts, NULL)) != -1)
-        if ((rc = matrix_option(o, c, argv)) >= 0)
+    while ((c = getopt_long(argc, argv, ":b:w:n:r:s:d:o:qh", longopts, NULL)) != -1)
+        if ((rc = matrix_option(o, c, argv, longopts)) >= 0)
             return rc;
     if (optind < argc)
         return hm_usage_error("matrix", "unexpected argument '%s'; accepted options: %s",
@@ -255,6 +335,7 @@ typedef struct plan {
 
 typedef struct progress {
     int quiet;
+    int open_line; /* a progress line on a terminal waits for its line break */
     double t0, work_total, work_done;
     size_t cells_total, cells_done;
 } progress;
@@ -269,14 +350,28 @@ typedef struct matrix {
     uint64_t ref[MAX_LIST]; /* the reference count of each sample size */
     int have_ref[MAX_LIST];
     int status;
+    int write_failed;       /* runs.csv could not be written: the matrix stops */
+    double limit;           /* the time limit of one run: --timeout or the default */
 } matrix;
 
-static volatile sig_atomic_t g_stop;
+/* One line on stderr, on a line of its own even after a progress line. */
+static void say(matrix *m, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
 
-static void on_sigint(int sig)
+static void say(matrix *m, const char *fmt, ...)
 {
-    (void)sig;
-    g_stop = 1;
+    va_list ap;
+    if (m->pr.open_line)
+        fputc('\n', stderr);
+    m->pr.open_line = 0;
+    fputs("hetmc matrix: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
 }
 
 static plan_item *plan_add(plan *p)
@@ -294,7 +389,8 @@ static plan_item *plan_add(plan *p)
     return it;
 }
 
-/* Adds backend b's (device, workers) items. Returns 0, or -1 when out of memory. */
+/* Adds backend b's (device, workers) items: every device --device names (default all).
+ * Returns 0, -1 when out of memory, or HM_EXIT_USAGE when --device matches no device. */
 static int plan_backend(matrix *m, const hm_backend *b)
 {
     unsigned *idx = NULL;
@@ -302,7 +398,9 @@ static int plan_backend(matrix *m, const hm_backend *b)
     char why[512] = "";
     if (b->select_devices) {
         hm_error err = {0};
-        ndev = b->select_devices(NULL, &idx, &err);
+        ndev = b->select_devices(m->o.device ? m->o.device : "all", &idx, &err);
+        if (ndev == HM_EINVAL)
+            return hm_usage_error("matrix", "%s", err.msg);
         if (ndev < 0) {
             unavailable = 1;
             snprintf(why, sizeof why, "%s", err.msg[0] ? err.msg : hm_strerror(ndev));
@@ -339,21 +437,31 @@ static int plan_backend(matrix *m, const hm_backend *b)
  * holds, for the progress line. */
 static int plan_build(matrix *m)
 {
-    for (size_t i = 0; i < m->o.nbackends; i++)
-        if (plan_backend(m, m->o.backends[i]) < 0) {
+    int devices = 0;
+    for (size_t i = 0; i < m->o.nbackends; i++) {
+        int rc = plan_backend(m, m->o.backends[i]);
+        if (rc == HM_EXIT_USAGE)
+            return rc;
+        if (rc < 0) {
             fprintf(stderr, "hetmc matrix: out of memory\n");
             return -1;
         }
+        devices |= m->o.backends[i]->select_devices != NULL;
+    }
+    if (m->o.device && !devices)
+        return hm_usage_error("matrix", "--device %s: none of the backends asked for runs on "
+                              "OpenCL devices", m->o.device);
     for (size_t i = 0; i < m->plan.n; i++)
         for (size_t k = 0; k < m->o.nsamples; k++) {
             m->pr.cells_total++;
             m->pr.work_total +=
-                (double)m->o.samples[k] * (double)(m->o.reps + 1) / m->plan.items[i].workers;
+                (double)m->o.samples[k] * (double)(m->o.reps + m->o.warmups) /
+                m->plan.items[i].workers;
         }
     return 0;
 }
 
-static void progress_show(const progress *p, const plan_item *it, uint64_t samples)
+static void progress_show(progress *p, const plan_item *it, uint64_t samples)
 {
     if (p->quiet)
         return;
@@ -367,6 +475,7 @@ static void progress_show(const progress *p, const plan_item *it, uint64_t sampl
             tty ? "\r" : "", p->cells_done, p->cells_total, p->cells_total - p->cells_done, el,
             eta, it->b->name, it->device[0] ? " dev " : "", it->device, it->workers,
             (unsigned long long)samples, tty ? "   " : "\n");
+    p->open_line = tty;
     fflush(stderr);
 }
 
@@ -394,6 +503,20 @@ static FILE *open_in_dir(const matrix *m, const char *name)
     return f;
 }
 
+/* Other work on the machine skews timings: the load average goes into provenance.txt when the
+ * matrix begins and when it ends, as "KEY: 1.02 0.87 0.66 2/123 4567". */
+static void write_load(FILE *prov, const char *key)
+{
+    FILE *la = fopen("/proc/loadavg", "r");
+    char load[128] = "";
+    if (la) {
+        if (fgets(load, sizeof load, la))
+            load[strcspn(load, "\n")] = '\0';
+        fclose(la);
+    }
+    fprintf(prov, "%s: %s\n", key, load[0] ? load : "unknown");
+}
+
 static void write_provenance(matrix *m, int argc, char **argv)
 {
     FILE *prov = m->prov;
@@ -402,16 +525,28 @@ static void write_provenance(matrix *m, int argc, char **argv)
         fprintf(prov, " %s", argv[i]);
     fputc('\n', prov);
     hm_provenance_write(prov);
-    /* Other work on the machine skews timings: record the load when the matrix began. */
-    FILE *la = fopen("/proc/loadavg", "r");
-    char load[128] = "";
-    if (la) {
-        if (fgets(load, sizeof load, la))
-            load[strcspn(load, "\n")] = '\0';
-        fclose(la);
-    }
-    fprintf(prov, "loadavg_at_start: %s\n", load[0] ? load : "unknown");
+    write_load(prov, "loadavg_at_start");
     fflush(prov);
+}
+
+/* Closes *f (one of the matrix's files), checked: a failure prints one line naming the file.
+ * Returns 0 or -1. */
+static int close_checked(matrix *m, FILE **f, const char *name)
+{
+    if (!*f)
+        return 0;
+    int bad = fflush(*f) != 0 || ferror(*f);
+    int e = errno;
+    if (fclose(*f) != 0 && !bad) {
+        bad = 1;
+        e = errno;
+    }
+    *f = NULL;
+    if (!bad)
+        return 0;
+    say(m, "writing %s/%s: %s", m->dir, name, strerror(e ? e : EIO));
+    m->status = HM_EXIT_FAIL;
+    return -1;
 }
 
 /* The output folder, provenance.txt and the header of runs.csv. Returns 0 or -1. */
@@ -436,57 +571,96 @@ static int open_outputs(matrix *m, int argc, char **argv)
     write_provenance(m, argc, argv);
     if (!(m->csv = open_in_dir(m, "runs.csv")))
         return -1;
-    /* A buffer larger than any row: each row reaches the file in one write(), so a kill at
-     * any moment leaves whole rows only. */
+    /* A buffer larger than any row: each row reaches the file in one write(). */
     setvbuf(m->csv, NULL, _IOFBF, 1 << 16);
-    hm_csv_header(m->csv);
+    if (hm_csv_header(m->csv) != 0) {
+        say(m, "writing %s/runs.csv: %s", m->dir, strerror(errno));
+        return -1;
+    }
     return 0;
 }
 
-static void write_row(const hm_row *row, void *arg)
+/* Writes one row to runs.csv. Returns non-zero, which stops the cell, when the write failed
+ * (the file then ends with the last whole row). */
+static int write_row(const hm_row *row, void *arg)
 {
     matrix *m = arg;
-    hm_csv_row(m->csv, row);
     if (row->status == HM_STATUS_FAILED)
         m->status = HM_EXIT_FAIL;
+    if (m->write_failed)
+        return 1;
+    if (hm_csv_row(m->csv, row) == 0)
+        return 0;
+    say(m, "writing %s/runs.csv: %s; the matrix stops here (the rows written are whole)",
+        m->dir, strerror(errno));
+    m->write_failed = 1;
+    m->status = HM_EXIT_FAIL;
+    return 1;
 }
 
-/* The cell of one sample size on an opened runner: serial's warm-up gives the reference
- * count; every other backend is held to it (or to the host kernel's, without serial). */
-static void run_cell(matrix *m, hm_runner *r, size_t k, char *devname, size_t devlen)
+/* The one line of a cell that failed. */
+static void say_cell_failed(matrix *m, const plan_item *it, uint64_t n, const hm_cell_out *out)
+{
+    char what[64];
+    if (out->warmup_failed)
+        snprintf(what, sizeof what, "the warm-up failed");
+    else
+        snprintf(what, sizeof what, "%u of %u repetitions failed", out->reps_failed,
+                 out->reps_done);
+    say(m, "%s%s%s w=%u N=%llu: %s: %s", it->b->name, it->device[0] ? " device " : "",
+        it->device, it->workers, (unsigned long long)n, what, out->first_error);
+}
+
+/* The cell of one sample size on an opened runner: serial's first validated run gives the
+ * reference count; every other backend is held to it (or to the host kernel's, without
+ * serial). */
+static void run_cell(matrix *m, hm_runner *r, const plan_item *it, size_t k, char *devname,
+                     size_t devlen)
 {
     uint64_t n = m->o.samples[k];
     int is_serial = strcmp(hm_runner_backend(r)->name, "serial") == 0;
     if (!is_serial && !m->have_ref[k]) {
-        m->ref[k] = hm_kernel_hits(m->o.seed, 0, n); /* outside any timing */
+        /* Outside any timing, but watched: at 2^40 it takes an hour. */
+        hm_runner_watch("the reference count (the host kernel, as serial would count)",
+                        m->limit);
+        m->ref[k] = hm_kernel_hits(m->o.seed, 0, n);
+        hm_runner_unwatch();
         m->have_ref[k] = 1;
     }
     hm_cell cell = {.seed = m->o.seed, .samples = n, .reps = (unsigned)m->o.reps,
-                    .expect = m->have_ref[k] ? &m->ref[k] : NULL,
-                    .expect_what = "serial's", .stop = &g_stop};
+                    .warmups = (unsigned)m->o.warmups, .min_time_s = m->o.min_time,
+                    .expect = m->have_ref[k] ? &m->ref[k] : NULL, .expect_what = "serial's"};
     hm_cell_out out;
     hm_runner_cell(r, &cell, write_row, m, &out);
-    if (out.warmed) {
+    if (out.have_ref) {
         if (is_serial && !m->have_ref[k]) {
-            m->ref[k] = out.warm_hits;
+            m->ref[k] = out.ref_hits;
             m->have_ref[k] = 1;
         }
         snprintf(devname, devlen, "%s", out.device);
     }
+    if ((out.warmup_failed || out.reps_failed) && !m->write_failed)
+        say_cell_failed(m, it, n, &out);
 }
+
 
 /* Opens one plan item and runs its cells, one per sample size. */
 static void run_item(matrix *m, const plan_item *it)
 {
     hm_config cfg = {.workers = it->workers,
                      .device = it->device[0] ? it->device : NULL,
-                     .self_exe = hm_self_exe()};
+                     .timeout_s = m->limit,
+                     .self_exe = hm_self_exe(),
+                     .bind = it->b->uses & HM_USES_BIND ? m->o.bind : HM_BIND_NONE};
     hm_runner *r = NULL;
     hm_error err = {0};
     int rc = it->unavailable ? HM_EUNAVAIL : hm_runner_open(it->b, &cfg, &r, &err);
     const char *why = it->unavailable ? it->why : err.msg;
     char devname[128] = "";
-    for (size_t k = 0; k < m->o.nsamples && !g_stop; k++) {
+    if (rc < 0 && rc != HM_EUNAVAIL)
+        say(m, "%s%s%s w=%u could not start: %s", it->b->name, it->device[0] ? " device " : "",
+            it->device, it->workers, why[0] ? why : hm_strerror(rc));
+    for (size_t k = 0; k < m->o.nsamples && !hm_stop_signal && !m->write_failed; k++) {
         progress_show(&m->pr, it, m->o.samples[k]);
         if (rc < 0) {
             hm_row row;
@@ -494,10 +668,11 @@ static void run_item(matrix *m, const plan_item *it)
                                    m->o.samples[k], rc, why);
             write_row(&row, m);
         } else {
-            run_cell(m, r, k, devname, sizeof devname);
+            run_cell(m, r, it, k, devname, sizeof devname);
         }
         m->pr.cells_done++;
-        m->pr.work_done += (double)m->o.samples[k] * (double)(m->o.reps + 1) / it->workers;
+        m->pr.work_done +=
+            (double)m->o.samples[k] * (double)(m->o.reps + m->o.warmups) / it->workers;
     }
     hm_runner_close(r);
     if (devname[0] && it->device[0])
@@ -506,30 +681,72 @@ static void run_item(matrix *m, const plan_item *it)
         fprintf(m->prov, "unavailable: backend %s: %s\n", it->b->name, it->why);
 }
 
-/* Every item of the plan, Ctrl-C stopping between repetitions. */
+/* Every item of the plan, until a signal or a write error stops it. */
 static void run_plan(matrix *m)
 {
-    struct sigaction sa, old_sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_sigint;
-    sigemptyset(&sa.sa_mask);
-    g_stop = 0;
-    int sa_set = sigaction(SIGINT, &sa, &old_sa) == 0;
-
     m->pr.t0 = hm_now();
-    for (size_t i = 0; i < m->plan.n && !g_stop; i++)
+    for (size_t i = 0; i < m->plan.n && !hm_stop_signal && !m->write_failed; i++)
         run_item(m, &m->plan.items[i]);
-    if (!m->o.quiet)
-        fprintf(stderr, "%s[%zu/%zu cells done in %.1f s]%*s\n",
-                isatty(STDERR_FILENO) ? "\r" : "", m->pr.cells_done, m->pr.cells_total,
-                hm_now() - m->pr.t0, isatty(STDERR_FILENO) ? 60 : 0, "");
-    if (g_stop) {
-        fprintf(stderr, "hetmc matrix: interrupted; the finished rows are in %s/runs.csv\n",
-                m->dir);
-        m->status = HM_EXIT_INTERRUPTED;
+}
+
+/* The noisy cells of the comparison, on stderr. */
+static void say_noisy(matrix *m, const hm_summary *sum)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < sum->n; i++)
+        n += sum->g[i].noisy == 1;
+    if (!n)
+        return;
+    say(m, "%zu noisy cell%s: their wall times vary by more than %.0f%% (coefficient of "
+        "variation); rerun with more --reps or a longer --min-time, on a quieter machine:", n,
+        n == 1 ? "" : "s", 100 * HM_NOISY_CV);
+    for (size_t i = 0; i < sum->n; i++) {
+        const hm_group *g = &sum->g[i];
+        if (g->noisy == 1)
+            fprintf(stderr, "  %s %s w=%u N=%llu: cv %.0f%%, %zu outlier%s of %zu\n", g->backend,
+                    g->device, g->workers, (unsigned long long)g->samples, 100 * g->cv_wall,
+                    g->outliers, g->outliers == 1 ? "" : "s", g->n_ok);
     }
-    if (sa_set)
-        sigaction(SIGINT, &old_sa, NULL);
+}
+
+/* What the comparison says on stderr: cells whose hits differ from serial's, noisy cells. */
+static void report_comparison(matrix *m, const hm_summary *sum)
+{
+    for (size_t i = 0; i < sum->n; i++)
+        if (sum->g[i].hits_match == 0) {
+            say(m, "%s workers %u samples %llu: hits differ from serial's", sum->g[i].backend,
+                sum->g[i].workers, (unsigned long long)sum->g[i].samples);
+            m->status = HM_EXIT_FAIL;
+        }
+    say_noisy(m, sum);
+}
+
+/* Writes sum to DIR/comparison.csv through a temporary file renamed into place, so that the
+ * file is whole or absent. Returns 0, or -1 after one line naming the file. */
+static int save_comparison(matrix *m, const hm_summary *sum)
+{
+    char tmp[4200], path[4200];
+    snprintf(tmp, sizeof tmp, "%s/.comparison.csv.tmp", m->dir);
+    snprintf(path, sizeof path, "%s/comparison.csv", m->dir);
+    FILE *f = fopen(tmp, "w");
+    int e = errno;
+    if (f) {
+        errno = 0;
+        int bad = hm_summary_write_csv(f, sum) != 0;
+        e = errno;
+        if (fclose(f) != 0 && !bad) {
+            bad = 1;
+            e = errno;
+        }
+        if (!bad && rename(tmp, path) == 0)
+            return 0;
+        if (!bad)
+            e = errno;
+        unlink(tmp);
+    }
+    say(m, "writing %s: %s", path, strerror(e ? e : EIO));
+    m->status = HM_EXIT_FAIL;
+    return -1;
 }
 
 /* comparison.csv, derived from the runs.csv just written. Returns 0 or -1. */
@@ -542,21 +759,13 @@ static int write_comparison(matrix *m)
     snprintf(path, sizeof path, "%s/runs.csv", m->dir);
     if (hm_csv_read(path, &table, msg, sizeof msg) < 0 ||
         hm_summarize(&table, &sum, msg, sizeof msg) < 0) {
-        fprintf(stderr, "hetmc matrix: %s\n", msg);
+        say(m, "%s", msg);
+        m->status = HM_EXIT_FAIL;
         goto cleanup;
     }
-    FILE *cmp = open_in_dir(m, "comparison.csv");
-    if (!cmp)
+    if (save_comparison(m, &sum) < 0)
         goto cleanup;
-    hm_summary_write_csv(cmp, &sum);
-    fclose(cmp);
-    for (size_t i = 0; i < sum.n; i++)
-        if (sum.g[i].hits_match == 0) {
-            fprintf(stderr, "hetmc matrix: %s workers %u samples %llu: hits differ from "
-                    "serial's\n", sum.g[i].backend, sum.g[i].workers,
-                    (unsigned long long)sum.g[i].samples);
-            m->status = HM_EXIT_FAIL;
-        }
+    report_comparison(m, &sum);
     rc = 0;
 cleanup:
     hm_summary_free(&sum);
@@ -564,15 +773,88 @@ cleanup:
     return rc;
 }
 
+/* The end of a matrix, also from the watchdog: the progress line, runs.csv closed, the
+ * comparison, provenance closed, the closing line. Returns the exit status. */
+static int matrix_finish(matrix *m)
+{
+    if (!m->o.quiet)
+        fprintf(stderr, "%s[%zu/%zu cells done in %.1f s]%*s\n",
+                isatty(STDERR_FILENO) ? "\r" : "", m->pr.cells_done, m->pr.cells_total,
+                hm_now() - m->pr.t0, isatty(STDERR_FILENO) ? 60 : 0, "");
+    m->pr.open_line = 0;
+    if (hm_stop_signal) {
+        say(m, "interrupted by %s; the finished rows are in %s/runs.csv",
+            hm_signal_name(hm_stop_signal), m->dir);
+        m->status = HM_EXIT_INTERRUPTED;
+    }
+    int wrote = !m->write_failed && close_checked(m, &m->csv, "runs.csv") == 0;
+    wrote &= write_comparison(m) == 0;
+    write_load(m->prov, "loadavg_at_end");
+    wrote &= close_checked(m, &m->prov, "provenance.txt") == 0;
+    if (wrote)
+        printf("hetmc matrix: %s/runs.csv, %s/comparison.csv, %s/provenance.txt\n", m->dir,
+               m->dir, m->dir);
+    return m->status;
+}
+
+/* The runner's watchdog: a run that cannot be stopped went past its limit, or on past a stop.
+ * The matrix's thread is inside the backend for good: write what there is and leave. */
+static void matrix_abort(const hm_watch_event *ev, void *arg)
+{
+    matrix *m = arg;
+    if (ev->row) {
+        char rep[32] = "the warm-up";
+        if (ev->row->rep)
+            snprintf(rep, sizeof rep, "rep %u", ev->row->rep);
+        write_row(ev->row, m);
+        say(m, "%s w=%u N=%llu: %s failed: %s", ev->row->backend, ev->row->workers,
+            (unsigned long long)ev->row->samples, rep, ev->row->note);
+        m->status = HM_EXIT_FAIL;
+    } else if (!ev->interrupted) {
+        say(m, "%s did not finish within its limit of %g s (--timeout, or the default); it "
+            "cannot be stopped from outside, so hetmc stopped here", ev->what, ev->limit_s);
+        m->status = HM_EXIT_FAIL;
+    }
+    _exit(hm_stdout_finish(matrix_finish(m)));
+}
+
+/* The time limit of one run: --timeout, or the default for the largest size. Returns -1 to
+ * go on, else the exit code. */
+static int matrix_limit(matrix *m)
+{
+    uint64_t largest = 0;
+    m->limit = (double)m->o.timeout_s;
+    for (size_t k = 0; k < m->o.nsamples; k++)
+        largest = m->o.samples[k] > largest ? m->o.samples[k] : largest;
+    if (!m->o.timeout_s && hm_default_limit("matrix", largest, &m->limit) < 0)
+        return HM_EXIT_USAGE;
+    return -1;
+}
+
+/* Several ranks would each run the whole matrix and write the same files. */
+static int refuse_ranks(void)
+{
+    int rank, size;
+    hm_launcher(&rank, &size);
+    if (rank == 0 && size == 1)
+        return -1;
+    return hm_usage_error("matrix", "runs as rank %d of %d under an MPI launcher, where every "
+                          "rank would run the whole matrix and write the same files; run the "
+                          "matrix as one process, and measure ranks with `mpirun -np R hetmc "
+                          "run --backend mpi --format csv` (scripts/mpi_scaling.sh)",
+                          rank, size);
+}
+
 int hm_cmd_matrix(int argc, char **argv)
 {
+    hm_quiet_other_ranks();
     matrix *m = calloc(1, sizeof *m);
     if (!m) {
         fprintf(stderr, "hetmc matrix: out of memory\n");
         return HM_EXIT_FAIL;
     }
     int rc = matrix_parse(argc, argv, &m->o);
-    if (rc >= 0)
+    if (rc >= 0 || (rc = refuse_ranks()) >= 0 || (rc = matrix_limit(m)) >= 0)
         goto done;
     m->pr.quiet = m->o.quiet;
     m->status = HM_EXIT_OK;
@@ -581,20 +863,18 @@ int hm_cmd_matrix(int argc, char **argv)
     for (size_t i = 0; i < m->o.nbackends; i++)
         if (strcmp(m->o.backends[i]->name, "forkserver") == 0)
             hm_forkserver_start(NULL);
-    if (plan_build(m) < 0 || open_outputs(m, argc, argv) < 0) {
+    if ((rc = plan_build(m)) != 0 || open_outputs(m, argc, argv) < 0) {
+        rc = rc == HM_EXIT_USAGE ? rc : HM_EXIT_FAIL;
+        goto done;
+    }
+    if (hm_stop_install() != 0 || hm_runner_watchdog(matrix_abort, m) != 0) {
+        say(m, "cannot set up signal handling: %s", strerror(errno));
         rc = HM_EXIT_FAIL;
         goto done;
     }
     run_plan(m);
-    fclose(m->csv);
-    m->csv = NULL;
-    if (write_comparison(m) < 0) {
-        rc = HM_EXIT_FAIL;
-        goto done;
-    }
-    printf("hetmc matrix: %s/runs.csv, %s/comparison.csv, %s/provenance.txt\n", m->dir, m->dir,
-           m->dir);
-    rc = m->status;
+    rc = matrix_finish(m);
+    hm_stop_uninstall();
 done:
     if (m->csv)
         fclose(m->csv);

@@ -3,7 +3,10 @@
 #include "proc_util.h"
 #include "kernel.h"
 #include "provenance.h"
+#include "sysinfo.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,15 +46,13 @@ static void print_help(FILE *f)
         }
     }
     fprintf(f, "\nNumbers accept 1000000, 1e8, 2^30, 100M, 1G (powers of 1000) and 64Ki, 1Gi "
-               "(powers of 1024).\nExit status: 0 ok, 1 a run or check failed, 2 bad usage, 130 "
-               "interrupted by a signal.\n");
+               "(powers of 1024).\nExit status: 0 ok, 1 a run or check failed (or output could not "
+               "be written),\n2 bad usage, 130 interrupted by SIGINT, SIGTERM or SIGHUP.\n");
 }
 
-int main(int argc, char **argv)
+/* The command named by argv[1]; returns its exit status. */
+static int dispatch(int argc, char **argv)
 {
-    hm_error err = {0};
-    if (hm_kernel_select(getenv("HETMC_KERNEL"), &err) < 0)
-        return hm_usage_error(NULL, "HETMC_KERNEL: %s", err.msg);
     if (argc < 2)
         return hm_usage_error(NULL, "a command is required; try 'hetmc --help'");
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
@@ -63,9 +64,6 @@ int main(int argc, char **argv)
         hm_provenance_write(stdout);
         return HM_EXIT_OK;
     }
-    /* The spawn backend's worker: a hidden command, left out of --help on purpose. */
-    if (strcmp(argv[1], HM_WORKER_COMMAND) == 0)
-        return hm_cmd_worker(argc - 1, argv + 1);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(argv[1], commands[i].name) == 0)
             return commands[i].fn(argc - 1, argv + 1);
@@ -77,4 +75,24 @@ int main(int argc, char **argv)
     }
     return hm_usage_error(NULL, "unknown command '%s'; accepted: %s, --help, --version", argv[1],
                           names);
+}
+
+int main(int argc, char **argv)
+{
+    hm_error err = {0};
+    /* The spawn backend's worker: a hidden command, left out of --help on purpose. */
+    if (argc > 1 && strcmp(argv[1], HM_WORKER_COMMAND) == 0)
+        return hm_kernel_select(getenv("HETMC_KERNEL"), &err) < 0
+                   ? hm_usage_error(NULL, "HETMC_KERNEL: %s", err.msg)
+                   : hm_cmd_worker(argc - 1, argv + 1);
+    /* The affinity mask as hetmc starts, before any worker is pinned. */
+    hm_allowed_cpus();
+    if (hm_stdout_guard() != 0) {
+        fprintf(stderr, "hetmc: cannot set up standard output: %s\n", strerror(errno));
+        return HM_EXIT_FAIL;
+    }
+    int rc = hm_kernel_select(getenv("HETMC_KERNEL"), &err) < 0
+                 ? hm_usage_error(NULL, "HETMC_KERNEL: %s", err.msg)
+                 : dispatch(argc, argv);
+    return hm_stdout_finish(rc);
 }

@@ -6,10 +6,15 @@
 #include "kernel.h"
 #include "sysinfo.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
+
+#if HETMC_HAVE_OPENCL
+#include "opencl_util.h"
+#endif
 
 #include "hetmc_git_commit.h" /* generated at build time by cmake/gitcommit.cmake */
 #ifndef HETMC_BUILD_FLAGS
@@ -38,6 +43,47 @@ const char *hm_compiler(void)
 }
 
 
+/* One line per OpenCL device: index, name, platform and its version, driver version. */
+static void opencl_lines(FILE *f)
+{
+#if HETMC_HAVE_OPENCL
+    hm_cl_device *d = NULL;
+    hm_error err = {0};
+    int n = hm_cl_devices(&d, &err);
+    if (n < 0)
+        fprintf(f, "opencl: %s\n", err.msg);
+    for (int i = 0; i < n; i++) {
+        char version[256] = "unknown";
+        if (clGetPlatformInfo(d[i].platform, CL_PLATFORM_VERSION, sizeof version, version,
+                              NULL) != CL_SUCCESS)
+            snprintf(version, sizeof version, "unknown");
+        version[sizeof version - 1] = '\0';
+        fprintf(f, "opencl_device: %d: %s | platform %s, %s | driver %s | %s\n", i, d[i].name,
+                d[i].platform_name, version, d[i].driver, d[i].version);
+    }
+    free(d);
+#else
+    fprintf(f, "opencl: not built into this binary\n");
+#endif
+}
+
+/* The CPU as the scheduler sees it: affinity, frequency policy, SMT, turbo. */
+static void cpu_lines(FILE *f)
+{
+    char buf[256];
+    hm_allowed_list(buf, sizeof buf);
+    fprintf(f, "cpu_affinity: %s (%u CPU%s)\n", buf, hm_allowed_cpus(),
+            hm_allowed_cpus() == 1 ? "" : "s");
+    hm_cpu_governor(buf, sizeof buf);
+    fprintf(f, "cpu_governor: %s\n", buf);
+    hm_cpu_mhz(buf, sizeof buf);
+    fprintf(f, "cpu_mhz: %s\n", buf);
+    hm_cpu_smt(buf, sizeof buf);
+    fprintf(f, "smt: %s\n", buf);
+    hm_cpu_turbo(buf, sizeof buf);
+    fprintf(f, "turbo: %s\n", buf);
+}
+
 void hm_provenance_write(FILE *f)
 {
     char host[256], cpu[256], when[64];
@@ -59,9 +105,11 @@ void hm_provenance_write(FILE *f)
     fprintf(f, "host: %s\n", host);
     fprintf(f, "cpu_model: %s\n", cpu);
     fprintf(f, "online_cores: %u\n", hm_online_cores());
+    cpu_lines(f);
     fprintf(f, "host_kernel: %s\n", hm_kernel_name());
     fprintf(f, "date_utc: %s\n", when);
     char names[256];
     hm_backend_names(names, sizeof names);
     fprintf(f, "backends: %s\n", names);
+    opencl_lines(f);
 }

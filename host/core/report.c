@@ -4,10 +4,14 @@
 
 #include "sysinfo.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 #include <time.h>
+#include <unistd.h>
 
 const char *hm_status_name(hm_status s)
 {
@@ -114,17 +118,38 @@ static void csv_count(FILE *f, uint64_t v)
         fprintf(f, "%llu", (unsigned long long)v);
 }
 
-void hm_csv_header(FILE *f)
+static const char csv_header[] =
+    "format_version,timestamp_utc,host,backend,device,workers,samples,seed,rep,status,hits,"
+    "pi_estimate,abs_error,wall_s,setup_s,compute_s,collect_s,samples_per_s,note,timer,build_s,"
+    "kernel_s,transfer_s,local_size,launches,sigmas,calls,tasks,item_blocks,create_s,parts,"
+    "balance\n";
+
+int hm_write_whole(FILE *f, const char *buf, size_t len)
 {
-    fputs("format_version,timestamp_utc,host,backend,device,workers,samples,seed,rep,status,"
-          "hits,pi_estimate,abs_error,wall_s,setup_s,compute_s,collect_s,samples_per_s,"
-          "note,timer,build_s,kernel_s,transfer_s,local_size,launches,sigmas,calls,tasks,"
-          "item_blocks,create_s,parts,balance\n",
-          f);
-    fflush(f);
+    /* Nothing else may be pending, so that `at` is where this piece starts. */
+    if (fflush(f) != 0)
+        return -1;
+    off_t at = ftello(f);
+    errno = 0;
+    if (fwrite(buf, 1, len, f) == len && fflush(f) == 0)
+        return 0;
+    int e = errno ? errno : EIO;
+    if (at >= 0 && fileno(f) >= 0) {
+        /* A regular file that took part of it (a full disk) is cut back: whole rows only. */
+        if (ftruncate(fileno(f), at) == 0)
+            fseeko(f, at, SEEK_SET);
+    }
+    errno = e;
+    return -1;
 }
 
-int hm_csv_row(FILE *f, const hm_row *row)
+int hm_csv_header(FILE *f)
+{
+    return hm_write_whole(f, csv_header, sizeof csv_header - 1);
+}
+
+/* The fields of one row, then its line break. */
+static void csv_row_fields(FILE *f, const hm_row *row)
 {
     char host[256], when[32];
     time_t now = time(NULL);
@@ -174,14 +199,40 @@ int hm_csv_row(FILE *f, const hm_row *row)
     hm_csv_field(f, row->res.parts);
     csv_num(f, row->res.balance, "%.4g");
     fputc('\n', f);
-    return fflush(f) == 0 && !ferror(f) ? 0 : -1;
+}
+
+int hm_csv_row_text(const hm_row *row, char **text, size_t *len)
+{
+    FILE *f = open_memstream(text, len);
+    if (!f)
+        return -1;
+    csv_row_fields(f, row);
+    if (fclose(f) != 0) {
+        free(*text);
+        *text = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+int hm_csv_row(FILE *f, const hm_row *row)
+{
+    char *text = NULL;
+    size_t len = 0;
+    if (hm_csv_row_text(row, &text, &len) < 0)
+        return -1;
+    int rc = hm_write_whole(f, text, len);
+    int e = errno;
+    free(text);
+    errno = e;
+    return rc;
 }
 
 void hm_table_header(FILE *f)
 {
-    fprintf(f, "%-8s %-10s %4s %7s %-7s %20s %-12s %10s %11s %11s %11s %11s %11s\n", "backend",
-            "device", "rep", "workers", "status", "hits", "pi_estimate", "error (SE)", "wall (s)",
-            "setup (s)", "compute (s)", "collect (s)", "samples/s");
+    fprintf(f, "%-8s %-10s %4s %7s %-7s %20s %-12s %10s %6s %11s %11s %11s %11s %11s\n",
+            "backend", "device", "rep", "workers", "status", "hits", "pi_estimate", "error (SE)",
+            "calls", "wall (s)", "setup (s)", "compute (s)", "collect (s)", "samples/s");
 }
 
 static void table_num(FILE *f, double v, const char *fmt)
@@ -205,6 +256,7 @@ void hm_table_row(FILE *f, const hm_row *row)
         fprintf(f, " %10s", "-");
     else
         fprintf(f, " %10.2f", row->sigmas);
+    fprintf(f, " %6u", row->calls);
     table_num(f, row->wall_s, " %11.6f");
     table_num(f, row->res.setup_s, " %11.6f");
     table_num(f, row->res.compute_s, " %11.6f");

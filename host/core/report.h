@@ -54,13 +54,20 @@ void hm_row_note(hm_row *row, const char *fmt, ...)
 /* Samples per second of an ok row (samples / wall_s); NAN for any other row. */
 double hm_row_rate(const hm_row *row);
 
-/* The CSV contract: header, then rows; every row is flushed as soon as it is written. */
-void hm_csv_header(FILE *f);
+/* The CSV contract: header, then rows. Each is built whole in memory and written in one
+ * piece, then flushed: 0, or -1 with errno (the write or flush failed; a regular file is then
+ * cut back, so that it never ends inside a row). */
+int hm_csv_header(FILE *f);
 int hm_csv_row(FILE *f, const hm_row *row);
+/* The row as one CSV line, line break included, malloc'ed into *text: 0, or -1. */
+int hm_csv_row_text(const hm_row *row, char **text, size_t *len);
+/* Writes len bytes to f as one piece and flushes: 0, or -1 with errno. A regular file that
+ * took only part of them (a full disk) is cut back to where it was. */
+int hm_write_whole(FILE *f, const char *buf, size_t len);
 /* Writes s as one RFC 4180 field (quoted when it holds a comma, quote or line break). */
 void hm_csv_field(FILE *f, const char *s);
 
-/* The human table: header with units, then one line per row. */
+/* The human table: header with units, then one line per row (times per call). */
 void hm_table_header(FILE *f);
 void hm_table_row(FILE *f, const hm_row *row);
 

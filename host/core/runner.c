@@ -1,10 +1,18 @@
-/* runner.c - prepare, warm-up, repetitions, validation: the only caller of a backend. */
+/* runner.c - prepare, warm-up, calibrated repetitions, validation, the watchdog: the only
+ * caller of a backend (runner.h). */
+#define _POSIX_C_SOURCE 200809L
 #include "runner.h"
 
 #include "clock.h"
+#include "stop.h"
 
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 struct hm_runner {
     const hm_backend *b;
@@ -53,54 +61,322 @@ int hm_runner_count(hm_runner *r, uint64_t seed, uint64_t first, uint64_t count,
     return rc;
 }
 
-hm_status hm_runner_measure(hm_runner *r, uint64_t seed, uint64_t samples, hm_row *row)
+/* One cell as it runs: the reference count, and where the rows go. */
+typedef struct cell_run {
+    hm_runner *r;
+    const hm_cell *cell;
+    hm_cell_out *out;
+    uint64_t ref;
+    int have_ref;
+    const char *ref_what; /* whose count ref is, for the note */
+} cell_run;
+
+/* --- The watchdog ------------------------------------------------------------------------ */
+
+static void watch_disarm(void);
+
+/* One thread for the process; it looks at the run in progress four times a second. */
+#define WATCH_TICK_NS 250000000L
+
+static struct {
+    pthread_mutex_t mu;
+    hm_watch_fn fn;
+    void *arg;
+    int armed, fired;
+    double t0, limit, stop_at;
+    const cell_run *run; /* the run in progress, for the row of a timeout; NULL: `what` */
+    const char *what;
+    unsigned rep;
+} wd = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
+double hm_default_timeout(double base_s, uint64_t samples)
 {
-    hm_error err = {0};
-    int rc = hm_runner_count(r, seed, 0, samples, &row->res, &row->wall_s, &err);
+    return base_s + (double)samples / 1e7;
+}
+
+/* The failed row of a run past its limit (built on the watchdog's thread). */
+static void timeout_row(hm_row *row, const cell_run *c, unsigned rep, double limit)
+{
+    const hm_runner *r = c->r;
+    hm_row_init(row, r->b->name, r->cfg.workers, c->cell->samples, c->cell->seed, rep);
+    snprintf(row->res.device, sizeof row->res.device, "%s",
+             c->out->device[0] ? c->out->device : r->cfg.device ? r->cfg.device : "cpu");
+    row->status = HM_STATUS_FAILED;
     row->calls = 1;
-    if (rc < 0) {
-        row->status = HM_STATUS_FAILED;
-        row->has_hits = 0;
-        hm_row_note(row, "%s", err.msg[0] ? err.msg : hm_strerror(rc));
-        return row->status;
+    hm_row_note(row, "did not finish within its limit of %g s (--timeout, or the default); a "
+                "%s run cannot be stopped from outside, so hetmc stopped here", limit,
+                r->b->name);
+}
+
+/* Looks at the armed run; fires the hook (never returns) when it is past its limit or past
+ * the grace after a stop. Called with wd.mu held. */
+static void watch_check(void)
+{
+    double now = hm_now();
+    hm_watch_event ev = {0};
+    hm_row row;
+    if (!wd.armed)
+        return;
+    if (wd.limit > 0 && now - wd.t0 >= wd.limit) {
+        if (wd.run) {
+            timeout_row(&row, wd.run, wd.rep, wd.limit);
+            ev.row = &row;
+        }
+        ev.what = wd.what;
+        ev.limit_s = wd.limit;
+    } else if (hm_stop_signal && wd.stop_at == 0) {
+        wd.stop_at = now;
+        return;
+    } else if (hm_stop_signal && now - wd.stop_at >= HM_STOP_GRACE_S) {
+        ev.interrupted = 1;
+        ev.limit_s = HM_STOP_GRACE_S;
+    } else {
+        return;
     }
-    row->has_hits = 1;
-    if (row->res.note[0])
-        hm_row_note(row, "%s", row->res.note);
-    if (!hm_validate(row->res.hits, samples, &row->sigmas)) {
+    wd.fired = 1;
+    pthread_mutex_unlock(&wd.mu);
+    wd.fn(&ev, wd.arg);
+    _exit(1); /* the hook must not return; if it does, the process still ends */
+}
+
+static void *watch_main(void *unused)
+{
+    (void)unused;
+    const struct timespec tick = {0, WATCH_TICK_NS};
+    for (;;) {
+        nanosleep(&tick, NULL);
+        pthread_mutex_lock(&wd.mu);
+        watch_check();
+        pthread_mutex_unlock(&wd.mu);
+    }
+    return NULL;
+}
+
+int hm_runner_watchdog(hm_watch_fn fn, void *arg)
+{
+    pthread_t t;
+    sigset_t all, old;
+    pthread_mutex_lock(&wd.mu);
+    int started = wd.fn != NULL;
+    wd.fn = fn;
+    wd.arg = arg;
+    pthread_mutex_unlock(&wd.mu);
+    if (started || !fn)
+        return 0;
+    /* The thread blocks every signal, so that stop signals reach the command's thread. */
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int e = pthread_create(&t, NULL, watch_main, NULL);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (e != 0) {
+        wd.fn = NULL;
+        return -1;
+    }
+    pthread_detach(t);
+    return 0;
+}
+
+/* Arms the watchdog for the run of cell c (or, with c NULL, for `what`). */
+static void watch_arm(const cell_run *c, unsigned rep, const char *what, double limit)
+{
+    if (!wd.fn)
+        return;
+    pthread_mutex_lock(&wd.mu);
+    wd.run = c;
+    wd.what = what;
+    wd.rep = rep;
+    wd.limit = limit;
+    wd.stop_at = 0;
+    wd.t0 = hm_now();
+    wd.armed = 1;
+    pthread_mutex_unlock(&wd.mu);
+}
+
+/* The watchdog's limit for a run of r: process backends stop their own workers at the limit,
+ * so the watchdog is only their backstop. */
+static double run_limit(const hm_runner *r)
+{
+    double limit = r->cfg.timeout_s;
+    if (limit > 0 && (r->b->uses & HM_USES_TIMEOUT))
+        limit = 2 * limit + 5;
+    return limit;
+}
+
+void hm_runner_watch(const char *what, double limit_s)
+{
+    watch_arm(NULL, 0, what, limit_s);
+}
+
+void hm_runner_unwatch(void)
+{
+    watch_disarm();
+}
+
+static void watch_disarm(void)
+{
+    if (!wd.fn)
+        return;
+    pthread_mutex_lock(&wd.mu);
+    int fired = wd.fired;
+    wd.armed = 0;
+    pthread_mutex_unlock(&wd.mu);
+    if (fired)
+        for (;;)
+            pause(); /* the watchdog's hook is writing what there is and ends the process */
+}
+
+/* --- Cells --------------------------------------------------------------------------------- */
+
+/* One watched call over [0, samples). */
+static int call(const cell_run *c, unsigned rep, hm_result *res, double *wall, hm_error *err)
+{
+    watch_arm(c, rep, NULL, run_limit(c->r));
+    int rc = hm_runner_count(c->r, c->cell->seed, 0, c->cell->samples, res, wall, err);
+    watch_disarm();
+    return rc;
+}
+
+/* Checks one call's count (res in row->res); a failure makes the row failed with a note.
+ * With match set the hits must also equal the reference, which the first validated count
+ * becomes when there is none. Returns 1 when the count is good. */
+static int check_count(cell_run *c, hm_row *row, int match, const char *first_what)
+{
+    uint64_t hits = row->res.hits, n = c->cell->samples;
+    if (!hm_validate(hits, n, &row->sigmas)) {
         row->status = HM_STATUS_FAILED;
         hm_row_note(row,
                     "validation failed: %llu hits of %llu samples puts pi at %.9g, %.3g standard "
                     "errors from pi (limit %.0f)",
-                    (unsigned long long)row->res.hits, (unsigned long long)samples,
-                    hm_pi_estimate(row->res.hits, samples), row->sigmas, HM_VALIDATE_SIGMA);
-        return row->status;
+                    (unsigned long long)hits, (unsigned long long)n, hm_pi_estimate(hits, n),
+                    row->sigmas, HM_VALIDATE_SIGMA);
+        return 0;
     }
-    /* STREAM's habit: a time under 1000 clock ticks is too short to trust. */
-    if (row->wall_s < 1000.0 * hm_clock_resolution())
-        hm_row_note(row, "wall time under 1000 clock ticks (%.3g s): too short to trust",
-                    row->wall_s);
-    row->status = HM_STATUS_OK;
-    return row->status;
+    if (!c->have_ref) {
+        c->ref = hits;
+        c->have_ref = 1;
+        c->ref_what = first_what;
+    }
+    if (!c->out->have_ref) {
+        c->out->have_ref = 1;
+        c->out->ref_hits = hits;
+        snprintf(c->out->device, sizeof c->out->device, "%s", row->res.device);
+    }
+    if (!match || hits == c->ref)
+        return 1;
+    row->status = HM_STATUS_FAILED;
+    if (c->cell->expect)
+        hm_row_note(row, "hits %llu differ from %s %llu", (unsigned long long)hits,
+                    c->ref_what, (unsigned long long)c->ref);
+    else
+        hm_row_note(row, "hits %llu differ from %s %llu: not reproducible",
+                    (unsigned long long)hits, c->ref_what, (unsigned long long)c->ref);
+    return 0;
 }
 
-/* One timed repetition, checked against the expected count. */
-static hm_status repetition(hm_runner *r, const hm_cell *cell, unsigned rep, uint64_t expect,
-                            hm_row *row)
+/* A failed call: the row is failed with the backend's message. */
+static void call_failed(hm_row *row, int rc, const hm_error *err)
 {
-    hm_row_init(row, r->b->name, r->cfg.workers, cell->samples, cell->seed, rep);
-    hm_runner_measure(r, cell->seed, cell->samples, row);
-    if (row->status == HM_STATUS_OK && row->res.hits != expect) {
-        row->status = HM_STATUS_FAILED;
-        if (cell->expect)
-            hm_row_note(row, "hits %llu differ from %s %llu", (unsigned long long)row->res.hits,
-                        cell->expect_what ? cell->expect_what : "the expected",
-                        (unsigned long long)expect);
-        else
-            hm_row_note(row, "hits %llu differ from the warm-up's %llu: not reproducible",
-                        (unsigned long long)row->res.hits, (unsigned long long)expect);
+    row->status = HM_STATUS_FAILED;
+    row->has_hits = 0;
+    row->sigmas = NAN; /* an earlier call's; this one counted nothing */
+    hm_row_note(row, "%s", err->msg[0] ? err->msg : hm_strerror(rc));
+}
+
+/* Sums of the phase times over the calls of a repetition; NAN stays NAN. */
+typedef struct phase_sums {
+    double wall, setup, compute, collect, build, kernel, transfer;
+} phase_sums;
+
+static void phases_add(phase_sums *s, const hm_result *res, double wall)
+{
+    s->wall += wall;
+    s->setup += res->setup_s;
+    s->compute += res->compute_s;
+    s->collect += res->collect_s;
+    s->build += res->build_s;
+    s->kernel += res->kernel_s;
+    s->transfer += res->transfer_s;
+}
+
+/* The row's times become the per-call means. */
+static void phases_mean(hm_row *row, const phase_sums *s)
+{
+    double n = row->calls;
+    row->wall_s = s->wall / n;
+    row->res.setup_s = s->setup / n;
+    row->res.compute_s = s->compute / n;
+    row->res.collect_s = s->collect / n;
+    row->res.build_s = s->build / n;
+    row->res.kernel_s = s->kernel / n;
+    row->res.transfer_s = s->transfer / n;
+}
+
+/* One timed repetition: calls back to back until they last min_time_s together, every count
+ * checked. Returns 0, or -1 when a stop interrupted it (the row is then to be discarded). */
+static int repetition(cell_run *c, unsigned rep, hm_row *row)
+{
+    const hm_runner *r = c->r;
+    phase_sums sums = {0};
+    hm_row_init(row, r->b->name, r->cfg.workers, c->cell->samples, c->cell->seed, rep);
+    for (;;) {
+        hm_error err = {0};
+        double wall;
+        int rc = call(c, rep, &row->res, &wall, &err);
+        row->calls++;
+        if (hm_stop_signal)
+            return -1;
+        if (rc < 0) {
+            row->wall_s = wall;
+            call_failed(row, rc, &err);
+            return 0;
+        }
+        row->has_hits = 1;
+        phases_add(&sums, &row->res, wall);
+        if (!check_count(c, row, 1, "the first repetition's") ||
+            sums.wall >= c->cell->min_time_s || (r->b->uses & HM_COLLECTIVE))
+            break;
     }
-    return row->status;
+    phases_mean(row, &sums);
+    if (row->res.note[0])
+        hm_row_note(row, "%s", row->res.note);
+    if (row->status != HM_STATUS_OK)
+        return 0;
+    /* STREAM's habit: a time under 1000 clock ticks is too short to trust. */
+    if (sums.wall < 1000.0 * hm_clock_resolution())
+        hm_row_note(row, "wall time under 1000 clock ticks (%.3g s over %u call%s): too short "
+                    "to trust", sums.wall, row->calls, row->calls == 1 ? "" : "s");
+    return 0;
+}
+
+/* The untimed warm-ups: validated, and the first gives the reference when the cell has none.
+ * Returns 1 to go on, 0 when one failed (its row written), -1 when stopped. */
+static int warm_up(cell_run *c, hm_row_fn emit, void *arg)
+{
+    const hm_runner *r = c->r;
+    hm_row row;
+    for (unsigned w = 0; w < c->cell->warmups; w++) {
+        hm_error err = {0};
+        if (hm_stop_signal)
+            return -1;
+        hm_row_init(&row, r->b->name, r->cfg.workers, c->cell->samples, c->cell->seed, 0);
+        int rc = call(c, 0, &row.res, &row.wall_s, &err);
+        row.calls = 1;
+        if (hm_stop_signal)
+            return -1;
+        if (rc < 0)
+            call_failed(&row, rc, &err);
+        else
+            row.has_hits = 1;
+        if (rc < 0 || !check_count(c, &row, 0, "the warm-up's")) {
+            /* Reported as rep 0 so that the failure is on record. */
+            hm_row_note(&row, "the untimed warm-up failed");
+            c->out->warmup_failed = 1;
+            snprintf(c->out->first_error, sizeof c->out->first_error, "%s", row.note);
+            c->out->stopped = emit(&row, arg) != 0;
+            return 0;
+        }
+    }
+    return 1;
 }
 
 hm_status hm_runner_cell(hm_runner *r, const hm_cell *cell, hm_row_fn emit, void *arg,
@@ -111,26 +387,33 @@ hm_status hm_runner_cell(hm_runner *r, const hm_cell *cell, hm_row_fn emit, void
     if (!out)
         out = &local;
     memset(out, 0, sizeof *out);
-
-    hm_row_init(&row, r->b->name, r->cfg.workers, cell->samples, cell->seed, 0);
-    if (hm_runner_measure(r, cell->seed, cell->samples, &row) != HM_STATUS_OK) {
-        /* The warm-up failed: reported as rep 0 so that the failure is on record. */
-        hm_row_note(&row, "the untimed warm-up failed");
-        emit(&row, arg);
-        return HM_STATUS_FAILED;
+    cell_run c = {.r = r, .cell = cell, .out = out};
+    if (cell->expect) {
+        c.ref = *cell->expect;
+        c.have_ref = 1;
+        c.ref_what = cell->expect_what ? cell->expect_what : "the expected";
     }
-    out->warmed = 1;
-    out->warm_hits = row.res.hits;
-    snprintf(out->device, sizeof out->device, "%s", row.res.device);
-    uint64_t expect = cell->expect ? *cell->expect : row.res.hits;
 
+    int go = warm_up(&c, emit, arg);
+    if (go <= 0) {
+        out->stopped |= go < 0;
+        return go < 0 ? HM_STATUS_OK : HM_STATUS_FAILED;
+    }
     for (unsigned rep = 1; rep <= cell->reps; rep++) {
-        if (cell->stop && *cell->stop)
+        if (hm_stop_signal || repetition(&c, rep, &row) < 0) {
+            out->stopped = 1;
             break;
-        if (repetition(r, cell, rep, expect, &row) != HM_STATUS_OK)
+        }
+        if (row.status != HM_STATUS_OK) {
+            if (!out->reps_failed)
+                snprintf(out->first_error, sizeof out->first_error, "%s", row.note);
             out->reps_failed++;
+        }
         out->reps_done++;
-        emit(&row, arg);
+        if (emit(&row, arg) != 0) {
+            out->stopped = 1;
+            break;
+        }
     }
     return out->reps_failed ? HM_STATUS_FAILED : HM_STATUS_OK;
 }

@@ -1,9 +1,13 @@
 /* sysinfo.c - facts about this machine and this process. */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE /* sched_getaffinity, CPU_* */
 #include "sysinfo.h"
 
+#include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -13,6 +17,71 @@ unsigned hm_online_cores(void)
     return n > 0 ? (unsigned)n : 1u;
 }
 
+/* The affinity mask as hetmc first saw it, as a list of CPU numbers. */
+static struct {
+    pthread_once_t once;
+    int cpu[CPU_SETSIZE];
+    unsigned n;
+} allowed = {.once = PTHREAD_ONCE_INIT};
+
+static void read_allowed(void)
+{
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof set, &set) == 0)
+        for (int c = 0; c < CPU_SETSIZE; c++)
+            if (CPU_ISSET(c, &set))
+                allowed.cpu[allowed.n++] = c;
+    if (allowed.n == 0) { /* unreadable: every online CPU */
+        unsigned online = hm_online_cores();
+        for (unsigned c = 0; c < online && c < CPU_SETSIZE; c++)
+            allowed.cpu[allowed.n++] = (int)c;
+    }
+}
+
+unsigned hm_allowed_cpus(void)
+{
+    pthread_once(&allowed.once, read_allowed);
+    return allowed.n;
+}
+
+int hm_allowed_cpu(unsigned i)
+{
+    return allowed.cpu[i % hm_allowed_cpus()];
+}
+
+void hm_allowed_list(char *buf, size_t len)
+{
+    unsigned n = hm_allowed_cpus();
+    size_t used = 0;
+    buf[0] = '\0';
+    for (unsigned i = 0; i < n && used < len; i++) {
+        unsigned j = i;
+        while (j + 1 < n && allowed.cpu[j + 1] == allowed.cpu[j] + 1)
+            j++;
+        if (j > i)
+            used += (size_t)snprintf(buf + used, len - used, "%s%d-%d", i ? "," : "",
+                                     allowed.cpu[i], allowed.cpu[j]);
+        else
+            used += (size_t)snprintf(buf + used, len - used, "%s%d", i ? "," : "",
+                                     allowed.cpu[i]);
+        i = j;
+    }
+}
+
+int hm_bind_pid(pid_t pid, unsigned k)
+{
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(hm_allowed_cpu(k), &set);
+    return sched_setaffinity(pid, sizeof set, &set);
+}
+
+int hm_bind_cpu(unsigned k)
+{
+    return hm_bind_pid(0, k); /* 0: the calling thread */
+}
+
 void hm_hostname(char *buf, size_t len)
 {
     if (gethostname(buf, len) != 0 || !buf[0])
@@ -20,25 +89,83 @@ void hm_hostname(char *buf, size_t len)
     buf[len - 1] = '\0';
 }
 
-void hm_cpu_model(char *buf, size_t len)
+/* The first line of a small file, without its line break; 0, or -1 when unreadable. */
+static int first_line(const char *path, char *buf, size_t len)
+{
+    FILE *f = fopen(path, "r");
+    int ok = f && fgets(buf, (int)len, f) != NULL;
+    if (f)
+        fclose(f);
+    if (!ok)
+        return -1;
+    buf[strcspn(buf, "\n")] = '\0';
+    return 0;
+}
+
+/* The value of the first "key : value" line of /proc/cpuinfo; 0, or -1 when none. */
+static int cpuinfo_value(const char *key, char *buf, size_t len)
 {
     char line[512];
     FILE *f = fopen("/proc/cpuinfo", "r");
-    snprintf(buf, len, "unknown");
+    int found = -1;
     if (!f)
-        return;
-    while (fgets(line, sizeof line, f)) {
-        if (strncmp(line, "model name", 10) == 0) {
-            char *v = strchr(line, ':');
-            if (v) {
-                v += strspn(v, ": \t");
-                v[strcspn(v, "\n")] = '\0';
-                snprintf(buf, len, "%s", v);
-            }
-            break;
-        }
+        return -1;
+    while (found < 0 && fgets(line, sizeof line, f)) {
+        char *v = strchr(line, ':');
+        if (strncmp(line, key, strlen(key)) != 0 || !v)
+            continue;
+        v += strspn(v, ": \t");
+        v[strcspn(v, "\n")] = '\0';
+        snprintf(buf, len, "%s", v);
+        found = 0;
     }
     fclose(f);
+    return found;
+}
+
+void hm_cpu_model(char *buf, size_t len)
+{
+    if (cpuinfo_value("model name", buf, len) < 0)
+        snprintf(buf, len, "unknown");
+}
+
+#define CPUFREQ "/sys/devices/system/cpu/cpu0/cpufreq/"
+
+void hm_cpu_governor(char *buf, size_t len)
+{
+    if (first_line(CPUFREQ "scaling_governor", buf, len) < 0)
+        snprintf(buf, len, "unknown");
+}
+
+void hm_cpu_mhz(char *buf, size_t len)
+{
+    char cur[64] = "", max[64] = "";
+    if (first_line(CPUFREQ "scaling_cur_freq", cur, sizeof cur) == 0)
+        snprintf(cur, sizeof cur, "%.0f", atof(cur) / 1000.0); /* kHz */
+    else if (cpuinfo_value("cpu MHz", cur, sizeof cur) == 0)
+        snprintf(cur, sizeof cur, "%.0f", atof(cur));
+    if (first_line(CPUFREQ "cpuinfo_max_freq", max, sizeof max) == 0)
+        snprintf(max, sizeof max, "%.0f", atof(max) / 1000.0);
+    snprintf(buf, len, "current %s%s, max %s%s", cur[0] ? cur : "unknown", cur[0] ? " MHz" : "",
+             max[0] ? max : "unknown", max[0] ? " MHz" : "");
+}
+
+void hm_cpu_smt(char *buf, size_t len)
+{
+    if (first_line("/sys/devices/system/cpu/smt/control", buf, len) < 0)
+        snprintf(buf, len, "unknown");
+}
+
+void hm_cpu_turbo(char *buf, size_t len)
+{
+    char v[16];
+    /* intel_pstate says whether turbo is off; acpi-cpufreq whether boost is on. */
+    if (first_line("/sys/devices/system/cpu/intel_pstate/no_turbo", v, sizeof v) == 0)
+        snprintf(buf, len, "%s", v[0] == '0' ? "on" : "off");
+    else if (first_line("/sys/devices/system/cpu/cpufreq/boost", v, sizeof v) == 0)
+        snprintf(buf, len, "%s", v[0] == '1' ? "on" : "off");
+    else
+        snprintf(buf, len, "unknown");
 }
 
 const char *hm_self_exe(void)
@@ -51,4 +178,63 @@ const char *hm_self_exe(void)
         path[n] = '\0';
     }
     return path;
+}
+
+/* A non-negative integer environment variable, or -1. */
+static long env_long(const char *name)
+{
+    const char *v = getenv(name);
+    char *end = NULL;
+    long n = v && *v ? strtol(v, &end, 10) : -1;
+    return end && !*end && n >= 0 ? n : -1;
+}
+
+void hm_launcher(int *rank, int *size)
+{
+    static const char *const pairs[][2] = {
+        {"OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE"},
+        {"PMI_RANK", "PMI_SIZE"},
+        {"PMIX_RANK", NULL},
+        {"SLURM_PROCID", "SLURM_STEP_NUM_TASKS"},
+    };
+    *rank = 0;
+    *size = 1;
+    for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
+        long r = env_long(pairs[i][0]), n = pairs[i][1] ? env_long(pairs[i][1]) : -1;
+        if (r < 0 || (!pairs[i][1] && r == 0))
+            continue;
+        if (i == 3 && n < 0)
+            continue; /* a batch script, not a step of srun */
+        *rank = (int)(r < INT_MAX ? r : INT_MAX);
+        *size = n > r ? (int)(n < INT_MAX ? n : INT_MAX) : *rank + 1;
+        return;
+    }
+}
+
+static int quiet_stderr = -1;
+
+int hm_quiet_rank(void)
+{
+    if (quiet_stderr >= 0)
+        return quiet_stderr;
+    int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (null < 0)
+        return -1;
+    fflush(stdout);
+    fflush(stderr);
+    quiet_stderr = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+    dup2(null, STDOUT_FILENO);
+    dup2(null, STDERR_FILENO);
+    close(null);
+    return quiet_stderr;
+}
+
+void hm_quiet_restore(void)
+{
+    if (quiet_stderr < 0)
+        return;
+    fflush(stderr);
+    dup2(quiet_stderr, STDERR_FILENO);
+    close(quiet_stderr);
+    quiet_stderr = -1;
 }
