@@ -3,9 +3,10 @@
  * method): a small single-threaded process, forked from hetmc before anything creates threads,
  * that forks every worker on request. See forkserver.c for the protocol.
  *
- * Start it first thing, before OpenMP, OpenCL (PoCL) or MPI start their threads: `hetmc run`
- * starts it when it prepares the backend, `hetmc matrix` and `hetmc verify` right after reading
- * their options, hetmc-gbench before registering; a program using the library calls
+ * Start it first thing, before OpenMP, OpenCL (PoCL), MPI or the runner's watchdog start their
+ * threads: `hetmc run`, `matrix` and `verify` start it right after reading their options (run
+ * and matrix only when forkserver is asked for), hetmc-gbench before registering, and the
+ * backend's prepare when none runs yet; a program using the library calls
  * hm_forkserver_start() early in main. Once this process runs threads the server cannot start
  * (the backend is then unavailable, saying why): a fork of a threaded process is exactly what
  * it exists to avoid. The server lives until the process exits (or hm_forkserver_stop) and
