@@ -22,6 +22,7 @@
 #include "cli.h"
 #include "clock.h"
 #include "csvread.h"
+#include "forkserver.h"
 #include "kernel.h"
 #include "numparse.h"
 #include "provenance.h"
@@ -96,15 +97,15 @@ static void matrix_help(FILE *f)
             "  --min-time SECONDS each repetition repeats the run back to back until it lasts\n"
             "                     this long, times per call (column calls); 0 disables (default\n"
             "                     0.01)\n"
-            "  --bind B           none (default) or cores: worker k of threads, openmp, fork, pool\n"
-            "                     and spawn runs on the k-th allowed CPU\n"
+            "  --bind B           none (default) or cores: worker k of threads, openmp, fork,\n"
+            "                     forkserver, pool and spawn runs on the k-th allowed CPU\n"
             "  --quiet            no progress on stderr\n"
             "\n"
             "Lists: 1,2,4 or ranges A..B (step +1) or A..BxF (multiply by F): 2^16..2^30x4.\n"
-            "The defaults take about 3 minutes on a 2-core laptop with serial, openmp, threads, fork,\n"
-            "pool, spawn and opencl (about 50 s with serial and openmp alone): 5 runs of 2^30\n"
-            "samples take about 15 s per backend at 1 worker. For a quick look: --samples\n"
-            "2^16..2^26x4. SIGINT, SIGTERM and SIGHUP stop between repetitions and still write the\n"
+            "Progress and an estimate of the time left go to stderr as it runs (this machine's\n"
+            "own speed, measured on the way). The time grows with N x (R + 1) / workers per\n"
+            "cell, so the largest N dominates; for a quick look: --samples 2^16..2^26x4.\n"
+            "SIGINT, SIGTERM and SIGHUP stop between repetitions and still write the\n"
             "comparison (exit 130). Under an MPI launcher with several ranks the matrix refuses to\n"
             "run: use `mpirun -np R hetmc run --backend mpi` (scripts/mpi_scaling.sh).\n",
             hm_allowed_cpus());
@@ -857,6 +858,11 @@ int hm_cmd_matrix(int argc, char **argv)
         goto done;
     m->pr.quiet = m->o.quiet;
     m->status = HM_EXIT_OK;
+    /* The fork server starts before OpenMP or OpenCL (the plan lists devices) run threads; if
+     * it cannot, the forkserver rows say why. */
+    for (size_t i = 0; i < m->o.nbackends; i++)
+        if (strcmp(m->o.backends[i]->name, "forkserver") == 0)
+            hm_forkserver_start(NULL);
     if ((rc = plan_build(m)) != 0 || open_outputs(m, argc, argv) < 0) {
         rc = rc == HM_EXIT_USAGE ? rc : HM_EXIT_FAIL;
         goto done;
