@@ -3,6 +3,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include <cstdio>
 #include <string>
 
 static benchmark::State &S(hm_gb_state *st)
@@ -22,7 +23,7 @@ extern "C" int hm_gb_register(const char *name, hm_gb_fn fn, void *ctx, int timi
         b->UseManualTime();
     else
         b->UseRealTime();
-    b->Unit(benchmark::kMillisecond);
+    /* No Unit() here: it would override --benchmark_time_unit (see hm_gb_run). */
     return 0;
 }
 
@@ -54,9 +55,26 @@ extern "C" long long hm_gb_iterations(const hm_gb_state *st)
         reinterpret_cast<const benchmark::State *>(st)->iterations());
 }
 
-extern "C" int hm_gb_run(int *argc, char **argv)
+extern "C" void hm_gb_add_context(const char *key, const char *value)
 {
-    benchmark::Initialize(argc, argv);
+    benchmark::AddCustomContext(key, value);
+}
+
+static const char *own_help_text = "";
+
+static void print_help()
+{
+    benchmark::PrintDefaultHelp();
+    fputs(own_help_text, stdout);
+}
+
+extern "C" int hm_gb_run(int *argc, char **argv, const char *own_help)
+{
+    /* The default unit of every benchmark without its own; Initialize replaces it with
+     * --benchmark_time_unit when that is given. */
+    benchmark::SetDefaultTimeUnit(benchmark::kMillisecond);
+    own_help_text = own_help ? own_help : "";
+    benchmark::Initialize(argc, argv, print_help);
     if (benchmark::ReportUnrecognizedArguments(*argc, argv))
         return 2;
     benchmark::RunSpecifiedBenchmarks();

@@ -30,10 +30,14 @@ void hm_gb_set_counter(hm_gb_state *st, const char *name, double value, int is_r
 void hm_gb_skip_with_error(hm_gb_state *st, const char *msg);
 /* Iterations done so far. */
 long long hm_gb_iterations(const hm_gb_state *st);
+/* Adds key: value to the "context" of the library's output (JSON and console). */
+void hm_gb_add_context(const char *key, const char *value);
 /* Initializes the library with argc/argv (it removes the flags it knows), reports any other
  * argument as an error (returns 2), runs the benchmarks that match the filter and shuts down.
+ * Times are in milliseconds unless --benchmark_time_unit=ns|us|ms|s says otherwise. --help
+ * prints the library's flags, then own_help (the program's own flags), and exits 0.
  * Returns 0 on success. */
-int hm_gb_run(int *argc, char **argv);
+int hm_gb_run(int *argc, char **argv, const char *own_help);
 
 #ifdef __cplusplus
 }

@@ -4,16 +4,21 @@
  * warmed up untimed; each iteration is one run() over [0, N) whose hits must equal the host
  * kernel's. Device backends report manual time from their kernel events (kernel_s) when they
  * have it; everything else uses real time. Counter samples_per_s is a rate (samples over the
- * benchmark's time). All --benchmark_* flags work; own flags:
+ * benchmark's time). All --benchmark_* flags work (times in ms unless --benchmark_time_unit
+ * says otherwise); own flags, listed by --help:
  *   --hetmc_samples=LIST  sample sizes, comma-separated (default 2^16,2^20,2^24)
  *   --hetmc_workers=LIST  worker counts (default 1 and the online cores)
+ * The output's context carries hetmc's version, git commit, build flags, host kernel variant
+ * and CPU model beside the library's own.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "clock.h"
 #include "coexec_parts.h"
+#include "forkserver.h"
 #include "gbench_shim.h"
 #include "kernel.h"
 #include "numparse.h"
+#include "provenance.h"
 #include "runner.h"
 #include "sysinfo.h"
 
@@ -23,6 +28,13 @@
 #include <unistd.h>
 
 #define MAX_ITEMS 4096
+
+#define OWN_HELP                                                                             \
+    "\nhetmc-gbench's own flags (every backend x device x workers x samples of this build):\n" \
+    "  --hetmc_samples=LIST  sample sizes, comma-separated, 1..2^63 (default 2^16,2^20,2^24);\n" \
+    "                        forms: 1000000, 1e8, 2^30, 100M, 64Ki\n"                           \
+    "  --hetmc_workers=LIST  worker counts, comma-separated (default 1 and the online cores)\n" \
+    "Times are in ms unless --benchmark_time_unit=ns|us|ms|s; counter samples_per_s is a rate.\n"
 
 /* The hetmc binary beside this one: process backends that re-execute themselves (spawn) need
  * hetmc's worker mode, which hetmc-gbench does not have. NULL when it is not there. */
@@ -176,6 +188,18 @@ static int register_sizes(const hm_backend *b, const char *device, unsigned wk,
     return status;
 }
 
+/* Where the numbers come from, in the output's context (as provenance.txt has it). */
+static void add_context(void)
+{
+    char cpu[256];
+    hm_cpu_model(cpu, sizeof cpu);
+    hm_gb_add_context("hetmc_version", HM_VERSION);
+    hm_gb_add_context("hetmc_git_commit", hm_git_commit());
+    hm_gb_add_context("hetmc_build_flags", hm_build_flags());
+    hm_gb_add_context("hetmc_host_kernel", hm_kernel_name());
+    hm_gb_add_context("hetmc_cpu_model", cpu);
+}
+
 int main(int argc, char **argv)
 {
     uint64_t samples[32] = {UINT64_C(1) << 16, UINT64_C(1) << 20, UINT64_C(1) << 24};
@@ -186,6 +210,10 @@ int main(int argc, char **argv)
 
     if (own_flags(&argc, argv, samples, &nsamples, workers, &nworkers))
         return 2;
+    /* Before anything runs threads (OpenCL lists its devices below); if it cannot start, its
+     * benchmarks say why. */
+    hm_forkserver_start(NULL);
+    add_context();
     for (size_t bi = 0; bi < hm_backend_count(); bi++) {
         const hm_backend *b = hm_backend_at(bi);
         unsigned *idx = NULL;
@@ -217,7 +245,7 @@ int main(int argc, char **argv)
             }
         free(idx);
     }
-    int rc = hm_gb_run(&argc, argv);
+    int rc = hm_gb_run(&argc, argv, OWN_HELP);
     for (size_t i = 0; i < nitems; i++)
         hm_runner_close(items[i].runner);
     return rc ? rc : status;

@@ -35,6 +35,8 @@
 #define HM_MAX_ITEM_BLOCKS 65536u
 /* Largest worker count (threads, processes, ranks) hetmc accepts. */
 #define HM_MAX_WORKERS 1024u
+/* Largest number of tasks a run of a process backend is split into (--tasks). */
+#define HM_MAX_TASKS 1000000u
 
 /* Error codes, X-macro so names and default messages come from one table. */
 #define HM_ERRNO_MAP(X)                                                                      \
@@ -79,6 +81,8 @@ typedef struct hm_config {
     const char *self_exe; /* path of the running hetmc binary (for spawn), may be NULL */
     unsigned bind;        /* HM_BIND_NONE, or HM_BIND_CORES: worker k runs on the k-th CPU of
                            * the affinity mask hetmc started with (wrapping around) */
+    unsigned tasks;       /* process backends: split a run into this many tasks handed out to
+                           * the workers one at a time; 0 means one slice per worker */
     const char *parts;    /* coexec: the part list (--parts); NULL means its default, auto */
     const char *split;    /* coexec: dynamic, static or static:W1,W2,...; NULL means dynamic */
 } hm_config;
@@ -115,7 +119,8 @@ typedef struct hm_ctx hm_ctx; /* backend-private state */
 #define HM_USES_TIMEOUT 4u /* enforces timeout_s itself (stops its workers) */
 #define HM_USES_BIND 8u    /* pins its workers when bind is HM_BIND_CORES */
 #define HM_USES_ITEM_BLOCKS 32u /* reads item_blocks (OpenCL blocks per work-item) */
-#define HM_USES_PARTS 64u  /* --parts and --split (coexec; mpi runs coexec in each rank) */
+#define HM_USES_TASKS 64u  /* splits runs into cfg->tasks tasks (process backends) */
+#define HM_USES_PARTS 128u /* --parts and --split (coexec; mpi runs coexec in each rank) */
 /* Not an option: its runs are collective across processes (mpi), so every process must make
  * the same number of calls; the runner then times each repetition as one call, since a
  * calibration to a minimum time would let the ranks disagree. */

@@ -1,16 +1,34 @@
 #!/usr/bin/python3
-"""plot.py RESULTS_DIR - figures of a hetmc matrix run (Python 3 + matplotlib, nothing else).
+"""plot.py DIR [DIR ...] [--out OUT] - figures of hetmc results (Python 3 + matplotlib).
 
-Reads RESULTS_DIR/runs.csv and RESULTS_DIR/comparison.csv and writes, as PNG and SVG:
-  throughput.*   median samples/s against samples, one line per backend/device/workers (log-log)
-  speedup.*      speedup over serial and parallel efficiency against workers (largest samples)
-  phases.*       median setup/compute/collect seconds per backend and workers (smallest and
-                 largest samples): where start-up dominates
-  error.*        |pi_hat - pi| against samples, with the 1/sqrt(N) reference line
-  coexec.*       co-execution (only when the run has coexec cells): each cell's parts' shares of
-                 the samples as stacked bars at the largest N, with efficiency and balance; and
-                 efficiency and balance against N
+Each DIR is a results folder with runs.csv (a `hetmc matrix` folder, a bench/lesson.py folder,
+or any folder of hetmc's CSV contract) and, when there is one, provenance.txt. Several folders
+are overlaid, each labelled by its host and CPU (and its devices) from provenance.txt, with its
+own marker. Statistics come from runs.csv's ok rows (median and quartiles by linear
+interpolation, as comparison.csv), so every folder plots alike. Written into OUT (default: the
+first DIR), each as PNG and SVG, one figure per question:
+
+  throughput  how fast? median samples/s against N, log-log, IQR error bars
+  speedup     how well do workers scale? speed-up over serial and parallel efficiency against
+              workers at the largest N (device backends get no efficiency point: their
+              "workers" are not cores; mpi is one series whatever its ranks run on)
+  startup     what does starting cost? median setup_s against N (processes: start method)
+  phases      where does the time go? median setup, compute and collect at the smallest and
+              the largest N (a log axis when they span decades)
+  error       is the estimate right? |pi_hat - pi| against N with one standard error
+  lesson      (folders with bench/lesson.py rows) speed-up over serial against N: Python
+              threads, processes per start method, pools and numba over py-serial (numba over
+              py-numba), beside hetmc's threads and processes over serial
+  coexec      (the first folder, when it has coexec rows) who counted what: each coexec
+              cell's parts' shares of the samples as stacked bars at its largest N, with each
+              part's rate, the cell's efficiency (its rate over the sum of its parts' solo
+              rates, as comparison.csv's coexec_efficiency) and balance; and efficiency and
+              balance against N
+
+One colour per backend (the same in every figure, never shared by two backends), one line
+style per worker count, one marker per folder.
 """
+import argparse
 import csv
 import math
 import os
@@ -20,235 +38,531 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.legend import Legend  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
 
-plt.rcParams.update({"font.size": 11, "axes.grid": True, "grid.alpha": 0.3,
-                     "savefig.dpi": 110, "figure.figsize": (7.5, 4.8)})
+plt.rcParams.update({"font.size": 10, "axes.grid": True, "grid.alpha": 0.3,
+                     "savefig.dpi": 110, "figure.figsize": (8, 5), "svg.fonttype": "none"})
+
+# Backends in a fixed order, so that each keeps its colour in every figure and folder.
+KNOWN = ["serial", "openmp", "threads", "fork", "forkserver", "spawn", "pool", "opencl", "mpi",
+         "coexec", "py-serial", "py-threading", "py-process-spawn", "py-process-fork",
+         "py-process-forkserver", "py-pool-spawn", "py-pool-fork", "py-pool-forkserver",
+         "py-numba", "py-numba-nogil"]
+# Kelly's colours of maximum contrast (white and the palest left out): one per backend.
+PALETTE = ["#222222", "#0067a5", "#008856", "#be0032", "#875692", "#882d17", "#e68fac",
+           "#2f9fd8", "#8db600", "#f38400", "#848482", "#2b3d26", "#654522", "#e25822",
+           "#604e97", "#c2b280", "#f6a600", "#b3446c", "#dcd300", "#f99379", "#a1caf1"]
+STYLES = ["-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1, 1, 1))]
+MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
+DEVICE_BACKENDS = {"opencl"}  # their `workers` are not cores: no efficiency point
+PROCESS = ("fork", "forkserver", "spawn", "pool")
 
 
-def read(path):
-    with open(path, newline="") as f:
-        return list(csv.DictReader(f))
+def colour(backend, seen={}):
+    """The backend's colour: fixed for the known ones, the next free one for others."""
+    if backend in KNOWN:
+        return PALETTE[KNOWN.index(backend) % len(PALETTE)]
+    if backend not in seen:
+        seen[backend] = PALETTE[(len(KNOWN) + len(seen)) % len(PALETTE)]
+    return seen[backend]
+
+
+def style(workers, all_workers):
+    return STYLES[sorted(all_workers).index(workers) % len(STYLES)]
 
 
 def num(s):
     try:
-        return float(s)
+        v = float(s)
     except (TypeError, ValueError):
         return math.nan
+    return v if math.isfinite(v) else math.nan
 
 
-def label(r):
-    dev = r["device"]
-    dev = "" if dev in ("", "cpu") else " [" + dev[:24] + "]"
-    return "%s%s w=%s" % (r["backend"], dev, r["workers"])
+def quantile(xs, q):
+    """Quantile q of sorted xs by linear interpolation (R type 7, hetmc's hm_quantile)."""
+    if not xs:
+        return math.nan
+    h = (len(xs) - 1) * q
+    lo = math.floor(h)
+    return xs[lo] + (h - lo) * (xs[min(lo + 1, len(xs) - 1)] - xs[lo])
+
+
+class Cell:
+    """One backend x device x workers x samples of one folder: its ok repetitions."""
+
+    def __init__(self, backend, device, workers, samples):
+        self.backend, self.device, self.workers, self.samples = backend, device, workers, samples
+        self.wall, self.setup, self.compute, self.collect, self.error = [], [], [], [], []
+
+    def add(self, r):
+        self.wall.append(num(r["wall_s"]))
+        for name in ("setup", "compute", "collect"):
+            v = num(r.get(name + "_s"))
+            if v == v:
+                getattr(self, name).append(v)
+        self.error.append(num(r.get("abs_error")))
+
+    def stat(self, name, q=0.5):
+        return quantile(sorted(getattr(self, name)), q)
+
+
+class Folder:
+    """A results folder: its cells and its label (host, CPU, devices)."""
+
+    def __init__(self, path, index):
+        self.path, self.index, self.cells = path, index, {}
+        self.prov = read_provenance(os.path.join(path, "provenance.txt"))
+        with open(os.path.join(path, "runs.csv"), newline="") as f:
+            for r in csv.DictReader(f):
+                if r.get("status") == "ok" and num(r.get("wall_s")) > 0:
+                    self.cell(r).add(r)
+        devices = sorted({ln.split("=", 1)[1].strip()[:32] for ln in self.prov.get("device", [])
+                          if "=" in ln})
+        self.label = "%s: %s, %s%s" % (os.path.basename(os.path.normpath(path)),
+                                       self.prov.get("host", ["?"])[0],
+                                       self.prov.get("cpu_model", ["?"])[0],
+                                       "; " + ", ".join(devices) if devices else "")
+        self.marker = MARKERS[index % len(MARKERS)]
+
+    def cell(self, r):
+        # mpi is one series: its device column says what each rank ran, which varies.
+        dev = "" if r["backend"] == "mpi" else r["device"]
+        key = (r["backend"], dev, int(r["workers"]), int(r["samples"]))
+        if key not in self.cells:
+            self.cells[key] = Cell(*key)
+        return self.cells[key]
+
+    def series(self, keep=lambda c: True):
+        """{(backend, device, workers): [cells by samples]}."""
+        out = {}
+        for c in self.cells.values():
+            if keep(c):
+                out.setdefault((c.backend, c.device, c.workers), []).append(c)
+        for cells in out.values():
+            cells.sort(key=lambda c: c.samples)
+        return out
+
+    def baseline(self, backend):
+        """{samples: median wall} of the serial a backend is measured against."""
+        base = "py-numba" if backend.startswith("py-numba") else (
+            "py-serial" if backend.startswith("py-") else "serial")
+        return {c.samples: c.stat("wall") for c in self.cells.values()
+                if c.backend == base and c.workers == 1}
+
+
+def order(item):
+    """Series in the backends' fixed order, then device, then workers."""
+    (b, d, w), _ = item
+    return (KNOWN.index(b) if b in KNOWN else len(KNOWN), b, d, w)
+
+
+def read_provenance(path):
+    """{key: [values]} of provenance.txt's "key: value" lines (device: lines repeat)."""
+    out = {}
+    if os.path.exists(path):
+        for line in open(path):
+            k, sep, v = line.partition(":")
+            if sep:
+                out.setdefault(k.strip(), []).append(v.strip())
+    return out
+
+
+def name(backend, device, workers):
+    dev = "" if device in ("", "cpu") else " [%s]" % device[:28]
+    return "%s%s w=%d" % (backend, dev, workers)
+
+
+def all_workers(folders):
+    return {c.workers for f in folders for c in f.cells.values()}
 
 
 def pow2(n):
-    """N as 2^k when it is a power of two, else as a number."""
     return "2^%d" % (n.bit_length() - 1) if n > 0 and n & (n - 1) == 0 else "%d" % n
 
 
-def save(fig, out, name):
-    fig.tight_layout()
+def logscale_if_decades(ax, values, axis="y", decades=1.0):
+    vals = [v for v in values if v > 0]
+    if vals and math.log10(max(vals) / min(vals)) >= decades:
+        (ax.set_yscale if axis == "y" else ax.set_xscale)("log")
+
+
+def save(fig, out, fname, made):
+    # Every legend counts for the tight box, also those kept with add_artist.
+    legends = [a for ax in fig.axes for a in ax.get_children() if isinstance(a, Legend)]
     for ext in ("png", "svg"):
-        fig.savefig(os.path.join(out, name + "." + ext))
+        fig.savefig(os.path.join(out, fname + "." + ext), bbox_inches="tight",
+                    bbox_extra_artists=legends + list(fig.legends))
     plt.close(fig)
+    made.append(fname)
 
 
-def throughput(cmp_rows, out):
-    fig, ax = plt.subplots()
-    series = {}
-    for r in cmp_rows:
-        if num(r["samples_per_s"]) > 0:
-            series.setdefault(label(r), []).append((int(r["samples"]), num(r["samples_per_s"])))
-    for name, pts in sorted(series.items()):
-        pts.sort()
-        ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=name)
-    ax.set_xscale("log", base=2)
-    ax.set_yscale("log")
-    ax.set_xlabel("samples N (count)")
-    ax.set_ylabel("throughput (samples/s, median wall)")
-    ax.set_title("Throughput against problem size")
-    ax.legend(fontsize=8, ncol=2)
-    save(fig, out, "throughput")
-
-
-def speedup(cmp_rows, out):
-    ok = [r for r in cmp_rows if num(r["speedup_vs_serial"]) > 0]
-    if not ok:
+def legend(ax, folders, inside=False):
+    """The series (colour: backend, line style: workers) once each, outside the axes on the
+    right (under them with `inside`, for side-by-side panels); under the axes, with several
+    folders, which marker is which folder."""
+    handles, labels = ax.get_legend_handles_labels()
+    seen = {}
+    for h, lab in zip(handles, labels):
+        seen.setdefault(lab, h)
+    if not seen:
         return
-    nmax = max(int(r["samples"]) for r in ok)
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 4.5))
-    series = {}
-    for r in ok:
-        if int(r["samples"]) == nmax and r["backend"] != "serial":
-            key = r["backend"] + ("" if r["device"] in ("", "cpu") else " [" + r["device"][:20] + "]")
-            series.setdefault(key, []).append((int(r["workers"]), num(r["speedup_vs_serial"]),
-                                               num(r["parallel_efficiency"])))
-    wmax = 1
-    for name, pts in sorted(series.items()):
-        pts.sort()
-        wmax = max(wmax, pts[-1][0])
-        a1.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=name)
-        a2.plot([p[0] for p in pts], [p[2] for p in pts], marker="o", label=name)
-    ticks = sorted({p[0] for pts in series.values() for p in pts} | {1})
-    for ax in (a1, a2):
-        ax.set_xticks(ticks)
+    where = dict(loc="upper left", borderaxespad=0, bbox_to_anchor=(1.01, 1.0))
+    if inside:  # under the axes, beside the other panels' legends
+        where = dict(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2)
+    first = ax.legend(seen.values(), seen.keys(), fontsize=7, **where)
+    if len(folders) > 1:
+        ax.add_artist(first)
+        marks = [Line2D([], [], color="#555555", marker=f.marker, ls="none",
+                        label="%s: %s" % (chr(65 + f.index), f.label)) for f in folders]
+        ax.legend(handles=marks, fontsize=7, loc="upper left", bbox_to_anchor=(0.0, -0.13),
+                  borderaxespad=0, title="folders (marker)", title_fontsize=7)
+
+
+def errbar(ax, xs, ys, lo, hi, f, backend, workers, ws, label):
+    """One series: median line, IQR error bars."""
+    ax.errorbar(xs, ys, yerr=[[max(0, y - a) for y, a in zip(ys, lo)],
+                              [max(0, b - y) for y, b in zip(ys, hi)]],
+                color=colour(backend), ls=style(workers, ws), marker=f.marker, ms=4,
+                capsize=2, lw=1.3, label=label)
+
+
+def throughput(folders, out, made):
+    fig, ax = plt.subplots()
+    ws, ys_all, n = all_workers(folders), [], 0
+    for f in folders:
+        for (b, d, w), cells in sorted(f.series().items(), key=order):
+            xs = [c.samples for c in cells]
+            ys = [c.samples / c.stat("wall") for c in cells]
+            lo = [c.samples / c.stat("wall", 0.75) for c in cells]
+            hi = [c.samples / c.stat("wall", 0.25) for c in cells]
+            errbar(ax, xs, ys, lo, hi, f, b, w, ws, name(b, d, w))
+            ys_all += ys
+            n += 1
+    ax.set_xscale("log", base=2)
+    logscale_if_decades(ax, ys_all)
+    ax.set_xlabel("samples N (count)")
+    ax.set_ylabel("throughput (samples/s; median, IQR bars)")
+    ax.set_title("How fast? Throughput against problem size")
+    legend(ax, folders)
+    save(fig, out, "throughput", made)
+
+
+def speedup(folders, out, made):
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.8))
+    ws, wmax, n = all_workers(folders), 1, 0
+    for f in folders:
+        big = {}
+        for c in f.cells.values():
+            big[c.backend] = max(big.get(c.backend, 0), c.samples)
+        for (b, d), cells in sorted(group_by_device(f, big).items(),
+                                    key=lambda kv: order(((kv[0][0], kv[0][1], 0), None))):
+            base = f.baseline(b).get(big[b])
+            if base is None or b in ("serial", "py-serial", "py-numba"):
+                continue
+            cells.sort(key=lambda c: c.workers)
+            xs = [c.workers for c in cells]
+            sp = [base / c.stat("wall") for c in cells]
+            lo = [base / c.stat("wall", 0.75) for c in cells]
+            hi = [base / c.stat("wall", 0.25) for c in cells]
+            label = name(b, d, 0).replace(" w=0", "")
+            kw = dict(color=colour(b), marker=f.marker, ms=4, lw=1.3)
+            a1.errorbar(xs, sp, yerr=[[max(0, s - l) for s, l in zip(sp, lo)],
+                                      [max(0, h - s) for s, h in zip(sp, hi)]], label=label,
+                        capsize=2, **kw)
+            if b not in DEVICE_BACKENDS:
+                a2.plot(xs, [s / x for s, x in zip(sp, xs)], **kw)
+            wmax, n = max(wmax, xs[-1]), n + 1
     a1.plot([1, wmax], [1, wmax], "k--", lw=1, label="ideal")
     a2.axhline(1.0, color="k", ls="--", lw=1, label="ideal")
-    a1.set_xlabel("workers (count)")
-    a1.set_ylabel("speedup over serial (x, median wall)")
-    a2.set_xlabel("workers (count)")
-    a2.set_ylabel("parallel efficiency (speedup / workers)")
-    a1.set_title("Speedup at N = %s" % pow2(nmax))
-    a2.set_title("Efficiency at N = %s" % pow2(nmax))
-    a1.legend(fontsize=8)
-    save(fig, out, "speedup")
+    a1.set_ylim(bottom=0)  # from zero: a difference of 2% must look like 2%
+    a2.set_ylim(0, max(1.15, a2.get_ylim()[1]))
+    ticks = sorted(ws | {1})
+    for ax in (a1, a2):
+        ax.set_xticks(ticks)
+        ax.set_xlabel("workers (count)")
+    a1.set_ylabel("speed-up over serial (x; median wall, IQR bars)")
+    a2.set_ylabel("parallel efficiency (speed-up / workers)")
+    a1.set_title("How well do workers scale? (each backend's largest N)")
+    a2.set_title("Efficiency (no point for device backends)")
+    h, lab = a1.get_legend_handles_labels()
+    for hh, ll in zip(h, lab):  # the legend goes right of the second panel
+        a2.plot([], [], color=hh[0].get_color() if isinstance(hh, tuple) else hh.get_color(),
+                ls=hh[0].get_linestyle() if isinstance(hh, tuple) else hh.get_linestyle(),
+                marker=None, label=ll)
+    legend(a2, folders)
+    save(fig, out, "speedup", made)
 
 
-def phases(cmp_rows, out):
-    ok = [r for r in cmp_rows if num(r["median_wall_s"]) > 0]
-    if not ok:
-        return
-    sizes = sorted({int(r["samples"]) for r in ok})
-    picks = [sizes[0], sizes[-1]] if len(sizes) > 1 else sizes
-    fig, axes = plt.subplots(1, len(picks), figsize=(6 * len(picks), 4.8), squeeze=False)
-    for ax, n in zip(axes[0], picks):
-        rows = [r for r in ok if int(r["samples"]) == n]
-        names = [label(r) for r in rows]
-        bottom = [0.0] * len(rows)
-        for col, color in (("median_setup_s", "tab:orange"), ("median_compute_s", "tab:blue"),
-                           ("median_collect_s", "tab:green")):
-            vals = [num(r[col]) if num(r[col]) > 0 else 0.0 for r in rows]
-            ax.bar(range(len(rows)), vals, bottom=bottom, color=color,
-                   label=col.replace("median_", "").replace("_s", ""))
-            bottom = [b + v for b, v in zip(bottom, vals)]
-        ax.set_xticks(range(len(rows)))
-        ax.set_xticklabels(names, rotation=45, ha="right", fontsize=8)
-        ax.set_ylabel("median time (s)")
-        ax.set_title("Phases at N = %s" % pow2(n))
-        ax.legend(fontsize=8)
-    save(fig, out, "phases")
+def group_by_device(f, big):
+    """{(backend, device): cells at that backend's largest N}."""
+    out = {}
+    for c in f.cells.values():
+        if c.samples == big[c.backend]:
+            out.setdefault((c.backend, c.device), []).append(c)
+    return out
 
 
-def error(runs, out):
-    pts = {}
-    for r in runs:
-        if r["status"] == "ok" and num(r["abs_error"]) >= 0:
-            pts[int(r["samples"])] = num(r["abs_error"])  # the same for every exact backend
-    if not pts:
-        return
-    xs = sorted(pts)
+def startup(folders, out, made):
     fig, ax = plt.subplots()
-    ax.plot(xs, [max(pts[x], 1e-18) for x in xs], "o", label="|pi_hat - pi| (seed of the run)")
+    ws, n, ys_all = all_workers(folders), 0, []
+    for f in folders:
+        for (b, d, w), cells in sorted(f.series(lambda c: c.setup and c.backend not in (
+                "serial", "py-serial", "py-numba")).items(), key=order):
+            pts = [(c.samples, c.stat("setup"), c.stat("setup", 0.25), c.stat("setup", 0.75))
+                   for c in cells if c.stat("setup") > 0]
+            if not pts:
+                continue
+            xs, ys, lo, hi = zip(*pts)
+            errbar(ax, xs, ys, lo, hi, f, b, w, ws, name(b, d, w))
+            ys_all += ys
+            n += 1
+    if not n:
+        plt.close(fig)
+        return
+    ax.set_xscale("log", base=2)
+    logscale_if_decades(ax, ys_all)
+    ax.set_xlabel("samples N (count)")
+    ax.set_ylabel("setup_s: start until every worker computes (s; median, IQR)")
+    ax.set_title("What does starting cost? Start-up against N")
+    legend(ax, folders)
+    save(fig, out, "startup", made)
+
+
+PHASE_COLOURS = (("setup", "#f38400"), ("compute", "#0067a5"), ("collect", "#8db600"))
+
+
+def phases(folders, out, made):
+    """Share of the median wall in setup, compute and collect, per backend and workers, at the
+    smallest N and at each backend's largest N (the first folder; bars are phases here)."""
+    f = folders[0]
+    sizes = sorted({c.samples for c in f.cells.values()})
+    if not sizes:
+        return
+    big = {}
+    for c in f.cells.values():
+        big[c.backend] = max(big.get(c.backend, 0), c.samples)
+    panels = [("the smallest N = %s" % pow2(sizes[0]), lambda c: c.samples == sizes[0]),
+              ("each backend's largest N", lambda c: c.samples == big[c.backend])]
+    rows = max(len([c for c in f.cells.values() if keep(c)]) for _, keep in panels)
+    fig, axes = plt.subplots(1, 2, figsize=(14, 1.2 + 0.24 * rows), squeeze=False)
+    for ax, (title, keep) in zip(axes[0], panels):
+        cells = sorted((c for c in f.cells.values() if keep(c)),
+                       key=lambda c: order(((c.backend, c.device, c.workers), None)),
+                       reverse=True)
+        left = [0.0] * len(cells)
+        for ph, col in PHASE_COLOURS:
+            share = [max(c.stat(ph), 0) / c.stat("wall") if c.stat(ph) == c.stat(ph) else 0
+                     for c in cells]
+            ax.barh(range(len(cells)), share, left=left, color=col, label=ph)
+            left = [a + b for a, b in zip(left, share)]
+        for k, c in enumerate(cells):
+            ax.text(1.01, k, "%.3g s" % c.stat("wall"), va="center", fontsize=7)
+        ax.set_yticks(range(len(cells)))
+        ax.set_yticklabels(["%s w=%d%s" % (c.backend, c.workers, "" if c.samples == sizes[0]
+                                           else " N=%s" % pow2(c.samples)) for c in cells],
+                           fontsize=7)
+        ax.set_xlim(0, 1.15)
+        ax.set_xlabel("share of the median wall time (the rest: between the phases)")
+        ax.set_title("Where does the time go? %s (right: median wall)" % title, fontsize=10)
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, fontsize=8, loc="lower center", ncol=3,
+               bbox_to_anchor=(0.5, 1.0))
+    fig.subplots_adjust(wspace=0.6)
+    save(fig, out, "phases", made)
+
+
+def error(folders, out, made):
+    fig, ax = plt.subplots()
+    n = 0
+    for f in folders:
+        pts = {}
+        for c in f.cells.values():
+            if c.error and c.error[0] == c.error[0]:
+                pts[c.samples] = c.error[0]  # the same for every exact backend
+        if pts:
+            xs = sorted(pts)
+            ax.plot(xs, [max(pts[x], 1e-18) for x in xs], f.marker, color=PALETTE[f.index],
+                    label="|pi_hat - pi|" + (" (%s)" % chr(65 + f.index) if len(folders) > 1
+                                             else ""))
+            n += 1
+    if not n:
+        plt.close(fig)
+        return
+    xs = sorted({c.samples for f in folders for c in f.cells.values() if c.samples > 0})
     sd = math.sqrt(math.pi * (4 - math.pi))  # the standard error of pi_hat is sd / sqrt(N)
     ax.plot(xs, [sd / math.sqrt(x) for x in xs], "k--", label="1 standard error: 1.64/sqrt(N)")
     ax.set_xscale("log", base=2)
     ax.set_yscale("log")
     ax.set_xlabel("samples N (count)")
     ax.set_ylabel("absolute error |pi_hat - pi| (dimensionless)")
-    ax.set_title("Error of the estimate against N")
-    ax.legend(fontsize=9)
-    save(fig, out, "error")
+    ax.set_title("Is the estimate right? Error against N")
+    legend(ax, folders)
+    save(fig, out, "error", made)
+
+
+LESSON_PY = [b for b in KNOWN if b.startswith("py-") and b not in ("py-serial", "py-numba")]
+LESSON_C = ["threads", "openmp", "fork", "forkserver", "spawn", "pool"]
+
+
+def lesson(folders, out, made):
+    """Speed-up over serial against N: the Python variants and hetmc's, side by side."""
+    fs = [f for f in folders if any(c.backend.startswith("py-") for c in f.cells.values())]
+    if not fs:
+        return
+    fig, axes = plt.subplots(1, 2, figsize=(12, 5.2), sharey=True)
+    ws = all_workers(fs)
+    for ax, kinds, title in ((axes[0], LESSON_PY, "Python (over py-serial; numba over py-numba)"),
+                             (axes[1], LESSON_C, "hetmc, C (over serial)")):
+        n = 0
+        for f in fs:
+            for (b, d, w), cells in sorted(f.series(lambda c: c.backend in kinds).items(),
+                                            key=order):
+                base = f.baseline(b)
+                pts = [(c.samples, base[c.samples] / c.stat("wall"),
+                        base[c.samples] / c.stat("wall", 0.75),
+                        base[c.samples] / c.stat("wall", 0.25))
+                       for c in cells if c.samples in base]
+                if pts:
+                    xs, ys, lo, hi = zip(*pts)
+                    errbar(ax, xs, ys, lo, hi, f, b, w, ws, name(b, d, w))
+                    n += 1
+        ax.axhline(1.0, color="k", lw=1)
+        for w in sorted(ws - {1}):
+            ax.axhline(w, color="grey", ls=":", lw=1)
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log", base=2)
+        ax.set_xlabel("samples N (count)")
+        ax.set_title(title, fontsize=10)
+        legend(ax, [], inside=True)
+    if len(fs) > 1 and axes[1].get_legend():  # which marker is which folder, on the right
+        axes[1].add_artist(axes[1].get_legend())
+        axes[1].legend(handles=[Line2D([], [], color="#555555", marker=f.marker, ls="none",
+                                       label="%s: %s" % (chr(65 + f.index), f.label))
+                                for f in fs], fontsize=7, loc="upper left",
+                       bbox_to_anchor=(1.01, 1.0), title="folders (marker)", title_fontsize=7)
+    axes[0].set_ylabel("speed-up over serial (x; median wall, IQR bars)")
+    fig.suptitle("The lesson: threads, processes per start method, against N (dotted: W x)")
+    save(fig, out, "lesson", made)
 
 
 def parts_of(text):
     """[(label, share, rate)] of a parts column: PART=SHARE@RATE;... (a label may hold '@')."""
     out = []
     for item in filter(None, (text or "").split(";")):
-        label_, _, rest = item.rpartition("=")
-        share, _, rate = rest.partition("@")
-        out.append((label_, num(share), num(rate)))
+        label, _, rest = item.rpartition("=")
+        share, _, rate = rest.rpartition("@")
+        out.append((label, num(share), num(rate)))
     return out
 
 
-def short_part(name):
-    """'opencl:pthread-skylake-avx512-Intel(R) ...' -> 'opencl:pthread-skylake-a...'."""
-    return name if len(name) <= 26 else name[:25] + "\u2026"
+def coexec_rows(f):
+    """{(device, samples): [ok coexec rows]} of folder f, whose parts and balance columns the
+    cells do not keep."""
+    out = {}
+    with open(os.path.join(f.path, "runs.csv"), newline="") as fh:
+        for r in csv.DictReader(fh):
+            if r.get("backend") == "coexec" and r.get("status") == "ok" and r.get("parts"):
+                out.setdefault((r["device"], int(r["samples"])), []).append(r)
+    return out
 
 
-def median(vals):
-    vals = sorted(v for v in vals if not math.isnan(v))
-    if not vals:
-        return math.nan
-    k = len(vals)
-    return vals[k // 2] if k % 2 else (vals[k // 2 - 1] + vals[k // 2]) / 2
+def solo_rate(f, label, samples):
+    """Median samples/s of a part's solo cell: "openmp:3" is openmp with 3 workers on the cpu,
+    "opencl:<name>" opencl on that device; NaN when the folder has none."""
+    backend, _, rest = label.partition(":")
+    for c in f.cells.values():
+        if c.backend == backend and c.samples == samples and (
+                c.device == rest or (rest.isdigit() and c.device == "cpu" and
+                                     c.workers == int(rest))):
+            return c.samples / c.stat("wall")
+    return math.nan
 
 
-def coexec(runs, cmp_rows, out):
-    """Stacked shares of each coexec cell at the largest N (efficiency and balance written on
-    the bars), and efficiency and balance against N."""
-    cells = [r for r in cmp_rows if r["backend"] == "coexec" and num(r["samples_per_s"]) > 0]
-    if not cells:
-        return
-    ok = [r for r in runs if r["backend"] == "coexec" and r["status"] == "ok"]
-    nmax = max(int(r["samples"]) for r in cells)
-    devices = sorted({r["device"] for r in cells})
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(12, 1.6 + 0.9 * len(devices)), squeeze=True,
-                                 gridspec_kw={"width_ratios": [3, 2]})
-    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    color_of = {}
+def coexec_point(f, dev, samples, rows):
+    """(efficiency, median balance) of one coexec cell."""
+    cell = next((c for c in f.cells.values() if c.backend == "coexec" and c.device == dev and
+                 c.samples == samples), None)
+    solo = sum(solo_rate(f, p[0], samples) for p in parts_of(rows[0]["parts"]))
+    eff = samples / cell.stat("wall") / solo if cell and solo > 0 else math.nan
+    return eff, quantile(sorted(num(r.get("balance")) for r in rows), 0.5)
+
+
+def coexec_bars(ax, f, rows):
+    """The stacked shares of each coexec cell at its largest N; returns the devices."""
+    devices = sorted({d for d, _ in rows})
+    colours = {}
     for y, dev in enumerate(devices):
-        rows = [r for r in ok if r["device"] == dev and int(r["samples"]) == nmax]
-        if not rows:
-            continue
-        names = [p[0] for p in parts_of(rows[0]["parts"])]
-        shares = [median([parts_of(r["parts"])[i][1] for r in rows]) for i in range(len(names))]
-        rates = [median([parts_of(r["parts"])[i][2] for r in rows]) for i in range(len(names))]
-        left = 0.0
-        for name, share, rate in zip(names, shares, rates):
-            first = name not in color_of
-            color = color_of.setdefault(name, colors[len(color_of) % len(colors)])
-            a1.barh(y, share, left=left, color=color, edgecolor="white",
-                    label=short_part(name) if first else None)
+        n = max(s for d, s in rows if d == dev)
+        cell_rows, left = rows[(dev, n)], 0.0
+        for i, (label, _, _) in enumerate(parts_of(cell_rows[0]["parts"])):
+            share = quantile(sorted(parts_of(r["parts"])[i][1] for r in cell_rows), 0.5)
+            rate = quantile(sorted(parts_of(r["parts"])[i][2] for r in cell_rows), 0.5)
+            first = label not in colours
+            col = colours.setdefault(label, PALETTE[(3 + len(colours)) % len(PALETTE)])
+            ax.barh(y, share, left=left, color=col, edgecolor="white",
+                    label=(label if len(label) < 30 else label[:29] + "\u2026") if first else None)
             if share > 0.08:
-                a1.text(left + share / 2, y, "%.2f\n%.3g/s" % (share, rate), ha="center",
-                        va="center", fontsize=8, color="white")
+                ax.text(left + share / 2, y, "%.2f\n%.3g/s" % (share, rate), ha="center",
+                        va="center", fontsize=7, color="white")
             left += share
-        cell = next(r for r in cells if r["device"] == dev and int(r["samples"]) == nmax)
-        a1.text(1.01, y, "eff %s\nbal %.3f" % (
-            "%.3f" % num(cell["coexec_efficiency"]) if num(cell.get("coexec_efficiency")) > 0
-            else "-", median([num(r["balance"]) for r in rows])), va="center", fontsize=8)
-    a1.set_yticks(range(len(devices)))
-    a1.set_yticklabels(devices, fontsize=8)
-    a1.set_xlim(0, 1)
-    a1.set_xlabel("share of the samples (fraction), median of the repetitions")
-    a1.set_title("Co-execution at N = %s: who counted what" % pow2(nmax))
-    a1.legend(fontsize=8, loc="lower left", bbox_to_anchor=(0, 1.08), ncol=3, frameon=False)
-    for dev in devices:
-        pts = sorted((int(r["samples"]), num(r.get("coexec_efficiency")))
-                     for r in cells if r["device"] == dev)
-        bal = sorted((int(r["samples"]), median([num(q["balance"]) for q in ok
-                      if q["device"] == dev and q["samples"] == r["samples"]]))
-                     for r in cells if r["device"] == dev)
-        line = a2.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label="eff " + dev)
-        a2.plot([p[0] for p in bal], [p[1] for p in bal], marker="x", linestyle="--",
-                color=line[0].get_color(), label="balance " + dev)
-    a2.axhline(1.0, color="k", linewidth=0.8)
+        eff, bal = coexec_point(f, dev, n, cell_rows)
+        ax.text(1.01, y, "N=%s\neff %s\nbal %.3f" % (pow2(n), "%.3f" % eff if eff == eff else "-",
+                                                   bal), va="center", fontsize=7)
+    ax.set_yticks(range(len(devices)))
+    ax.set_yticklabels(devices, fontsize=7)
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("share of the samples (fraction; median of the repetitions)")
+    ax.set_title("Co-execution: who counted what (right: efficiency, balance)", fontsize=10)
+    ax.legend(fontsize=7, loc="lower left", bbox_to_anchor=(0, 1.08), ncol=3, frameon=False)
+    return devices
+
+
+def coexec(folders, out, made):
+    """Shares, efficiency and balance of the first folder's coexec cells."""
+    f = folders[0]
+    rows = coexec_rows(f)
+    if not rows:
+        return
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(13, 2.2 + 0.9 * len({d for d, _ in rows})),
+                                 gridspec_kw={"width_ratios": [3, 2]})
+    for k, dev in enumerate(coexec_bars(a1, f, rows)):
+        sizes = sorted(s for d, s in rows if d == dev)
+        pts = [coexec_point(f, dev, n, rows[(dev, n)]) for n in sizes]
+        col = PALETTE[(8 + k) % len(PALETTE)]
+        a2.plot(sizes, [p[0] for p in pts], marker="o", color=col, label="efficiency " + dev)
+        a2.plot(sizes, [p[1] for p in pts], marker="x", ls="--", color=col,
+                label="balance " + dev)
+    a2.axhline(1.0, color="k", lw=1)
     a2.set_xscale("log", base=2)
+    a2.set_ylim(0, 1.1)
     a2.set_xlabel("samples N (count)")
-    a2.set_ylabel("efficiency, balance (ratio)")
-    a2.set_title("Efficiency: rate / sum of solo rates")
-    a2.legend(fontsize=7)
-    save(fig, out, "coexec")
+    a2.set_ylabel("efficiency, balance (ratios)")
+    a2.set_title("Efficiency (rate / sum of solo rates) and balance", fontsize=10)
+    fig.subplots_adjust(wspace=0.45)
+    a2.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=1)
+    save(fig, out, "coexec", made)
 
 
 def main(argv):
-    if len(argv) != 2 or not os.path.isdir(argv[1]):
-        sys.stderr.write("usage: plot.py RESULTS_DIR (a folder with runs.csv and comparison.csv)\n")
-        return 2
-    out = argv[1]
-    runs = read(os.path.join(out, "runs.csv"))
-    cmp_rows = read(os.path.join(out, "comparison.csv"))
-    throughput(cmp_rows, out)
-    speedup(cmp_rows, out)
-    phases(cmp_rows, out)
-    error(runs, out)
-    coexec(runs, cmp_rows, out)
-    print("plot.py: figures in %s (throughput, speedup, phases, error, coexec when it ran; .png "
-          "and .svg)" % out)
+    p = argparse.ArgumentParser(prog="plot.py", description=__doc__.split("\n\n")[0])
+    p.add_argument("dirs", nargs="+", metavar="DIR", help="results folders (with runs.csv)")
+    p.add_argument("--out", help="where the figures go (default: the first DIR)")
+    a = p.parse_args(argv)
+    for d in a.dirs:
+        if not os.path.isfile(os.path.join(d, "runs.csv")):
+            sys.stderr.write("plot.py: %s has no runs.csv: not a hetmc results folder\n" % d)
+            return 2
+    out = a.out or a.dirs[0]
+    os.makedirs(out, exist_ok=True)
+    folders = [Folder(d, i) for i, d in enumerate(a.dirs)]
+    made = []
+    for fig in (throughput, speedup, startup, phases, error, lesson, coexec):
+        fig(folders, out, made)
+    print("plot.py: figures in %s (%s; .png and .svg)" % (out, ", ".join(made)))
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(main(sys.argv[1:]))

@@ -18,7 +18,9 @@ shift || true
 #           GPUs) to compile the kernel for GPUs without one (tests/opencl_portability.sh)
 #   bench: Google Benchmark and a C++ compiler for its shim
 #   mpi: Open MPI
-#   plots: matplotlib for scripts/plot.py
+#   plots: matplotlib for scripts/plot.py and scripts/report.py
+#   lesson: numba for bench/lesson.py's numba variants
+#   report test: Chromium renders the report page headless (tests/lesson_report.sh)
 PACKAGES=(
   gcc g++ make cmake git pkg-config librandom123-dev
   ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo oclgrind
@@ -26,6 +28,8 @@ PACKAGES=(
   libbenchmark-dev
   openmpi-bin libopenmpi-dev
   python3 python3-matplotlib
+  python3-numba
+  chromium
 )
 
 missing=()

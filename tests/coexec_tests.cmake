@@ -38,6 +38,7 @@ coexec_test(exact_host_host_openmp exact exact ${host_part},threads:2)
 coexec_test(exact_five_parts exact exact threads:1,threads:1,threads:1,threads:1,serial)
 # Process backends as parts.
 coexec_test(exact_processes exact exact threads:1,fork:2,pool:2,spawn:1)
+coexec_test(exact_forkserver exact exact serial,forkserver:2)
 # Static splits: given weights (a near-empty slice), and measured rates.
 coexec_test(exact_static_weights exact exact threads:2,serial static:3,1)
 coexec_test(exact_static_tiny_slice exact exact threads:1,threads:1,serial static:1,1000000,1)
@@ -87,6 +88,8 @@ if(HETMC_HAVE_OPENCL)
   coexec_cli_test(no_such_device 2 "matches no device" run --backend coexec --parts threads:1,opencl@nosuchdevice)
   coexec_cli_test(device_twice 2 "already part 0" run --backend coexec --parts opencl@0,opencl@all)
   coexec_cli_test(host_opencl 0 "balance" run --backend coexec --parts ${host_part},opencl@cpu --samples 2^24 --reps 2)
+  # The fork server starts before listing the OpenCL devices (which starts PoCL's threads).
+  coexec_cli_test(forkserver_opencl 0 "validates" run --backend coexec --parts serial,forkserver:2,opencl@cpu --samples 1e7 --reps 1)
 endif()
 
 # The tests every backend gets run coexec with its default parts (auto): OpenCL may be one.

@@ -59,7 +59,7 @@ done
 cat "$tmp/cmp.txt"
 grep -q 'ratio' "$tmp/cmp.txt" && grep -q '^serial .* equal$' "$tmp/cmp.txt" || fail "compare table"
 "$hetmc" compare --format csv "$tmp/a/runs.csv" "$tmp/b" >"$tmp/cmp.csv" || fail "compare csv"
-n=$(awk -F, 'NR > 1 && $15 == "equal" && $9 > 0 { n++ } END { print n + 0 }' "$tmp/cmp.csv")
+n=$(awk -F, 'NR > 1 && $21 == "equal" && $11 > 0 && $6 == "name" { n++ } END { print n + 0 }' "$tmp/cmp.csv")
 [ "$n" -eq "$cells" ] || fail "compare CSV has $n rows, expected $cells"
 "$hetmc" compare "$tmp/a" >/dev/null 2>&1; [ $? -eq 2 ] || fail "compare with one run is not exit 2"
 

@@ -4,7 +4,8 @@
 #     worker 1 and SIGKILL, rep 1 (written before the failure) is still in the CSV and ok, rep 2
 #     is failed, and no process of the run is left.
 #  2. A worker that hangs, with --timeout 1: exit 1, a message naming the worker, nothing left.
-#  3. The parent is killed with SIGKILL mid-run; its workers must die with it (PDEATHSIG).
+#  3. The parent is killed with SIGKILL mid-run; its workers (and forkserver's server) must
+#     die with it (PDEATHSIG).
 # "No process left" is checked by a token in the environment of hetmc, which every worker
 # inherits: after hetmc is gone, no process in /proc may still carry it.
 set -u
@@ -58,18 +59,20 @@ grep -q "timed out after 1 s; worker 0 of 2 still running" "$err" || fail "stder
 [ "$(leftovers)" -eq 0 ] || fail "processes of the hung run are left"
 echo "ok: hung worker killed at the timeout, nothing left"
 
-# 3. The parent dies; PR_SET_PDEATHSIG takes its workers along.
+# 3. The parent dies; PR_SET_PDEATHSIG takes its workers along (forkserver's: its server dies
+#    with hetmc, and its workers with the server).
+want=3 # hetmc and its 2 workers carry the token ...
+[ "$backend" = forkserver ] && want=4 # ... and forkserver's server too
 env HETMC_TEST_TOKEN="$token" "$hetmc" run --backend "$backend" --workers 2 --samples 2^40 \
   --reps 1 >"$out" 2>"$err" &
 pid=$!
 for i in $(seq 1 100); do
-  [ "$(pgrep -c -P "$pid")" -ge 2 ] && break
+  [ "$(carriers)" -ge "$want" ] && break
   sleep 0.05
 done
-[ "$(pgrep -c -P "$pid")" -ge 2 ] || { kill -9 "$pid"; fail "$backend workers did not start"; }
-# The check must see them, or it proves nothing: hetmc and its 2 workers carry the token.
+# The check must see them, or it proves nothing.
 seen=$(carriers)
-[ "$seen" -ge 3 ] || { kill -9 "$pid"; fail "only $seen processes carry the token before the kill"; }
+[ "$seen" -ge "$want" ] || { kill -9 "$pid"; fail "only $seen processes carry the token before the kill"; }
 kill -9 "$pid"
 wait "$pid" 2>/dev/null
 [ "$(leftovers)" -eq 0 ] || fail "$backend workers outlived their killed parent"

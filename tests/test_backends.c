@@ -3,11 +3,13 @@
  * checked against the definition in test_stream) and the golden counts of golden.h
  * (docs/STREAM.md), every run through the runner as hetmc itself runs them.
  *
- *   test_backends BACKEND [--large]
+ *   test_backends BACKEND [--large | --tasks]
  *   test_backends --registry NAME...   every backend of this build is among NAME...
  *
  * Sizes: 0, 1, 2, 3, odd primes, sizes not divisible by the worker count, more workers than
- * samples, worker counts 1 to 8 (more than the cores); --large adds N = 2^32 + 3.
+ * samples, worker counts 1 to 8 (more than the cores); --large adds N = 2^32 + 3. --tasks (the
+ * process backends) splits runs into T tasks: T = 1, fewer tasks than workers, T not divisible
+ * by the worker count, T > N, many small tasks.
  */
 #include "check.h"
 #include "golden.h"
@@ -28,14 +30,20 @@ static unsigned max_workers_for(const hm_backend *b)
     return b->max_workers && b->max_workers < 8 ? b->max_workers : 8;
 }
 
-static int prepare(const hm_backend *b, unsigned w, hm_runner **r)
+static int prepare_tasks(const hm_backend *b, unsigned w, unsigned tasks, hm_runner **r)
 {
-    hm_config cfg = {.workers = w, .self_exe = getenv("HETMC_EXE")};
+    hm_config cfg = {.workers = w, .self_exe = getenv("HETMC_EXE"), .tasks = tasks};
     hm_error err = {0};
     int rc = hm_runner_open(b, &cfg, r, &err);
     if (rc < 0)
-        fprintf(stderr, "%s: prepare with %u workers failed: %s\n", b->name, w, err.msg);
+        fprintf(stderr, "%s: prepare with %u workers, %u tasks failed: %s\n", b->name, w, tasks,
+                err.msg);
     return rc;
+}
+
+static int prepare(const hm_backend *b, unsigned w, hm_runner **r)
+{
+    return prepare_tasks(b, w, 0, r);
 }
 
 static void count(hm_runner *r, unsigned w, uint64_t seed, uint64_t first, uint64_t n,
@@ -84,6 +92,36 @@ static void golden(const hm_backend *b)
     hm_runner_close(r);
 }
 
+/* Runs split into tasks: every count exact, and the result says how many tasks. */
+static void tasks(const hm_backend *b)
+{
+    static const unsigned ts[] = {1, 2, 3, 5, 7, 16, 100};
+    static const uint64_t ns[] = {0, 1, 2, 3, 7, 13, 97, 1009, 65537};
+    CHECK((b->uses & HM_USES_TASKS) != 0);
+    for (unsigned w = 1; w <= 4; w++)
+        for (size_t t = 0; t < sizeof ts / sizeof ts[0]; t++) {
+            hm_runner *r = NULL;
+            CHECK(prepare_tasks(b, w, ts[t], &r) == 0);
+            if (check_failures)
+                return;
+            for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++) {
+                hm_result res;
+                hm_error err = {0};
+                int rc = hm_runner_count(r, 42, 5, ns[i], &res, NULL, &err);
+                CHECK(rc == 0);
+                if (rc < 0) {
+                    fprintf(stderr, "%s: %u workers, %u tasks, N %" PRIu64 ": %s\n", b->name,
+                            w, ts[t], ns[i], err.msg);
+                    continue;
+                }
+                CHECK_EQ_U64(res.hits, hm_kernel_hits(42, 5, ns[i]), "%s, %u workers, %u "
+                             "tasks, N %" PRIu64, b->name, w, ts[t], ns[i]);
+                CHECK_EQ_U64(res.tasks, ts[t], "%s: tasks in the result", b->name);
+            }
+            hm_runner_close(r);
+        }
+}
+
 static void large(const hm_backend *b)
 {
     const uint64_t n = (UINT64_C(1) << 32) + 3;
@@ -91,6 +129,14 @@ static void large(const hm_backend *b)
     unsigned w = max_workers_for(b) >= 3 ? 3 : 1;
     hm_runner *r = NULL;
     CHECK(prepare(b, w, &r) == 0);
+    if (check_failures)
+        return;
+    count(r, w, 1234, 0, n, expect);
+    hm_runner_close(r);
+    if (!(b->uses & HM_USES_TASKS))
+        return;
+    r = NULL; /* and in 7 tasks: slices of the same size past 2^32 */
+    CHECK(prepare_tasks(b, w, 7, &r) == 0);
     if (check_failures)
         return;
     count(r, w, 1234, 0, n, expect);
@@ -123,6 +169,8 @@ int main(int argc, char **argv)
     }
     if (argc >= 3 && strcmp(argv[2], "--large") == 0) {
         large(b);
+    } else if (argc >= 3 && strcmp(argv[2], "--tasks") == 0) {
+        tasks(b);
     } else {
         golden(b);
         exactness(b);

@@ -228,6 +228,16 @@ int hm_parts_parse(const char *text, hm_part_list *out, hm_error *err)
     return HM_EOK;
 }
 
+int hm_parts_name(const char *text, const char *name)
+{
+    size_t len = strlen(name);
+    for (const char *p = text; p && *p; p += strcspn(p, ",") + (p[strcspn(p, ",")] == ',')) {
+        if (strncmp(p, name, len) == 0 && strchr(",:@", p[len]))
+            return 1;
+    }
+    return 0;
+}
+
 void hm_parts_label(const hm_part_list *l, char *buf, size_t len)
 {
     size_t used = 0;

@@ -50,6 +50,10 @@ int hm_parts_parse(const char *text, hm_part_list *out, hm_error *err);
 int hm_coexec_plan(const char *parts, const char *split, hm_part_list *list, hm_split *sp,
                    hm_error *err);
 
+/* 1 when an item of the part list text (not resolved: no device is listed) is backend `name`,
+ * e.g. so that a command starts the fork server before anything starts threads. */
+int hm_parts_name(const char *text, const char *name);
+
 /* "openmp:1+opencl@0": the parts, for the device column. */
 void hm_parts_label(const hm_part_list *l, char *buf, size_t len);
 

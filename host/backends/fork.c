@@ -13,7 +13,7 @@
  * (hm_proc_child_init).
  */
 #define _GNU_SOURCE /* pipe2 */
-#include "proc_util.h"
+#include "proc_tasks.h"
 #include "clock.h"
 
 #include <errno.h>
@@ -26,6 +26,7 @@
 
 struct hm_ctx {
     unsigned workers, bind;
+    unsigned tasks; /* --tasks: T tasks handed out to the workers (proc_tasks.h); 0: slices */
     double timeout_s;
     uint64_t runs; /* run() calls so far: the run number the fault hook sees */
     hm_fault fault;
@@ -53,6 +54,7 @@ static int fork_prepare(const hm_config *cfg, hm_ctx **out, hm_error *err)
     }
     ctx->workers = cfg->workers;
     ctx->bind = cfg->bind;
+    ctx->tasks = cfg->tasks;
     ctx->timeout_s = cfg->timeout_s;
     if ((rc = hm_fault_from_env(&ctx->fault, err)) < 0)
         goto fail;
@@ -61,6 +63,20 @@ static int fork_prepare(const hm_config *cfg, hm_ctx **out, hm_error *err)
 fail:
     fork_release(ctx);
     return rc;
+}
+
+/* --tasks: a fresh child that serves tasks until its task pipe ends. */
+static pid_t start_task_worker(void *arg, unsigned k, int tfd, int rfd)
+{
+    const hm_ctx *ctx = arg;
+    pid_t parent = getpid(), pid = fork();
+    if (pid == 0) {
+        if (hm_proc_child_init(parent) != 0)
+            _exit(6); /* the parent is already gone */
+        hm_proc_close_fds_except(tfd, rfd);
+        hm_proc_serve_tasks(tfd, rfd, k, &ctx->fault);
+    }
+    return pid < 0 ? -errno : pid;
 }
 
 static int fork_run(hm_ctx *ctx, uint64_t seed, uint64_t first, uint64_t count, hm_result *res,
@@ -74,6 +90,12 @@ static int fork_run(hm_ctx *ctx, uint64_t seed, uint64_t first, uint64_t count, 
     int rc = HM_EOK;
     unsigned started = 0;
 
+    if (ctx->tasks) {
+        hm_task_run tr = {.run = run, .seed = seed, .first = first, .count = count,
+                          .tasks = ctx->tasks, .t0 = t0, .deadline = deadline,
+                          .timeout_s = ctx->timeout_s, .bind = ctx->bind};
+        return hm_proc_fresh_tasks(s, w, &tr, start_task_worker, ctx, res, err);
+    }
     pid_t parent = getpid();
     memset(s, 0, w * sizeof *s);
     for (unsigned k = 0; k < w; k++)
@@ -119,7 +141,7 @@ cleanup: /* also the normal path: collect, reap, check */
 const hm_backend hm_backend_fork = {
     .name = "fork",
     .summary = "a fresh fork() per worker per run, counts back over pipes",
-    .uses = HM_USES_TIMEOUT | HM_USES_BIND,
+    .uses = HM_USES_TIMEOUT | HM_USES_BIND | HM_USES_TASKS,
     .prepare = fork_prepare,
     .run = fork_run,
     .release = fork_release,

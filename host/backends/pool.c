@@ -1,24 +1,30 @@
 /*
  * pool.c - workers forked once at prepare() and reused for every run (the lesson's Python
  * multiprocessing.Pool): each worker reads tasks (seed, first, count) from its task pipe,
- * computes the slice, and writes its count to its result pipe. A worker leaves with _exit when
+ * computes the slice, and writes its count to its result pipe. A run is split into tasks
+ * handed out one at a time to whichever worker is free (proc_tasks.h): one per worker by
+ * default, or T with --tasks, like Pool.starmap over T batches. A worker leaves with _exit when
  * its task pipe reaches end-of-file (release() closes it, or the parent died), and
  * hm_proc_child_init (PR_SET_PDEATHSIG(SIGKILL) plus a getppid() check right after fork())
  * makes sure that no worker outlives a parent that was killed. (The death signal follows the
  * thread that forked: hetmc prepares on its main thread, which lives as long as the process.)
  * A stop (stop.h) ends the wait for results at once; the workers still computing are killed.
  *
+ * Creation: prepare() forks the workers and waits until each has said it is ready; that
+ * one-time cost is create_s, reported on every row and in no repetition's wall time (Python
+ * pays it in Pool()).
+ *
  * A worker that dies, hangs past --timeout, or sends a short or malformed result fails that
  * run with a message naming it; it is then killed (if still alive) and reaped, and the next
  * run() forks a fresh worker in its place, so the next run works or fails clearly, never hangs.
  *
- * Phases: setup_s runs from the start of run() to the latest worker's start of compute (the
- * tasks' trip through the pipes and the workers' wake-up; the fork itself happened at prepare,
- * or in run() for a worker replaced after a failure); compute_s is the slowest worker's
- * compute; collect_s runs from the last worker's finish to the last result read.
+ * Phases: setup_s runs from the start of run() to the latest worker's start of its first task
+ * (the tasks' trip through the pipes and the workers' wake-up; the fork itself happened at
+ * prepare, or in run() for a worker replaced after a failure); compute_s is the busiest
+ * worker's compute; collect_s runs from the last task's finish to the last result read.
  */
 #define _GNU_SOURCE /* pipe2 */
-#include "proc_util.h"
+#include "proc_tasks.h"
 #include "clock.h"
 
 #include <errno.h>
@@ -29,9 +35,14 @@
 #include <string.h>
 #include <unistd.h>
 
+/* The run number of the message a new worker sends when it is ready for tasks. */
+#define POOL_READY UINT64_MAX
+
 struct hm_ctx {
     unsigned workers, bind;
+    unsigned tasks;  /* --tasks; 0: one task per worker */
     double timeout_s;
+    double create_s; /* prepare's fork of every worker until all were ready */
     uint64_t runs;
     hm_fault fault;
     hm_proc_slot *slots; /* pid, rfd (results); pid 0: no live worker */
@@ -62,36 +73,25 @@ static void drop_worker(hm_ctx *ctx, unsigned k, int kill_it)
     s->reaped = 0;
 }
 
-/* The worker's loop; never returns. */
-static void worker_main(int tfd, int rfd, unsigned k, const hm_fault *fault)
+/* A new worker's first message: it is ready for tasks. Never returns on failure. */
+static void say_ready(int rfd, unsigned k)
 {
-    hm_proc_task t;
-    for (;;) {
-        ssize_t got = hm_read_full(tfd, &t, sizeof t);
-        if (got == 0)
-            _exit(0); /* the parent closed the pipe, or died */
-        if (got != (ssize_t)sizeof t || !hm_proc_task_valid(&t) || t.worker != k)
-            _exit(4);
-        if (hm_proc_work(rfd, k, t.run, t.seed, t.first, t.count, fault) != 0)
-            _exit(5);
-    }
+    hm_proc_result m;
+    memset(&m, 0, sizeof m);
+    m.worker = k;
+    m.run = POOL_READY;
+    m.start_s = m.end_s = hm_now();
+    hm_proc_result_seal(&m);
+    if (hm_write_full(rfd, &m, sizeof m) != (ssize_t)sizeof m)
+        _exit(5);
 }
 
 static int start_worker(hm_ctx *ctx, unsigned k, hm_error *err)
 {
-    int tp[2] = {-1, -1}, rp[2] = {-1, -1};
+    int tp[2], rp[2], e = hm_proc_task_pipes(tp, rp);
     pid_t parent = getpid();
-    /* Close-on-exec: no exec'd process (an MPI daemon, a spawned worker) may hold them. */
-    if (pipe2(tp, O_CLOEXEC) != 0 || pipe2(rp, O_CLOEXEC) != 0) {
-        int e = errno;
-        for (int i = 0; i < 2; i++) {
-            if (tp[i] >= 0)
-                close(tp[i]);
-            if (rp[i] >= 0)
-                close(rp[i]);
-        }
-        return hm_fail(err, HM_ESYS, "pool: pipes for worker %u: %s", k, strerror(e));
-    }
+    if (e < 0)
+        return hm_fail(err, HM_ESYS, "pool: pipes for worker %u: %s", k, strerror(-e));
     fflush(NULL); /* nothing buffered may be written twice */
     pid_t pid = fork();
     if (pid < 0) {
@@ -108,7 +108,8 @@ static int start_worker(hm_ctx *ctx, unsigned k, hm_error *err)
         /* Keep only this worker's ends: another worker holding a task pipe's write end would
          * keep it from ever seeing end-of-file. */
         hm_proc_close_fds_except(tp[0], rp[1]);
-        worker_main(tp[0], rp[1], k, &ctx->fault);
+        say_ready(rp[1], k);
+        hm_proc_serve_tasks(tp[0], rp[1], k, &ctx->fault);
     }
     close(tp[0]);
     close(rp[1]);
@@ -117,6 +118,21 @@ static int start_worker(hm_ctx *ctx, unsigned k, hm_error *err)
     ctx->slots[k].rfd = rp[0];
     ctx->wfd[k] = tp[1];
     return hm_proc_bind(pid, k, ctx->bind, err); /* on failure the caller drops the worker */
+}
+
+/* Waits until workers [k0, k1) have said they are ready (under --timeout, if any). */
+static int await_ready(hm_ctx *ctx, unsigned k0, unsigned k1, hm_error *err)
+{
+    hm_proc_slot *s = ctx->slots;
+    double deadline = ctx->timeout_s > 0 ? hm_now() + ctx->timeout_s : 0;
+    int waiting = hm_proc_collect(s + k0, k1 - k0, deadline);
+    if (waiting != 0)
+        return hm_proc_wait_error(s + k0, k1 - k0, waiting, errno, ctx->timeout_s, err);
+    for (unsigned k = k0; k < k1; k++)
+        if (!hm_proc_result_valid(&s[k], k, POOL_READY))
+            return hm_fail(err, HM_EWORKER, "pool: worker %u of %u (pid %ld) did not start",
+                           k, ctx->workers, (long)s[k].pid);
+    return HM_EOK;
 }
 
 static void pool_release(hm_ctx *ctx)
@@ -152,6 +168,7 @@ static int pool_prepare(const hm_config *cfg, hm_ctx **out, hm_error *err)
     }
     ctx->workers = cfg->workers;
     ctx->bind = cfg->bind;
+    ctx->tasks = cfg->tasks;
     ctx->timeout_s = cfg->timeout_s;
     for (unsigned k = 0; k < ctx->workers; k++) {
         ctx->wfd[k] = -1;
@@ -159,9 +176,13 @@ static int pool_prepare(const hm_config *cfg, hm_ctx **out, hm_error *err)
     }
     if ((rc = hm_fault_from_env(&ctx->fault, err)) < 0)
         goto fail;
+    double t0 = hm_now();
     for (unsigned k = 0; k < ctx->workers; k++)
         if ((rc = start_worker(ctx, k, err)) < 0)
             goto fail;
+    if ((rc = await_ready(ctx, 0, ctx->workers, err)) < 0)
+        goto fail;
+    ctx->create_s = hm_now() - t0;
     *out = ctx;
     return HM_EOK;
 fail:
@@ -172,62 +193,55 @@ fail:
 static int pool_run(hm_ctx *ctx, uint64_t seed, uint64_t first, uint64_t count, hm_result *res,
                     hm_error *err)
 {
-    const unsigned w = ctx->workers;
+    const unsigned w = ctx->workers, n = hm_tasks_workers(w, ctx->tasks);
     hm_proc_slot *s = ctx->slots;
-    const uint64_t run = ctx->runs++;
-    double t0 = hm_now();
-    double deadline = ctx->timeout_s > 0 ? t0 + ctx->timeout_s : 0;
+    uint64_t ignored;
     int rc = HM_EOK;
-    struct sigaction old_pipe;
+    hm_task_out out;
+    hm_task_run tr = {.run = ctx->runs++, .seed = seed, .first = first, .count = count,
+                      .tasks = ctx->tasks ? ctx->tasks : w, .t0 = hm_now(),
+                      .timeout_s = ctx->timeout_s};
+    tr.deadline = ctx->timeout_s > 0 ? tr.t0 + ctx->timeout_s : 0;
 
     /* Replace workers lost in an earlier run. */
     for (unsigned k = 0; k < w; k++)
-        if (s[k].pid == 0 && (rc = start_worker(ctx, k, err)) < 0) {
+        if (s[k].pid == 0 &&
+            ((rc = start_worker(ctx, k, err)) < 0 || (rc = await_ready(ctx, k, k + 1, err)) < 0)) {
             if (s[k].pid > 0)
-                drop_worker(ctx, k, 1); /* started but not pinned */
+                drop_worker(ctx, k, 1); /* started but not pinned, or not ready */
             return rc;
         }
 
-    hm_sigpipe_ignore(&old_pipe);
-    for (unsigned k = 0; k < w; k++) {
-        hm_proc_task t = {.worker = k, .run = run, .seed = seed};
-        hm_slice(first, count, w, k, &t.first, &t.count);
-        hm_proc_task_seal(&t);
-        s[k].got = 0;
-        s[k].done = s[k].eof = 0;
-        if (hm_write_full(ctx->wfd[k], &t, sizeof t) != (ssize_t)sizeof t) {
-            /* The worker is gone (EPIPE): collect will see its end-of-file. */
-            s[k].eof = 1;
-        }
-    }
-    hm_sigpipe_restore(&old_pipe);
-
-    int waiting = hm_proc_collect(s, w, deadline);
+    /* Timed out or stopped: the late workers are replaced at the next run. */
+    rc = hm_proc_run_tasks(s, ctx->wfd, n, &tr, 0, &out, err);
     double t_end = hm_now();
-    if (waiting != 0) /* timed out or stopped: the late workers are replaced at the next run */
-        rc = hm_proc_wait_error(s, w, waiting, errno, ctx->timeout_s, err);
     /* A worker without a whole result has died or will not be trusted again: kill and reap it
      * now, so that the check can say how it ended. */
-    for (unsigned k = 0; k < w; k++)
+    for (unsigned k = 0; k < n; k++)
         if (s[k].pid > 0 && !s[k].done) {
             kill(s[k].pid, SIGKILL);
             hm_proc_reap(&s[k], 0);
         }
-    if (rc == HM_EOK && (rc = hm_proc_check(s, w, run, &res->hits, err)) == HM_EOK)
-        hm_proc_phases(s, w, t0, t_end, res);
+    if (rc == HM_EWORKER)
+        hm_proc_check(s, n, tr.run, &ignored, err);
+    if (rc == HM_EOK) {
+        hm_task_phases(&tr, &out, t_end, res);
+        res->tasks = ctx->tasks;
+        res->create_s = ctx->create_s;
+    }
     /* The one failure path: every worker without a sound result of this run (dead, late,
      * short or malformed) is dropped, and replaced at the next run, so that no pipe is ever
      * out of step. */
-    for (unsigned k = 0; k < w; k++)
-        if (s[k].pid > 0 && (s[k].reaped || !hm_proc_result_valid(&s[k], k, run)))
+    for (unsigned k = 0; k < n; k++)
+        if (s[k].pid > 0 && (s[k].reaped || !hm_proc_result_valid(&s[k], k, tr.run)))
             drop_worker(ctx, k, 1);
     return rc;
 }
 
 const hm_backend hm_backend_pool = {
     .name = "pool",
-    .summary = "workers forked once and reused across runs, fed over pipes",
-    .uses = HM_USES_TIMEOUT | HM_USES_BIND,
+    .summary = "workers forked once and reused across runs, fed tasks over pipes",
+    .uses = HM_USES_TIMEOUT | HM_USES_BIND | HM_USES_TASKS,
     .prepare = pool_prepare,
     .run = pool_run,
     .release = pool_release,

@@ -1,4 +1,4 @@
-/* proc_util.c - pipes, reaping, messages and the fault hook shared by fork, pool and spawn. */
+/* proc_util.c - pipes, reaping, messages and the fault hook of the process backends. */
 #define _GNU_SOURCE /* close_range, prctl */
 #include "proc_util.h"
 #include "clock.h"
@@ -196,7 +196,25 @@ void hm_proc_describe_status(int status, char *buf, size_t len)
         snprintf(buf, len, "ended with wait status 0x%x", (unsigned)status);
 }
 
-int hm_proc_collect(hm_proc_slot *s, unsigned n, double deadline)
+/* Reads what a readable slot has; returns 1 when it now has a whole message or end-of-file. */
+static int read_some(hm_proc_slot *sl)
+{
+    ssize_t got = read(sl->rfd, (char *)&sl->msg + sl->got, sizeof sl->msg - sl->got);
+    if (got < 0 && (errno == EINTR || errno == EAGAIN))
+        return 0;
+    if (got <= 0) {
+        sl->eof = 1; /* end-of-file (or a read error) before a whole message */
+        return 1;
+    }
+    sl->got += (size_t)got;
+    if (sl->got == sizeof sl->msg)
+        sl->done = 1;
+    return sl->done;
+}
+
+/* Reads results until every slot with done == 0 has a message or end-of-file, or (any) until
+ * at least one of them has; see hm_proc_collect. */
+static int collect(hm_proc_slot *s, unsigned n, double deadline, int any)
 {
     struct pollfd *fds = NULL;
     unsigned *who = NULL;
@@ -248,26 +266,29 @@ int hm_proc_collect(hm_proc_slot *s, unsigned n, double deadline)
             continue;
         if (r < 0)
             goto cleanup;
-        for (nfds_t i = 0; i < m; i++) {
-            if (!fds[i].revents)
-                continue;
-            hm_proc_slot *sl = &s[who[i]];
-            ssize_t got = read(sl->rfd, (char *)&sl->msg + sl->got, sizeof sl->msg - sl->got);
-            if (got < 0 && (errno == EINTR || errno == EAGAIN))
-                continue;
-            if (got <= 0) {
-                sl->eof = 1; /* end-of-file (or a read error) before a whole message */
-                continue;
-            }
-            sl->got += (size_t)got;
-            if (sl->got == sizeof sl->msg)
-                sl->done = 1;
+        int ended = 0;
+        for (nfds_t i = 0; i < m; i++)
+            if (fds[i].revents)
+                ended |= read_some(&s[who[i]]);
+        if (any && ended) {
+            waiting = 0;
+            break;
         }
     }
 cleanup:
     free(fds);
     free(who);
     return waiting;
+}
+
+int hm_proc_collect(hm_proc_slot *s, unsigned n, double deadline)
+{
+    return collect(s, n, deadline, 0);
+}
+
+int hm_proc_collect_any(hm_proc_slot *s, unsigned n, double deadline)
+{
+    return collect(s, n, deadline, 1);
 }
 
 void hm_proc_reap(hm_proc_slot *s, double deadline)

@@ -1,7 +1,7 @@
 /*
- * proc_util.h - what the process backends (fork, pool, spawn) share: full reads and writes,
- * reaping, the result and task messages with a magic and a checksum, the fault hook, and the
- * parent's collection of results under a deadline.
+ * proc_util.h - what the process backends (fork, forkserver, pool, spawn) share: full reads
+ * and writes, reaping, the result and task messages with a magic and a checksum, the fault
+ * hook, and the parent's collection of results under a deadline.
  *
  * Messages are fixed-size structs written in one piece over a pipe. A message whose size,
  * magic, worker index, run number or checksum is wrong is "malformed"; fewer bytes than its
@@ -107,6 +107,9 @@ int hm_proc_result_valid(const hm_proc_slot *s, unsigned k, uint64_t run);
  * EINTR when a signal asked hetmc to stop (stop.h), which it sees at once through the stop
  * pipe. */
 int hm_proc_collect(hm_proc_slot *s, unsigned n, double deadline);
+/* The same, returning as soon as one slot has a whole message or end-of-file (0), or at the
+ * deadline (the number still waiting), or -1 with errno. */
+int hm_proc_collect_any(hm_proc_slot *s, unsigned n, double deadline);
 
 /* The error of a collect that did not get every result (waiting and saved_errno from
  * hm_proc_collect): HM_ETIMEOUT naming the late workers, HM_EINTR for a stop, HM_ESYS. */

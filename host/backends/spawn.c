@@ -4,7 +4,9 @@
  * hidden mode,
  *   hetmc __worker --fd K --worker k --run R --seed S --first A --count N --parent P
  * which dies with its parent P (hm_proc_child_init), computes its slice, writes one result
- * message to fd K and leaves with _exit. The
+ * message to fd K and leaves with _exit (under --tasks T, `hetmc __worker --fd K --task-fd J
+ * --worker k --parent P` instead serves the run's tasks from fd J until it ends:
+ * proc_tasks.h). The
  * parent keeps the read end of each pipe (every pipe is close-on-exec; the file actions dup the
  * write end onto fd K in the child), polls them under the --timeout deadline, and reaps every
  * child with waitpid.
@@ -15,7 +17,7 @@
  * child reaped.
  */
 #define _GNU_SOURCE /* pipe2 */
-#include "proc_util.h"
+#include "proc_tasks.h"
 #include "clock.h"
 #include "numparse.h"
 
@@ -32,6 +34,7 @@ extern char **environ;
 
 struct hm_ctx {
     unsigned workers, bind;
+    unsigned tasks; /* --tasks; 0: one slice per worker */
     double timeout_s;
     uint64_t runs;
     char *exe;
@@ -69,15 +72,17 @@ static int spawn_prepare(const hm_config *cfg, hm_ctx **out, hm_error *err)
     }
     ctx->workers = cfg->workers;
     ctx->bind = cfg->bind;
+    ctx->tasks = cfg->tasks;
     ctx->timeout_s = cfg->timeout_s;
     *out = ctx;
     return HM_EOK;
 }
 
-/* posix_spawn of argv with wfd on fd `target`, and SIGINT, SIGTERM and SIGHUP blocked until
- * the worker ignores them (hm_proc_child_init): a Ctrl-C to the process group in between
- * would otherwise kill it. Returns its pid or -errno. */
-static pid_t spawn_worker(const char *exe, char **argv, int wfd, int target)
+/* posix_spawn of argv with wfd on fd `target` (and, when tfd >= 0, tfd on `ttarget`), and
+ * SIGINT, SIGTERM and SIGHUP blocked until the worker ignores them (hm_proc_child_init): a
+ * Ctrl-C to the process group in between would otherwise kill it. Returns its pid or -errno. */
+static pid_t spawn_worker(const char *exe, char **argv, int wfd, int target, int tfd,
+                          int ttarget)
 {
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t attr;
@@ -96,6 +101,8 @@ static pid_t spawn_worker(const char *exe, char **argv, int wfd, int target)
     sigaddset(&mask, SIGHUP);
     /* dup2 onto another number clears close-on-exec on the copy only. */
     e = posix_spawn_file_actions_adddup2(&fa, wfd, target);
+    if (e == 0 && tfd >= 0)
+        e = posix_spawn_file_actions_adddup2(&fa, tfd, ttarget);
     if (e == 0)
         e = posix_spawnattr_setsigmask(&attr, &mask);
     if (e == 0)
@@ -123,7 +130,27 @@ static pid_t start(hm_ctx *ctx, unsigned k, int wfd, uint64_t run, uint64_t seed
     char *argv[] = {ctx->exe, HM_WORKER_COMMAND, "--fd", fd_s, "--worker", k_s, "--run", run_s,
                     "--seed", seed_s, "--first", a_s, "--count", n_s, "--parent", parent_s,
                     NULL};
-    return spawn_worker(ctx->exe, argv, wfd, target);
+    return spawn_worker(ctx->exe, argv, wfd, target, -1, -1);
+}
+
+/* --tasks: `hetmc __worker --fd R --task-fd T --worker k --parent P`, serving tasks until fd T
+ * ends. The two descriptors land on the lowest numbers from 3 up that neither of them holds
+ * now, so neither dup2 overwrites the other's source. */
+static pid_t start_task_worker(void *arg, unsigned k, int tfd, int rfd)
+{
+    const hm_ctx *ctx = arg;
+    int to[2], m = 0;
+    for (int fd = 3; m < 2; fd++)
+        if (fd != tfd && fd != rfd)
+            to[m++] = fd;
+    char rfd_s[16], tfd_s[16], k_s[16], parent_s[24];
+    snprintf(rfd_s, sizeof rfd_s, "%d", to[0]);
+    snprintf(tfd_s, sizeof tfd_s, "%d", to[1]);
+    snprintf(k_s, sizeof k_s, "%u", k);
+    snprintf(parent_s, sizeof parent_s, "%ld", (long)getpid());
+    char *argv[] = {ctx->exe, HM_WORKER_COMMAND, "--fd", rfd_s, "--task-fd", tfd_s, "--worker",
+                    k_s, "--parent", parent_s, NULL};
+    return spawn_worker(ctx->exe, argv, rfd, to[0], tfd, to[1]);
 }
 
 static int spawn_run(hm_ctx *ctx, uint64_t seed, uint64_t first, uint64_t count,
@@ -137,6 +164,12 @@ static int spawn_run(hm_ctx *ctx, uint64_t seed, uint64_t first, uint64_t count,
     int rc = HM_EOK;
     unsigned started = 0;
 
+    if (ctx->tasks) {
+        hm_task_run tr = {.run = run, .seed = seed, .first = first, .count = count,
+                          .tasks = ctx->tasks, .t0 = t0, .deadline = deadline,
+                          .timeout_s = ctx->timeout_s, .bind = ctx->bind};
+        return hm_proc_fresh_tasks(s, w, &tr, start_task_worker, ctx, res, err);
+    }
     memset(s, 0, w * sizeof *s);
     for (unsigned k = 0; k < w; k++)
         s[k].rfd = -1;
@@ -172,19 +205,20 @@ cleanup: /* also the normal path: collect, reap, check */
 const hm_backend hm_backend_spawn = {
     .name = "spawn",
     .summary = "posix_spawn of a fresh hetmc worker process per run, counts over pipes",
-    .uses = HM_USES_TIMEOUT | HM_USES_BIND,
+    .uses = HM_USES_TIMEOUT | HM_USES_BIND | HM_USES_TASKS,
     .prepare = spawn_prepare,
     .run = spawn_run,
     .release = spawn_release,
 };
 
-/* The worker side: `hetmc __worker --fd K --worker k --run R --seed S --first A --count N
- * --parent P`. Not for people: a bad argument exits 2 with one line on stderr. */
+/* The worker side: `hetmc __worker --fd K --worker k --parent P --run R --seed S --first A
+ * --count N`, or `... --task-fd J` instead of --run to --count under --tasks. Not for people: a
+ * bad argument exits 2 with one line on stderr. */
 int hm_cmd_worker(int argc, char **argv)
 {
-    enum { FD, WORKER, RUN, SEED, FIRST, COUNT, PARENT, NARGS };
-    static const char *const names[NARGS] = {"--fd",    "--worker", "--run",   "--seed",
-                                             "--first", "--count",  "--parent"};
+    enum { FD, WORKER, PARENT, RUN, SEED, FIRST, COUNT, TASK_FD, NARGS };
+    static const char *const names[NARGS] = {"--fd",   "--worker", "--parent", "--run",
+                                             "--seed", "--first",  "--count",  "--task-fd"};
     uint64_t v[NARGS];
     int have[NARGS] = {0};
     hm_error err = {0};
@@ -196,18 +230,20 @@ int hm_cmd_worker(int argc, char **argv)
             j++;
         if (j == NARGS || i + 1 >= argc || hm_parse_u64(argv[i + 1], &v[j]) != 0) {
             fprintf(stderr, "hetmc " HM_WORKER_COMMAND ": bad argument '%s'; accepted: --fd K "
-                    "--worker k --run R --seed S --first A --count N --parent P\n", argv[i]);
+                    "--worker k --parent P, then --run R --seed S --first A --count N or "
+                    "--task-fd J\n", argv[i]);
             _exit(2);
         }
         have[j] = 1;
     }
-    for (size_t j = 0; j < NARGS; j++)
+    /* Without --task-fd the slice is on the command line; with it, it comes as tasks. */
+    for (size_t j = 0; j < (have[TASK_FD] ? (size_t)RUN : (size_t)TASK_FD); j++)
         if (!have[j]) {
             fprintf(stderr, "hetmc " HM_WORKER_COMMAND ": %s is required\n", names[j]);
             _exit(2);
         }
-    if (v[FD] > 1024 || v[WORKER] > UINT32_MAX || v[COUNT] > HM_MAX_SAMPLES ||
-        v[PARENT] > INT32_MAX) {
+    if (v[FD] > 1024 || v[WORKER] > UINT32_MAX || (have[COUNT] && v[COUNT] > HM_MAX_SAMPLES) ||
+        v[PARENT] > INT32_MAX || (have[TASK_FD] && (v[TASK_FD] > 1024 || v[TASK_FD] == v[FD]))) {
         fprintf(stderr, "hetmc " HM_WORKER_COMMAND ": argument out of range\n");
         _exit(2);
     }
@@ -217,6 +253,8 @@ int hm_cmd_worker(int argc, char **argv)
         fprintf(stderr, "hetmc " HM_WORKER_COMMAND ": %s\n", err.msg);
         _exit(2);
     }
+    if (have[TASK_FD])
+        hm_proc_serve_tasks((int)v[TASK_FD], (int)v[FD], (unsigned)v[WORKER], &fault);
     int bad = hm_proc_work((int)v[FD], (unsigned)v[WORKER], v[RUN], v[SEED], v[FIRST], v[COUNT],
                            &fault);
     _exit(bad ? 1 : 0);

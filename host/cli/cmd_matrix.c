@@ -23,6 +23,7 @@
 #include "clock.h"
 #include "coexec_parts.h"
 #include "csvread.h"
+#include "forkserver.h"
 #include "kernel.h"
 #include "numparse.h"
 #include "provenance.h"
@@ -101,8 +102,8 @@ static void matrix_help(FILE *f)
             "  --min-time SECONDS each repetition repeats the run back to back until it lasts\n"
             "                     this long, times per call (column calls); 0 disables (default\n"
             "                     0.01)\n"
-            "  --bind B           none (default) or cores: worker k of threads, openmp, fork, pool\n"
-            "                     and spawn runs on the k-th allowed CPU\n"
+            "  --bind B           none (default) or cores: worker k of threads, openmp, fork,\n"
+            "                     forkserver, pool and spawn runs on the k-th allowed CPU\n"
             "  --parts PARTS      a coexec cell's parts, e.g. openmp:1,opencl@cpu (see hetmc run\n"
             "                     --help); repeat for more cells (default auto: every GPU and\n"
             "                     openmp on the remaining cores); coexec ignores --workers\n"
@@ -111,13 +112,12 @@ static void matrix_help(FILE *f)
             "  --quiet            no progress on stderr\n"
             "\n"
             "Lists: 1,2,4 or ranges A..B (step +1) or A..BxF (multiply by F): 2^16..2^30x4.\n"
-            "The defaults take about 3 minutes on a 2-core laptop with serial, openmp, threads,\n"
-            "fork, pool, spawn, opencl and coexec (about 50 s with serial and openmp alone): 5\n"
-            "runs of 2^30 samples take about 15 s per backend at 1 worker. For a quick look:\n"
-            "--samples 2^16..2^26x4. SIGINT, SIGTERM and SIGHUP stop between repetitions and\n"
-            "still write the comparison (exit 130). Under an MPI launcher with several ranks the\n"
-            "matrix refuses to run: use `mpirun -np R hetmc run --backend mpi`\n"
-            "(scripts/mpi_scaling.sh).\n",
+            "Progress and an estimate of the time left go to stderr as it runs (this machine's\n"
+            "own speed, measured on the way). The time grows with N x (R + 1) / workers per\n"
+            "cell, so the largest N dominates; for a quick look: --samples 2^16..2^26x4.\n"
+            "SIGINT, SIGTERM and SIGHUP stop between repetitions and still write the\n"
+            "comparison (exit 130). Under an MPI launcher with several ranks the matrix refuses to\n"
+            "run: use `mpirun -np R hetmc run --backend mpi` (scripts/mpi_scaling.sh).\n",
             hm_allowed_cpus());
 }
 
@@ -320,6 +320,11 @@ static int check_coexec(matrix_options *o, int given)
     if (given && !have)
         return hm_usage_error("matrix", "--parts and --split give coexec cells: add coexec to "
                               "--backends");
+    /* A forkserver part needs its server before anything runs threads (listing OpenCL
+     * devices below may); if it cannot start, the cell's rows say why. */
+    for (size_t i = 0; have && i < o->nparts; i++)
+        if (hm_parts_name(o->parts[i], "forkserver"))
+            hm_forkserver_start(NULL);
     for (size_t i = 0; have && i < o->nparts; i++)
         for (size_t k = 0; k < o->nsplits; k++) {
             hm_part_list list;
@@ -942,6 +947,11 @@ int hm_cmd_matrix(int argc, char **argv)
         goto done;
     m->pr.quiet = m->o.quiet;
     m->status = HM_EXIT_OK;
+    /* The fork server starts before OpenMP or OpenCL (the plan lists devices) run threads; if
+     * it cannot, the forkserver rows say why. */
+    for (size_t i = 0; i < m->o.nbackends; i++)
+        if (strcmp(m->o.backends[i]->name, "forkserver") == 0)
+            hm_forkserver_start(NULL);
     if ((rc = plan_build(m)) != 0 || open_outputs(m, argc, argv) < 0) {
         rc = rc == HM_EXIT_USAGE ? rc : HM_EXIT_FAIL;
         goto done;

@@ -18,6 +18,7 @@
 #include "cli.h"
 #include "clock.h"
 #include "coexec_parts.h"
+#include "forkserver.h"
 #include "runner.h"
 #include "stats.h"
 #include "stop.h"
@@ -32,11 +33,11 @@
 
 #define RUN_ACCEPTED                                                                         \
     "--backend B, --workers W, --samples N, --seed S, --device D, --local-size L, "          \
-    "--item-blocks B, --timeout SECONDS, --reps R, --warmup K, --min-time SECONDS, "         \
+    "--item-blocks B, --timeout SECONDS, --tasks T, --reps R, --warmup K, --min-time SECONDS, " \
     "--bind none|cores, --parts PARTS, --split SPLIT, --format table|csv, --help"
 
 /* Long options without a short letter. */
-enum { OPT_WARMUP = 256, OPT_MIN_TIME, OPT_BIND, OPT_PARTS, OPT_SPLIT };
+enum { OPT_WARMUP = 256, OPT_MIN_TIME, OPT_BIND, OPT_TASKS, OPT_PARTS, OPT_SPLIT };
 
 typedef struct run_options {
     const hm_backend *backend;
@@ -48,8 +49,8 @@ typedef struct run_options {
     const char *parts, *split;
     uint64_t local_size;
     uint64_t item_blocks;
-    uint64_t timeout_s;
-    int local_size_set, item_blocks_set, timeout_set;
+    uint64_t timeout_s, tasks;
+    int local_size_set, item_blocks_set, timeout_set, tasks_set;
     uint64_t reps, warmups;
     double min_time;
     unsigned bind;
@@ -62,8 +63,8 @@ static void run_help(FILE *f)
 {
     fprintf(f,
             "usage: hetmc run --backend B [--workers W] [--samples N] [--seed S] [--device D]\n"
-            "                 [--local-size L] [--item-blocks B] [--timeout SECONDS] [--reps R]\n"
-            "                 [--warmup K] [--min-time SECONDS] [--bind none|cores]\n"
+            "                 [--local-size L] [--item-blocks B] [--timeout SECONDS] [--tasks T]\n"
+            "                 [--reps R] [--warmup K] [--min-time SECONDS] [--bind none|cores]\n"
             "                 [--parts PARTS] [--split SPLIT] [--format table|csv]\n"
             "\n"
             "Counts the hits of the hetmc stream with one backend: K untimed warm-ups, then R\n"
@@ -83,13 +84,16 @@ static void run_help(FILE *f)
             "                     samples); process backends kill their workers and the\n"
             "                     repetition fails; any other backend cannot be stopped, so\n"
             "                     hetmc prints the failed row and exits 1\n"
+            "  --tasks T          fork, forkserver, pool, spawn: split each run into T tasks,\n"
+            "                     1..%u, handed out one at a time to whichever worker is free,\n"
+            "                     like Pool.starmap over T batches (default: a slice per worker)\n"
             "  --reps R           timed repetitions, 1..1000000 (default 3)\n"
             "  --warmup K         untimed runs before them, 0..1000 (default 1)\n"
             "  --min-time SECONDS each repetition repeats the run back to back until it lasts\n"
             "                     this long; times are per call (column calls); 0 disables\n"
             "                     (default 0.01)\n"
             "  --bind B           none (default) or cores: worker k runs on the k-th allowed CPU\n"
-            "                     (threads, openmp, fork, pool, spawn)\n"
+            "                     (threads, openmp, fork, forkserver, pool, spawn)\n"
             "  --parts PARTS      coexec: BACKEND[:WORKERS][@DEVICE],... run at once on one\n"
             "                     stream, e.g. openmp:3,opencl@gpu (default auto: every GPU and\n"
             "                     openmp on the remaining cores); workers = the parts' sum\n"
@@ -100,7 +104,8 @@ static void run_help(FILE *f)
             "                     local-rank (or gpu) puts node-local rank L on the L-th device;\n"
             "                     --parts runs coexec in every rank (workers from the parts)\n"
             "SIGINT, SIGTERM and SIGHUP stop between repetitions (exit 130).\n",
-            HM_VALIDATE_SIGMA, HM_MAX_WORKERS, hm_allowed_cpus(), HM_MAX_ITEM_BLOCKS);
+            HM_VALIDATE_SIGMA, HM_MAX_WORKERS, hm_allowed_cpus(), HM_MAX_ITEM_BLOCKS,
+            HM_MAX_TASKS);
 }
 
 /* The options with a number. Returns -1 to go on, else the exit code. */
@@ -129,6 +134,9 @@ static int run_number(run_options *o, int c)
         return hm_opt_u64(cmd, "--reps", optarg, 1, 1000000, &o->reps);
     case OPT_WARMUP:
         return hm_opt_u64(cmd, "--warmup", optarg, 0, 1000, &o->warmups);
+    case OPT_TASKS:
+        o->tasks_set = 1;
+        return hm_opt_u64(cmd, "--tasks", optarg, 1, HM_MAX_TASKS, &o->tasks);
     default:
         return hm_opt_seconds(cmd, "--min-time", optarg, 0, 3600, &o->min_time);
     }
@@ -145,7 +153,7 @@ static int run_option(run_options *o, int c, char **argv, const struct option *l
     case 'b':
         return (o->backend = hm_opt_backend(cmd, "--backend", optarg)) ? -1 : HM_EXIT_USAGE;
     case 'w': case 'n': case 's': case 'l': case 'i': case 't': case 'r': case OPT_WARMUP:
-    case OPT_MIN_TIME:
+    case OPT_MIN_TIME: case OPT_TASKS:
         return run_number(o, c) < 0 ? HM_EXIT_USAGE : -1;
     case 'd':
         o->device = optarg;
@@ -196,6 +204,10 @@ static int check_parts(run_options *o)
     hm_part_list list;
     hm_split split;
     hm_error err = {0};
+    /* A forkserver part needs its server before anything runs threads (listing OpenCL
+     * devices below may); if it cannot start, preparing the part says why. */
+    if (hm_parts_name(o->parts, "forkserver"))
+        hm_forkserver_start(NULL);
     if (hm_coexec_plan(o->parts, o->split, &list, &split, &err) < 0)
         return hm_usage_error(cmd, "%s", err.msg);
     o->workers = list.workers;
@@ -236,7 +248,11 @@ static int run_check(run_options *o)
                               "OpenCL blocks per work-item", b->name);
     if (o->bind != HM_BIND_NONE && !(b->uses & HM_USES_BIND))
         return hm_usage_error(cmd, "--bind cores does not apply to backend %s; it pins the "
-                              "workers of threads, openmp, fork, pool and spawn", b->name);
+                              "workers of threads, openmp, fork, forkserver, pool and spawn",
+                              b->name);
+    if (o->tasks_set && !(b->uses & HM_USES_TASKS))
+        return hm_usage_error(cmd, "--tasks does not apply to backend %s; it splits runs of "
+                              "the process backends fork, forkserver, pool and spawn", b->name);
     return -1;
 }
 
@@ -253,6 +269,7 @@ static int run_parse(int argc, char **argv, run_options *o)
         {"warmup", required_argument, NULL, OPT_WARMUP},
         {"min-time", required_argument, NULL, OPT_MIN_TIME},
         {"bind", required_argument, NULL, OPT_BIND},
+        {"tasks", required_argument, NULL, OPT_TASKS},
         {"parts", required_argument, NULL, OPT_PARTS},
         {"split", required_argument, NULL, OPT_SPLIT},
         {NULL, 0, NULL, 0},
@@ -461,11 +478,16 @@ int hm_cmd_run(int argc, char **argv)
         .timeout_s = (double)o.timeout_s,
         .self_exe = hm_self_exe(),
         .bind = o.bind,
+        .tasks = (unsigned)o.tasks,
         .parts = o.parts,
         .split = o.split,
     };
     if (!o.timeout_set && hm_default_limit("run", o.samples, &cfg.timeout_s) < 0)
         return HM_EXIT_USAGE;
+    /* The fork server starts before the watchdog's thread (or any other) exists; if it cannot,
+     * preparing the backend says why. */
+    if (strcmp(o.backend->name, "forkserver") == 0)
+        hm_forkserver_start(NULL);
     if (hm_stop_install() != 0 || hm_runner_watchdog(run_abort, &o) != 0) {
         fprintf(stderr, "hetmc run: cannot set up signal handling: %s\n", strerror(errno));
         return HM_EXIT_FAIL;

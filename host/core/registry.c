@@ -7,6 +7,7 @@
 extern const hm_backend hm_backend_serial;
 extern const hm_backend hm_backend_threads;
 extern const hm_backend hm_backend_fork;
+extern const hm_backend hm_backend_forkserver;
 extern const hm_backend hm_backend_pool;
 extern const hm_backend hm_backend_spawn;
 extern const hm_backend hm_backend_coexec;
@@ -27,6 +28,7 @@ static const hm_backend *const registry[] = {
 #endif
     &hm_backend_threads,
     &hm_backend_fork,
+    &hm_backend_forkserver,
     &hm_backend_pool,
     &hm_backend_spawn,
 #if HETMC_HAVE_OPENCL

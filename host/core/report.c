@@ -230,7 +230,7 @@ int hm_csv_row(FILE *f, const hm_row *row)
 
 void hm_table_header(FILE *f)
 {
-    fprintf(f, "%-8s %-10s %4s %7s %-7s %20s %-12s %10s %6s %11s %11s %11s %11s %11s\n",
+    fprintf(f, "%-10s %-10s %4s %7s %-7s %20s %-12s %10s %6s %11s %11s %11s %11s %11s\n",
             "backend", "device", "rep", "workers", "status", "hits", "pi_estimate", "error (SE)",
             "calls", "wall (s)", "setup (s)", "compute (s)", "collect (s)", "samples/s");
 }
@@ -245,7 +245,7 @@ static void table_num(FILE *f, double v, const char *fmt)
 
 void hm_table_row(FILE *f, const hm_row *row)
 {
-    fprintf(f, "%-8s %-10.10s %4u %7u %-7s ", row->backend, row->res.device, row->rep,
+    fprintf(f, "%-10s %-10.10s %4u %7u %-7s ", row->backend, row->res.device, row->rep,
             row->workers, hm_status_name(row->status));
     if (row->has_hits)
         fprintf(f, "%20llu %-12.10f", (unsigned long long)row->res.hits,
