@@ -13,6 +13,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "clock.h"
+#include "coexec_parts.h"
 #include "forkserver.h"
 #include "gbench_shim.h"
 #include "kernel.h"
@@ -222,6 +223,15 @@ int main(int argc, char **argv)
             ndev = b->select_devices(NULL, &idx, &err);
             if (ndev < 0)
                 ndev = 1; /* registered anyway: it reports the reason as an error */
+        }
+        if (strcmp(b->name, "coexec") == 0) {
+            /* Its default parts (auto), once: the workers are theirs, not --hetmc_workers. */
+            hm_part_list parts;
+            hm_error err = {0};
+            unsigned wk = hm_parts_parse(NULL, &parts, &err) == HM_EOK ? parts.workers : 1;
+            if (register_sizes(b, "", wk, samples, nsamples, exe) < 0)
+                status = 1;
+            continue;
         }
         for (int d = 0; d < ndev; d++)
             for (int w = 0; w < nworkers; w++) {

@@ -83,6 +83,8 @@ typedef struct hm_config {
                            * the affinity mask hetmc started with (wrapping around) */
     unsigned tasks;       /* process backends: split a run into this many tasks handed out to
                            * the workers one at a time; 0 means one slice per worker */
+    const char *parts;    /* coexec: the part list (--parts); NULL means its default, auto */
+    const char *split;    /* coexec: dynamic, static or static:W1,W2,...; NULL means dynamic */
 } hm_config;
 
 enum { HM_BIND_NONE = 0, HM_BIND_CORES = 1 };
@@ -118,6 +120,7 @@ typedef struct hm_ctx hm_ctx; /* backend-private state */
 #define HM_USES_BIND 8u    /* pins its workers when bind is HM_BIND_CORES */
 #define HM_USES_ITEM_BLOCKS 32u /* reads item_blocks (OpenCL blocks per work-item) */
 #define HM_USES_TASKS 64u  /* splits runs into cfg->tasks tasks (process backends) */
+#define HM_USES_PARTS 128u /* --parts and --split (coexec; mpi runs coexec in each rank) */
 /* Not an option: its runs are collective across processes (mpi), so every process must make
  * the same number of calls; the runner then times each repetition as one call, since a
  * calibration to a minimum time would let the ranks disagree. */

@@ -19,6 +19,11 @@ first DIR), each as PNG and SVG, one figure per question:
   lesson      (folders with bench/lesson.py rows) speed-up over serial against N: Python
               threads, processes per start method, pools and numba over py-serial (numba over
               py-numba), beside hetmc's threads and processes over serial
+  coexec      (the first folder, when it has coexec rows) who counted what: each coexec
+              cell's parts' shares of the samples as stacked bars at its largest N, with each
+              part's rate, the cell's efficiency (its rate over the sum of its parts' solo
+              rates, as comparison.csv's coexec_efficiency) and balance; and efficiency and
+              balance against N
 
 One colour per backend (the same in every figure, never shared by two backends), one line
 style per worker count, one marker per folder.
@@ -442,6 +447,104 @@ def lesson(folders, out, made):
     save(fig, out, "lesson", made)
 
 
+def parts_of(text):
+    """[(label, share, rate)] of a parts column: PART=SHARE@RATE;... (a label may hold '@')."""
+    out = []
+    for item in filter(None, (text or "").split(";")):
+        label, _, rest = item.rpartition("=")
+        share, _, rate = rest.rpartition("@")
+        out.append((label, num(share), num(rate)))
+    return out
+
+
+def coexec_rows(f):
+    """{(device, samples): [ok coexec rows]} of folder f, whose parts and balance columns the
+    cells do not keep."""
+    out = {}
+    with open(os.path.join(f.path, "runs.csv"), newline="") as fh:
+        for r in csv.DictReader(fh):
+            if r.get("backend") == "coexec" and r.get("status") == "ok" and r.get("parts"):
+                out.setdefault((r["device"], int(r["samples"])), []).append(r)
+    return out
+
+
+def solo_rate(f, label, samples):
+    """Median samples/s of a part's solo cell: "openmp:3" is openmp with 3 workers on the cpu,
+    "opencl:<name>" opencl on that device; NaN when the folder has none."""
+    backend, _, rest = label.partition(":")
+    for c in f.cells.values():
+        if c.backend == backend and c.samples == samples and (
+                c.device == rest or (rest.isdigit() and c.device == "cpu" and
+                                     c.workers == int(rest))):
+            return c.samples / c.stat("wall")
+    return math.nan
+
+
+def coexec_point(f, dev, samples, rows):
+    """(efficiency, median balance) of one coexec cell."""
+    cell = next((c for c in f.cells.values() if c.backend == "coexec" and c.device == dev and
+                 c.samples == samples), None)
+    solo = sum(solo_rate(f, p[0], samples) for p in parts_of(rows[0]["parts"]))
+    eff = samples / cell.stat("wall") / solo if cell and solo > 0 else math.nan
+    return eff, quantile(sorted(num(r.get("balance")) for r in rows), 0.5)
+
+
+def coexec_bars(ax, f, rows):
+    """The stacked shares of each coexec cell at its largest N; returns the devices."""
+    devices = sorted({d for d, _ in rows})
+    colours = {}
+    for y, dev in enumerate(devices):
+        n = max(s for d, s in rows if d == dev)
+        cell_rows, left = rows[(dev, n)], 0.0
+        for i, (label, _, _) in enumerate(parts_of(cell_rows[0]["parts"])):
+            share = quantile(sorted(parts_of(r["parts"])[i][1] for r in cell_rows), 0.5)
+            rate = quantile(sorted(parts_of(r["parts"])[i][2] for r in cell_rows), 0.5)
+            first = label not in colours
+            col = colours.setdefault(label, PALETTE[(3 + len(colours)) % len(PALETTE)])
+            ax.barh(y, share, left=left, color=col, edgecolor="white",
+                    label=(label if len(label) < 30 else label[:29] + "\u2026") if first else None)
+            if share > 0.08:
+                ax.text(left + share / 2, y, "%.2f\n%.3g/s" % (share, rate), ha="center",
+                        va="center", fontsize=7, color="white")
+            left += share
+        eff, bal = coexec_point(f, dev, n, cell_rows)
+        ax.text(1.01, y, "N=%s\neff %s\nbal %.3f" % (pow2(n), "%.3f" % eff if eff == eff else "-",
+                                                   bal), va="center", fontsize=7)
+    ax.set_yticks(range(len(devices)))
+    ax.set_yticklabels(devices, fontsize=7)
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("share of the samples (fraction; median of the repetitions)")
+    ax.set_title("Co-execution: who counted what (right: efficiency, balance)", fontsize=10)
+    ax.legend(fontsize=7, loc="lower left", bbox_to_anchor=(0, 1.08), ncol=3, frameon=False)
+    return devices
+
+
+def coexec(folders, out, made):
+    """Shares, efficiency and balance of the first folder's coexec cells."""
+    f = folders[0]
+    rows = coexec_rows(f)
+    if not rows:
+        return
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(13, 2.2 + 0.9 * len({d for d, _ in rows})),
+                                 gridspec_kw={"width_ratios": [3, 2]})
+    for k, dev in enumerate(coexec_bars(a1, f, rows)):
+        sizes = sorted(s for d, s in rows if d == dev)
+        pts = [coexec_point(f, dev, n, rows[(dev, n)]) for n in sizes]
+        col = PALETTE[(8 + k) % len(PALETTE)]
+        a2.plot(sizes, [p[0] for p in pts], marker="o", color=col, label="efficiency " + dev)
+        a2.plot(sizes, [p[1] for p in pts], marker="x", ls="--", color=col,
+                label="balance " + dev)
+    a2.axhline(1.0, color="k", lw=1)
+    a2.set_xscale("log", base=2)
+    a2.set_ylim(0, 1.1)
+    a2.set_xlabel("samples N (count)")
+    a2.set_ylabel("efficiency, balance (ratios)")
+    a2.set_title("Efficiency (rate / sum of solo rates) and balance", fontsize=10)
+    fig.subplots_adjust(wspace=0.45)
+    a2.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=1)
+    save(fig, out, "coexec", made)
+
+
 def main(argv):
     p = argparse.ArgumentParser(prog="plot.py", description=__doc__.split("\n\n")[0])
     p.add_argument("dirs", nargs="+", metavar="DIR", help="results folders (with runs.csv)")
@@ -455,7 +558,7 @@ def main(argv):
     os.makedirs(out, exist_ok=True)
     folders = [Folder(d, i) for i, d in enumerate(a.dirs)]
     made = []
-    for fig in (throughput, speedup, startup, phases, error, lesson):
+    for fig in (throughput, speedup, startup, phases, error, lesson, coexec):
         fig(folders, out, made)
     print("plot.py: figures in %s (%s; .png and .svg)" % (out, ", ".join(made)))
     return 0

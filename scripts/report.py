@@ -7,7 +7,8 @@ writes one HTML file that opens from disk with nothing else: no script, no link,
 inline as SVG (drawn by scripts/plot.py, the folders overlaid). Sections, in order:
 
   summary     the folders and what they ran on
-  figures     throughput, speed-up, start-up, phases, error (and the lesson's figure)
+  figures     throughput, speed-up, start-up, phases, error (and the lesson's and
+              co-execution's figures when the folders have such rows)
   compare     with several folders: `hetmc compare --format csv FIRST OTHER` for each other
               folder (pairs, the ratio with its 95% interval, cells on one side only); needs
               the hetmc binary (--hetmc, default build/hetmc)
@@ -44,6 +45,7 @@ CAPTIONS = {
     "phases": "Where does the time go? Share of the wall time in setup, compute and collect.",
     "error": "Is the estimate right? |pi_hat - pi| against N, with one standard error.",
     "lesson": "The lesson: speed-up over serial against N, Python beside hetmc's C.",
+    "coexec": "Co-execution: each part's share of the samples, efficiency and balance.",
 }
 STYLE = """
 body{font-family:system-ui,sans-serif;margin:1.5em auto;max-width:1200px;color:#222;
@@ -99,7 +101,7 @@ def figures(folders):
     with tempfile.TemporaryDirectory() as tmp:
         made = []
         for fig in (plot.throughput, plot.speedup, plot.startup, plot.phases, plot.error,
-                    plot.lesson):
+                    plot.lesson, plot.coexec):
             fig(folders, tmp, made)
         for k, name in enumerate(made):
             out.append((name, inline_svg(os.path.join(tmp, name + ".svg"), "f%d" % k)))

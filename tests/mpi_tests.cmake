@@ -46,3 +46,16 @@ set_tests_properties(${mpi_cli_tests} PROPERTIES LABELS "mpi;cli" TIMEOUT 120
 foreach(t exact_mpi exact_mpi_past_2e32 cli_csv_mpi)
   set_property(TEST ${t} APPEND PROPERTY ENVIRONMENT ${HETMC_MPI_ENV})
 endforeach()
+
+# coexec inside every rank (--parts): exact counts and the parts column, 1 and 2 ranks.
+foreach(np 1 2)
+  add_test(NAME mpi_coexec_np${np}
+           COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/mpi_coexec.sh ${MPIEXEC_EXECUTABLE}
+                   $<TARGET_FILE:hetmc> ${np} threads:1,serial)
+  set_tests_properties(mpi_coexec_np${np} PROPERTIES LABELS "mpi;exact;coexec" TIMEOUT 600
+                       ENVIRONMENT "${HETMC_MPI_ENV}")
+endforeach()
+hetmc_cli_test(mpi_parts_with_device 2 "--device does not apply with --parts" run --backend mpi --parts threads:1 --device 0)
+hetmc_cli_test(mpi_parts_with_workers 2 "--workers does not apply to --parts" run --backend mpi --parts threads:1 --workers 2)
+set_tests_properties(cli_mpi_parts_with_device cli_mpi_parts_with_workers PROPERTIES
+                     LABELS "mpi;cli;coexec" ENVIRONMENT "${HETMC_MPI_ENV}")

@@ -25,6 +25,8 @@ static const uint64_t seeds[] = {42, 0, UINT64_MAX};
 
 static unsigned max_workers_for(const hm_backend *b)
 {
+    if (strcmp(b->name, "coexec") == 0)
+        return 1; /* its workers come from its parts (here the default list), not cfg */
     return b->max_workers && b->max_workers < 8 ? b->max_workers : 8;
 }
 

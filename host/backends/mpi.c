@@ -5,7 +5,9 @@
  *
  * Every rank counts its contiguous share of [first, first + count) (hm_slice, rank k of R) with
  * an inner backend taken from the registry: openmp with T threads per rank (serial when this
- * build has no openmp), or opencl on one device when --device is given. `--device local-rank`
+ * build has no openmp), opencl on one device when --device is given, or coexec with --parts
+ * (every rank runs the whole part list, e.g. `--parts auto`: the node's GPUs and openmp on its
+ * remaining cores; meant for one rank per node). `--device local-rank`
  * gives each rank the device whose position among the node's devices is the rank's node-local
  * rank (MPI_COMM_TYPE_SHARED), the usual one-rank-per-GPU layout; any other selector is passed
  * to opencl, and when it names several devices rank L of a node takes the L-th of them.
@@ -239,7 +241,12 @@ static int prepare_rank(const hm_config *cfg, hm_ctx *ctx, hm_error *err)
 
     if ((rc = parse_fault(ctx, err)) < 0)
         return rc;
-    if (cfg->device) {
+    if (cfg->parts) {
+        ctx->inner = hm_backend_find("coexec");
+        if (cfg->device || cfg->local_size)
+            return hm_fail(err, HM_EINVAL, "--%s does not apply with --parts; name each part's "
+                           "device there, e.g. opencl@gpu", cfg->device ? "device" : "local-size");
+    } else if (cfg->device) {
         ctx->inner = hm_backend_find("opencl");
         if (!ctx->inner)
             return hm_fail(err, HM_EINVAL,
@@ -286,7 +293,9 @@ static int mpi_prepare(const hm_config *cfg, hm_ctx **out, hm_error *err)
     if (rc < 0)
         goto fail;
     ctx->workers = cfg->workers;
-    if (cfg->device)
+    if (cfg->parts)
+        snprintf(ctx->label, sizeof ctx->label, "%d x coexec", world.size);
+    else if (cfg->device)
         snprintf(ctx->label, sizeof ctx->label, "%d x %s:%.80s", world.size, ctx->inner->name,
                  cfg->device);
     else
@@ -297,7 +306,11 @@ static int mpi_prepare(const hm_config *cfg, hm_ctx **out, hm_error *err)
              "on %d node%s",
              world.init_s, world.size, world.size == 1 ? "" : "s", world.nodes,
              world.nodes == 1 ? "" : "s");
-    if (!cfg->device && (uint64_t)world.local_size * cfg->workers > cores) {
+    if (cfg->parts && world.local_size > 1) {
+        size_t used = strlen(ctx->note);
+        snprintf(ctx->note + used, sizeof ctx->note - used,
+                 "; %d ranks on a node share the parts' cores and devices", world.local_size);
+    } else if (!cfg->device && (uint64_t)world.local_size * cfg->workers > cores) {
         size_t used = strlen(ctx->note);
         snprintf(ctx->note + used, sizeof ctx->note - used,
                  "; oversubscribed: %d ranks x %u thread%s on %u cores of a node",
@@ -321,10 +334,20 @@ static void label_devices(hm_ctx *ctx, const hm_result *mine)
     uint64_t h[2] = {name, ~name}, all[2];
     MPI_Allreduce(h, all, 2, MPI_UINT64_T, MPI_MAX, MPI_COMM_WORLD);
     int mixed = all[0] != h[0] || all[1] != h[1];
-    if (ctx->inner->uses & HM_USES_DEVICE)
+    if (ctx->inner->uses & (HM_USES_DEVICE | HM_USES_PARTS))
         snprintf(ctx->label, sizeof ctx->label, "%d x %.100s%s", world.size, mine->device,
                  mixed ? " (mixed)" : "");
     ctx->labelled = 1;
+}
+
+/* coexec in every rank: rank 0's parts column, and the lowest balance of any rank. */
+static void share_parts(const hm_result *mine, hm_result *res)
+{
+    double b = isnan(mine->balance) ? 2.0 : mine->balance, lowest = 2.0;
+    MPI_Allreduce(&b, &lowest, 1, MPI_DOUBLE, MPI_MIN, MPI_COMM_WORLD);
+    res->balance = lowest > 1.5 ? NAN : lowest;
+    res->tasks = mine->tasks;
+    snprintf(res->parts, sizeof res->parts, "%s", mine->parts);
 }
 
 static int mpi_run(hm_ctx *ctx, uint64_t seed, uint64_t first, uint64_t count, hm_result *res,
@@ -388,6 +411,7 @@ static int mpi_run(hm_ctx *ctx, uint64_t seed, uint64_t first, uint64_t count, h
     res->transfer_s = slowest[T_TRANSFER];
     res->local_size = mine.local_size;
     res->launches = mine.launches;
+    share_parts(&mine, res);
     snprintf(res->device, sizeof res->device, "%s", ctx->label);
     snprintf(res->timer, sizeof res->timer, "%.48s; slowest rank", mine.timer);
     snprintf(res->note, sizeof res->note, "%s", ctx->note);
@@ -396,8 +420,9 @@ static int mpi_run(hm_ctx *ctx, uint64_t seed, uint64_t first, uint64_t count, h
 
 const hm_backend hm_backend_mpi = {
     .name = "mpi",
-    .summary = "MPI ranks (mpirun -np R), each on its cores (openmp) or an OpenCL device",
-    .uses = HM_USES_DEVICE | HM_USES_LOCAL_SIZE | HM_COLLECTIVE,
+    .summary = "MPI ranks (mpirun -np R), each on its cores (openmp), an OpenCL device, or "
+               "--parts",
+    .uses = HM_USES_DEVICE | HM_USES_LOCAL_SIZE | HM_USES_PARTS | HM_COLLECTIVE,
     .prepare = mpi_prepare,
     .run = mpi_run,
     .release = mpi_release,

@@ -21,6 +21,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
 #include "clock.h"
+#include "coexec_parts.h"
 #include "csvread.h"
 #include "forkserver.h"
 #include "kernel.h"
@@ -43,11 +44,12 @@
 #define MATRIX_ACCEPTED                                                                      \
     "--backends LIST, --workers LIST, --samples LIST, --reps R, --seed S, --device D, "      \
     "--out DIR, --timeout SECONDS, --warmup K, --min-time SECONDS, --bind none|cores, "      \
-    "--quiet, --help"
+    "--parts PARTS, --split SPLIT, --quiet, --help"
 #define MAX_LIST 256
+#define MAX_COEXEC 16 /* --parts and --split options each */
 
 /* Long options without a short letter. */
-enum { OPT_TIMEOUT = 256, OPT_WARMUP, OPT_MIN_TIME, OPT_BIND };
+enum { OPT_TIMEOUT = 256, OPT_WARMUP, OPT_MIN_TIME, OPT_BIND, OPT_PARTS, OPT_SPLIT };
 
 typedef struct matrix_options {
     const hm_backend *backends[MAX_LIST];
@@ -56,6 +58,8 @@ typedef struct matrix_options {
     size_t nworkers;
     uint64_t samples[MAX_LIST];
     size_t nsamples;
+    const char *parts[MAX_COEXEC], *splits[MAX_COEXEC]; /* coexec cells: parts x splits */
+    size_t nparts, nsplits;
     uint64_t reps, seed;
     const char *device; /* selector for device backends; NULL: every device */
     const char *out;
@@ -70,7 +74,8 @@ static void matrix_help(FILE *f)
     fprintf(f,
             "usage: hetmc matrix [--backends LIST] [--workers LIST] [--samples LIST] [--reps R]\n"
             "                    [--seed S] [--device D] [--out DIR] [--timeout SECONDS]\n"
-            "                    [--warmup K] [--min-time SECONDS] [--bind none|cores] [--quiet]\n"
+            "                    [--warmup K] [--min-time SECONDS] [--bind none|cores]\n"
+            "                    [--parts PARTS]... [--split SPLIT]... [--quiet]\n"
             "\n"
             "Runs backends x devices x workers x samples: each (backend, device, workers) is\n"
             "prepared once, each cell gets K untimed warm-ups and R timed repetitions. Writes\n"
@@ -99,6 +104,11 @@ static void matrix_help(FILE *f)
             "                     0.01)\n"
             "  --bind B           none (default) or cores: worker k of threads, openmp, fork,\n"
             "                     forkserver, pool and spawn runs on the k-th allowed CPU\n"
+            "  --parts PARTS      a coexec cell's parts, e.g. openmp:1,opencl@cpu (see hetmc run\n"
+            "                     --help); repeat for more cells (default auto: every GPU and\n"
+            "                     openmp on the remaining cores); coexec ignores --workers\n"
+            "  --split SPLIT      dynamic (default), static or static:W1,W2,...; repeat to run\n"
+            "                     every part list with every split\n"
             "  --quiet            no progress on stderr\n"
             "\n"
             "Lists: 1,2,4 or ranges A..B (step +1) or A..BxF (multiply by F): 2^16..2^30x4.\n"
@@ -259,6 +269,16 @@ static int matrix_option(matrix_options *o, int c, char **argv, const struct opt
             return hm_usage_error(cmd, "--out '' is empty; expected a folder");
         o->out = optarg;
         return -1;
+    case OPT_PARTS:
+    case OPT_SPLIT:
+        if ((c == OPT_PARTS ? o->nparts : o->nsplits) == MAX_COEXEC)
+            return hm_usage_error(cmd, "%s: at most %d of them",
+                                  c == OPT_PARTS ? "--parts" : "--split", MAX_COEXEC);
+        if (c == OPT_PARTS)
+            o->parts[o->nparts++] = optarg;
+        else
+            o->splits[o->nsplits++] = optarg;
+        return -1;
     case 'q':
         o->quiet = 1;
         return -1;
@@ -284,6 +304,36 @@ static void matrix_defaults(matrix_options *o)
     if (!o->nsamples)
         for (uint64_t v = UINT64_C(1) << 16; v <= (UINT64_C(1) << 30); v *= 4)
             o->samples[o->nsamples++] = v;
+    if (!o->nparts)
+        o->parts[o->nparts++] = NULL; /* auto */
+    if (!o->nsplits)
+        o->splits[o->nsplits++] = NULL; /* dynamic */
+}
+
+/* --parts and --split need coexec among the backends, and each pair must make sense. */
+static int check_coexec(matrix_options *o, int given)
+{
+    const hm_backend *coexec = hm_backend_find("coexec");
+    int have = 0;
+    for (size_t i = 0; i < o->nbackends; i++)
+        have |= o->backends[i] == coexec;
+    if (given && !have)
+        return hm_usage_error("matrix", "--parts and --split give coexec cells: add coexec to "
+                              "--backends");
+    /* A forkserver part needs its server before anything runs threads (listing OpenCL
+     * devices below may); if it cannot start, the cell's rows say why. */
+    for (size_t i = 0; have && i < o->nparts; i++)
+        if (hm_parts_name(o->parts[i], "forkserver"))
+            hm_forkserver_start(NULL);
+    for (size_t i = 0; have && i < o->nparts; i++)
+        for (size_t k = 0; k < o->nsplits; k++) {
+            hm_part_list list;
+            hm_split split;
+            hm_error err = {0};
+            if (hm_coexec_plan(o->parts[i], o->splits[k], &list, &split, &err) == HM_EINVAL)
+                return hm_usage_error("matrix", "%s", err.msg);
+        }
+    return -1;
 }
 
 static int matrix_parse(int argc, char **argv, matrix_options *o)
@@ -298,6 +348,8 @@ static int matrix_parse(int argc, char **argv, matrix_options *o)
         {"warmup", required_argument, NULL, OPT_WARMUP},
         {"min-time", required_argument, NULL, OPT_MIN_TIME},
         {"bind", required_argument, NULL, OPT_BIND},
+        {"parts", required_argument, NULL, OPT_PARTS},
+        {"split", required_argument, NULL, OPT_SPLIT},
         {NULL, 0, NULL, 0},
     };
     int c, rc;
@@ -314,14 +366,17 @@ static int matrix_parse(int argc, char **argv, matrix_options *o)
     if (optind < argc)
         return hm_usage_error("matrix", "unexpected argument '%s'; accepted options: %s",
                               argv[optind], MATRIX_ACCEPTED);
+    int given = o->nparts || o->nsplits;
     matrix_defaults(o);
-    return -1;
+    return check_coexec(o, given);
 }
 
 /* One (backend, device, workers) to prepare; unavailable when select_devices found none. */
 typedef struct plan_item {
     const hm_backend *b;
     char device[16]; /* the index for device backends, "" otherwise */
+    const char *parts, *split; /* coexec: its part list and split (NULL: the defaults) */
+    char label[128];           /* coexec: the parts, for the progress line */
     unsigned workers;
     int unavailable;
     char why[512];
@@ -389,10 +444,36 @@ static plan_item *plan_add(plan *p)
     return it;
 }
 
+/* Adds one coexec item per part list and split; workers come from the parts. */
+static int plan_coexec(matrix *m, const hm_backend *b)
+{
+    for (size_t i = 0; i < m->o.nparts; i++)
+        for (size_t k = 0; k < m->o.nsplits; k++) {
+            hm_part_list list;
+            hm_split split;
+            hm_error err = {0};
+            int rc = hm_coexec_plan(m->o.parts[i], m->o.splits[k], &list, &split, &err);
+            plan_item *it = plan_add(&m->plan);
+            if (!it)
+                return -1;
+            it->b = b;
+            it->parts = m->o.parts[i];
+            it->split = m->o.splits[k];
+            it->workers = rc < 0 ? 1 : list.workers;
+            it->unavailable = rc < 0;
+            snprintf(it->why, sizeof it->why, "%s", err.msg);
+            if (rc == HM_EOK)
+                hm_parts_label(&list, it->label, sizeof it->label);
+        }
+    return 0;
+}
+
 /* Adds backend b's (device, workers) items: every device --device names (default all).
  * Returns 0, -1 when out of memory, or HM_EXIT_USAGE when --device matches no device. */
 static int plan_backend(matrix *m, const hm_backend *b)
 {
+    if (strcmp(b->name, "coexec") == 0)
+        return plan_coexec(m, b);
     unsigned *idx = NULL;
     int ndev = 1, unavailable = 0;
     char why[512] = "";
@@ -471,10 +552,10 @@ static void progress_show(progress *p, const plan_item *it, uint64_t samples)
         snprintf(eta, sizeof eta, "%.0f s", el / p->work_done * (p->work_total - p->work_done));
     /* On a terminal one line rewritten in place; in a log one line per cell. */
     int tty = isatty(STDERR_FILENO);
-    fprintf(stderr, "%s[%zu/%zu cells, %zu left, %.0f s elapsed, ETA %s] %s%s%s w=%u N=%llu%s",
+    fprintf(stderr, "%s[%zu/%zu cells, %zu left, %.0f s elapsed, ETA %s] %s%s%s%s%s w=%u N=%llu%s",
             tty ? "\r" : "", p->cells_done, p->cells_total, p->cells_total - p->cells_done, el,
-            eta, it->b->name, it->device[0] ? " dev " : "", it->device, it->workers,
-            (unsigned long long)samples, tty ? "   " : "\n");
+            eta, it->b->name, it->device[0] ? " dev " : "", it->device, it->label[0] ? " " : "",
+            it->label, it->workers, (unsigned long long)samples, tty ? "   " : "\n");
     p->open_line = tty;
     fflush(stderr);
 }
@@ -651,7 +732,9 @@ static void run_item(matrix *m, const plan_item *it)
                      .device = it->device[0] ? it->device : NULL,
                      .timeout_s = m->limit,
                      .self_exe = hm_self_exe(),
-                     .bind = it->b->uses & HM_USES_BIND ? m->o.bind : HM_BIND_NONE};
+                     .bind = it->b->uses & HM_USES_BIND ? m->o.bind : HM_BIND_NONE,
+                     .parts = it->parts,
+                     .split = it->split};
     hm_runner *r = NULL;
     hm_error err = {0};
     int rc = it->unavailable ? HM_EUNAVAIL : hm_runner_open(it->b, &cfg, &r, &err);
@@ -664,8 +747,11 @@ static void run_item(matrix *m, const plan_item *it)
         progress_show(&m->pr, it, m->o.samples[k]);
         if (rc < 0) {
             hm_row row;
-            hm_runner_unopened_row(&row, it->b, it->workers, it->device, m->o.seed,
-                                   m->o.samples[k], rc, why);
+            const char *dev = it->label[0] ? it->label : it->device;
+            if (!dev[0] && strcmp(it->b->name, "coexec") == 0)
+                dev = it->parts ? it->parts : "auto";
+            hm_runner_unopened_row(&row, it->b, it->workers, dev, m->o.seed, m->o.samples[k], rc,
+                                   why);
             write_row(&row, m);
         } else {
             run_cell(m, r, it, k, devname, sizeof devname);
@@ -677,6 +763,9 @@ static void run_item(matrix *m, const plan_item *it)
     hm_runner_close(r);
     if (devname[0] && it->device[0])
         fprintf(m->prov, "device: backend %s index %s = %s\n", it->b->name, it->device, devname);
+    else if (devname[0] && it->label[0])
+        fprintf(m->prov, "coexec: --parts %s --split %s = %s\n", it->parts ? it->parts : "auto",
+                it->split ? it->split : "dynamic", it->label);
     else if (it->unavailable && it->workers == m->plan.items[0].workers)
         fprintf(m->prov, "unavailable: backend %s: %s\n", it->b->name, it->why);
 }

@@ -17,6 +17,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
 #include "clock.h"
+#include "coexec_parts.h"
 #include "forkserver.h"
 #include "runner.h"
 #include "stats.h"
@@ -33,10 +34,10 @@
 #define RUN_ACCEPTED                                                                         \
     "--backend B, --workers W, --samples N, --seed S, --device D, --local-size L, "          \
     "--item-blocks B, --timeout SECONDS, --tasks T, --reps R, --warmup K, --min-time SECONDS, " \
-    "--bind none|cores, --format table|csv, --help"
+    "--bind none|cores, --parts PARTS, --split SPLIT, --format table|csv, --help"
 
 /* Long options without a short letter. */
-enum { OPT_WARMUP = 256, OPT_MIN_TIME, OPT_BIND, OPT_TASKS };
+enum { OPT_WARMUP = 256, OPT_MIN_TIME, OPT_BIND, OPT_TASKS, OPT_PARTS, OPT_SPLIT };
 
 typedef struct run_options {
     const hm_backend *backend;
@@ -45,6 +46,7 @@ typedef struct run_options {
     uint64_t samples;
     uint64_t seed;
     const char *device;
+    const char *parts, *split;
     uint64_t local_size;
     uint64_t item_blocks;
     uint64_t timeout_s, tasks;
@@ -63,7 +65,7 @@ static void run_help(FILE *f)
             "usage: hetmc run --backend B [--workers W] [--samples N] [--seed S] [--device D]\n"
             "                 [--local-size L] [--item-blocks B] [--timeout SECONDS] [--tasks T]\n"
             "                 [--reps R] [--warmup K] [--min-time SECONDS] [--bind none|cores]\n"
-            "                 [--format table|csv]\n"
+            "                 [--parts PARTS] [--split SPLIT] [--format table|csv]\n"
             "\n"
             "Counts the hits of the hetmc stream with one backend: K untimed warm-ups, then R\n"
             "timed repetitions. Every count is checked (within %.0f standard errors of pi, and\n"
@@ -92,9 +94,15 @@ static void run_help(FILE *f)
             "                     (default 0.01)\n"
             "  --bind B           none (default) or cores: worker k runs on the k-th allowed CPU\n"
             "                     (threads, openmp, fork, forkserver, pool, spawn)\n"
+            "  --parts PARTS      coexec: BACKEND[:WORKERS][@DEVICE],... run at once on one\n"
+            "                     stream, e.g. openmp:3,opencl@gpu (default auto: every GPU and\n"
+            "                     openmp on the remaining cores); workers = the parts' sum\n"
+            "  --split SPLIT      coexec: dynamic (default; chunks sized by measured rates),\n"
+            "                     static (one slice per part by measured rates), static:3,1\n"
             "  --format F         table (default, for people) or csv (docs/DESIGN.md contract)\n"
             "  mpi backend:       under mpirun -np R; --workers is threads per rank, --device\n"
-            "                     local-rank (or gpu) puts node-local rank L on the L-th device\n"
+            "                     local-rank (or gpu) puts node-local rank L on the L-th device;\n"
+            "                     --parts runs coexec in every rank (workers from the parts)\n"
             "SIGINT, SIGTERM and SIGHUP stop between repetitions (exit 130).\n",
             HM_VALIDATE_SIGMA, HM_MAX_WORKERS, hm_allowed_cpus(), HM_MAX_ITEM_BLOCKS,
             HM_MAX_TASKS);
@@ -152,6 +160,12 @@ static int run_option(run_options *o, int c, char **argv, const struct option *l
         return -1;
     case OPT_BIND:
         return hm_opt_bind(cmd, optarg, &o->bind) < 0 ? HM_EXIT_USAGE : -1;
+    case OPT_PARTS:
+        o->parts = optarg;
+        return -1;
+    case OPT_SPLIT:
+        o->split = optarg;
+        return -1;
     case 'f':
         if (strcmp(optarg, "csv") == 0 || strcmp(optarg, "table") == 0) {
             o->csv = optarg[0] == 'c';
@@ -166,6 +180,41 @@ static int run_option(run_options *o, int c, char **argv, const struct option *l
     }
 }
 
+/* --parts and --split: only for backends that read them; the workers are the parts' sum. */
+static int check_parts(run_options *o)
+{
+    const char *cmd = "run";
+    const hm_backend *b = o->backend;
+    int coexec = b == hm_backend_find("coexec");
+    if ((o->parts || o->split) && !(b->uses & HM_USES_PARTS))
+        return hm_usage_error(cmd, "%s does not apply to backend %s; it gives the parts of "
+                              "coexec (or of mpi ranks)", o->parts ? "--parts" : "--split",
+                              b->name);
+    if (!coexec && !o->parts) {
+        if (o->split)
+            return hm_usage_error(cmd, "--split applies to mpi only with --parts");
+        return -1;
+    }
+    if (o->workers_set)
+        return hm_usage_error(cmd, "--workers does not apply to %s; give each part its "
+                              "workers in --parts, e.g. openmp:3", coexec ? "coexec" : "--parts");
+    if (o->device)
+        return hm_usage_error(cmd, "--device does not apply with --parts; name each part's "
+                              "device there, e.g. opencl@gpu");
+    hm_part_list list;
+    hm_split split;
+    hm_error err = {0};
+    /* A forkserver part needs its server before anything runs threads (listing OpenCL
+     * devices below may); if it cannot start, preparing the part says why. */
+    if (hm_parts_name(o->parts, "forkserver"))
+        hm_forkserver_start(NULL);
+    if (hm_coexec_plan(o->parts, o->split, &list, &split, &err) < 0)
+        return hm_usage_error(cmd, "%s", err.msg);
+    o->workers = list.workers;
+    o->workers_set = 1;
+    return -1;
+}
+
 /* The checks that need every option: the backend, its worker limit, the options it reads. */
 static int run_check(run_options *o)
 {
@@ -176,6 +225,9 @@ static int run_check(run_options *o)
         return hm_usage_error(cmd, "--backend is required; accepted: %s", names);
     }
     const hm_backend *b = o->backend;
+    int rc = check_parts(o);
+    if (rc >= 0)
+        return rc;
     if (b->max_workers && o->workers_set && o->workers > b->max_workers)
         return hm_usage_error(cmd, "--workers %llu: backend %s runs at most %u worker%s",
                               (unsigned long long)o->workers, b->name, b->max_workers,
@@ -218,6 +270,8 @@ static int run_parse(int argc, char **argv, run_options *o)
         {"min-time", required_argument, NULL, OPT_MIN_TIME},
         {"bind", required_argument, NULL, OPT_BIND},
         {"tasks", required_argument, NULL, OPT_TASKS},
+        {"parts", required_argument, NULL, OPT_PARTS},
+        {"split", required_argument, NULL, OPT_SPLIT},
         {NULL, 0, NULL, 0},
     };
     int c, rc;
@@ -268,10 +322,14 @@ static void emit_header(run_options *o)
 static int emit(run_options *o, const hm_row *row)
 {
     emit_header(o);
-    if (o->csv)
+    if (o->csv) {
         o->write_failed |= hm_csv_row(stdout, row) != 0;
-    else
+    } else {
         hm_table_row(stdout, row);
+        if (row->res.parts[0])
+            printf("  parts: %s; balance %.4f; %u chunks\n", row->res.parts, row->res.balance,
+                   row->res.tasks);
+    }
     o->write_failed |= fflush(stdout) != 0 || ferror(stdout);
     return o->write_failed;
 }
@@ -421,6 +479,8 @@ int hm_cmd_run(int argc, char **argv)
         .self_exe = hm_self_exe(),
         .bind = o.bind,
         .tasks = (unsigned)o.tasks,
+        .parts = o.parts,
+        .split = o.split,
     };
     if (!o.timeout_set && hm_default_limit("run", o.samples, &cfg.timeout_s) < 0)
         return HM_EXIT_USAGE;

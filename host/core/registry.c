@@ -10,6 +10,7 @@ extern const hm_backend hm_backend_fork;
 extern const hm_backend hm_backend_forkserver;
 extern const hm_backend hm_backend_pool;
 extern const hm_backend hm_backend_spawn;
+extern const hm_backend hm_backend_coexec;
 #if HETMC_HAVE_OPENMP
 extern const hm_backend hm_backend_openmp;
 #endif
@@ -33,6 +34,7 @@ static const hm_backend *const registry[] = {
 #if HETMC_HAVE_OPENCL
     &hm_backend_opencl,
 #endif
+    &hm_backend_coexec,
 #if HETMC_HAVE_MPI
     &hm_backend_mpi,
 #endif

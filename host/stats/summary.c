@@ -262,6 +262,81 @@ static int compare_all(hm_summary *s)
     return 0;
 }
 
+/* The group of these keys, or NULL. */
+static hm_group *find_group(const hm_summary *s, const char *backend, const char *device,
+                            unsigned workers, uint64_t samples, uint64_t seed)
+{
+    if (!s->nslot)
+        return NULL;
+    size_t k = key_hash(backend, device, workers, samples) & (s->nslot - 1);
+    for (; s->slot[k]; k = (k + 1) & (s->nslot - 1)) {
+        hm_group *h = &s->g[s->slot[k] - 1];
+        if (h->seed == seed && same_cell(h, backend, device, workers, samples))
+            return h;
+    }
+    return NULL;
+}
+
+/* The solo rate of one coexec part of g, from its label (len bytes): "openmp:3" is backend
+ * openmp with 3 workers on the cpu, "opencl:<device name>" backend opencl (1 worker) on that
+ * device; at g's samples and seed. NAN when that cell has no ok row. */
+static double solo_rate(const hm_summary *s, const hm_group *g, const char *label, size_t len)
+{
+    char backend[64], device[256];
+    const char *colon = memchr(label, ':', len);
+    if (!colon || (size_t)(colon - label) >= sizeof backend || len >= sizeof device)
+        return NAN;
+    memcpy(backend, label, (size_t)(colon - label));
+    backend[colon - label] = '\0';
+    size_t rlen = len - (size_t)(colon - label) - 1;
+    memcpy(device, colon + 1, rlen);
+    device[rlen] = '\0';
+    int digits = rlen > 0 && strspn(device, "0123456789") == rlen;
+    const hm_group *h = digits ? find_group(s, backend, "cpu", (unsigned)strtoul(device, NULL, 10),
+                                            g->samples, g->seed)
+                               : find_group(s, backend, device, 1, g->samples, g->seed);
+    return h && h->n_ok ? h->rate : NAN;
+}
+
+/* coexec_efficiency of group g, whose parts column (PART=SHARE@RATE;...) is `parts`. */
+static double coexec_efficiency_of(const hm_summary *s, const hm_group *g, const char *parts)
+{
+    double solo = 0;
+    const char *p = parts;
+    while (*p) {
+        size_t len = strcspn(p, ";");
+        const char *eq = NULL;
+        for (const char *c = p; c < p + len; c++)
+            if (*c == '=')
+                eq = c; /* the last '=' ends the label */
+        double rate = eq ? solo_rate(s, g, p, (size_t)(eq - p)) : NAN;
+        if (!(rate > 0))
+            return NAN;
+        solo += rate;
+        p += len + (p[len] == ';');
+    }
+    return solo > 0 ? g->rate / solo : NAN;
+}
+
+/* Fills coexec_efficiency of every coexec group from the parts column of its first ok row. */
+static void coexec_efficiency(const hm_csv *csv, hm_summary *s, const int *c)
+{
+    int cp = hm_csv_col(csv, "parts");
+    for (size_t i = 0; i < s->n; i++)
+        s->g[i].coexec_efficiency = NAN;
+    for (size_t r = 0; cp >= 0 && r < csv->nrows; r++) {
+        char **row = csv->rows[r];
+        if (strcmp(row[c[C_BACKEND]], "coexec") != 0 || strcmp(row[c[C_STATUS]], "ok") != 0 ||
+            !row[cp][0])
+            continue;
+        hm_group *g = find_group(s, row[c[C_BACKEND]], row[c[C_DEVICE]],
+                                 (unsigned)u64(row[c[C_WORKERS]]), u64(row[c[C_SAMPLES]]),
+                                 u64(row[c[C_SEED]]));
+        if (g && g->n_ok && isnan(g->coexec_efficiency))
+            g->coexec_efficiency = coexec_efficiency_of(s, g, row[cp]);
+    }
+}
+
 int hm_summarize(const hm_csv *csv, hm_summary *s, char *msg, size_t msglen)
 {
     static const char *need[C_COUNT] = {"backend", "device",  "workers", "samples",
@@ -292,6 +367,7 @@ int hm_summarize(const hm_csv *csv, hm_summary *s, char *msg, size_t msglen)
         hm_summary_free(s);
         return -1;
     }
+    coexec_efficiency(csv, s, c);
     return 0;
 }
 
@@ -335,7 +411,8 @@ int hm_summary_write_csv(FILE *f, const hm_summary *s)
     fputs("backend,device,workers,samples,seed,reps_ok,reps_failed,reps_skipped,median_wall_s,"
           "min_wall_s,max_wall_s,iqr_wall_s,ci_low_wall_s,ci_high_wall_s,ci_coverage,"
           "samples_per_s,speedup_vs_serial,parallel_efficiency,median_setup_s,"
-          "median_compute_s,median_collect_s,hits,hits_match,cv_wall,outliers,noisy\n",
+          "median_compute_s,median_collect_s,hits,hits_match,cv_wall,outliers,noisy,"
+          "coexec_efficiency\n",
           f);
     for (size_t i = 0; i < s->n; i++) {
         const hm_group *g = &s->g[i];
@@ -365,7 +442,9 @@ int hm_summary_write_csv(FILE *f, const hm_summary *s)
         fputc(',', f);
         if (g->n_ok)
             fprintf(f, "%zu", g->outliers);
-        fprintf(f, ",%s\n", g->noisy < 0 ? "" : g->noisy ? "true" : "false");
+        fprintf(f, ",%s", g->noisy < 0 ? "" : g->noisy ? "true" : "false");
+        cnum(f, g->coexec_efficiency, "%.4f");
+        fputc('\n', f);
     }
     return fflush(f) == 0 && !ferror(f) ? 0 : -1;
 }

@@ -33,6 +33,9 @@ typedef struct hm_group {
                                    * quartiles) */
     int noisy;                    /* cv_wall > HM_NOISY_CV: 1, 0, or -1 below 2 rows */
     int hits_match;               /* 1 equal to serial's, 0 differ, -1 no serial reference */
+    /* coexec: the rate over the sum of its parts' solo rates (cells of the same samples and
+     * seed in this table); NAN for other backends or when a part has no solo cell. */
+    double coexec_efficiency;
 } hm_group;
 
 typedef struct hm_summary {

@@ -1,0 +1,60 @@
+/*
+ * coexec_parts.h - the part list of the coexec backend (`--parts`): what each part is, how many
+ * workers it runs and on which device, and the default list.
+ *
+ *   PARTS = PART[,PART...]     PART = BACKEND[:WORKERS][@DEVICE]
+ *
+ * BACKEND is any backend of the registry except coexec and mpi. WORKERS (1..HM_MAX_WORKERS,
+ * at most the backend's own limit) is the part's threads or processes; a part that gives none
+ * runs on the cores the other parts leave (the CPUs this process may run on, less every other
+ * part's workers, one core per GPU for the thread that drives it, and a CPU device's compute
+ * units), shared evenly with the other parts that give none, at least 1. DEVICE is for backends with devices
+ * (opencl): the selectors of --device (an index, gpu, cpu, all, or part of a name), and one
+ * that names several devices makes one part per device; without it, the backend's default
+ * device. A device may be named once.
+ *
+ * `auto` (the default) is every GPU, one part each, plus openmp on the remaining cores; without
+ * a GPU, openmp and the first OpenCL CPU device (openmp on the cores that device leaves, at
+ * least 1); without any OpenCL device, openmp and threads on half the cores each (threads
+ * only, where openmp is not built).
+ */
+#ifndef HETMC_COEXEC_PARTS_H
+#define HETMC_COEXEC_PARTS_H
+
+#include "coexec_sched.h"
+#include "hetmc.h"
+
+typedef struct hm_part_spec {
+    const hm_backend *b;
+    unsigned workers;
+    char device[16]; /* the device index for backends with devices, "" otherwise */
+    char label[32];  /* "openmp:3", "opencl@1": the part in the device column */
+    int cpu_device;  /* a CPU OpenCL device: its compute units in cores, else 0 */
+} hm_part_spec;
+
+typedef struct hm_part_list {
+    unsigned n;
+    hm_part_spec p[HM_SCHED_MAX_PARTS];
+    unsigned workers; /* the host workers of every part: the row's `workers` */
+    unsigned cores;   /* cores the parts keep busy, against the allowed CPUs */
+} hm_part_list;
+
+/* Parses PARTS (NULL, "" or "auto": the default list). Returns HM_EOK, HM_EINVAL with a message
+ * naming the part and what is accepted, or HM_EUNAVAIL when a part's backend has no device
+ * here at all (no OpenCL platform). */
+int hm_parts_parse(const char *text, hm_part_list *out, hm_error *err);
+
+/* Parses the part list and the split (hm_split_parse) and checks that a static split has one
+ * weight per part. Messages start with the option at fault ("--parts 'TEXT': ..."). Returns
+ * HM_EOK, HM_EINVAL or HM_EUNAVAIL as hm_parts_parse does. */
+int hm_coexec_plan(const char *parts, const char *split, hm_part_list *list, hm_split *sp,
+                   hm_error *err);
+
+/* 1 when an item of the part list text (not resolved: no device is listed) is backend `name`,
+ * e.g. so that a command starts the fork server before anything starts threads. */
+int hm_parts_name(const char *text, const char *name);
+
+/* "openmp:1+opencl@0": the parts, for the device column. */
+void hm_parts_label(const hm_part_list *l, char *buf, size_t len);
+
+#endif /* HETMC_COEXEC_PARTS_H */
