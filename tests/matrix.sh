@@ -41,6 +41,14 @@ rows=$(awk -F, 'NR > 1 && $6 == 2 && $23 == "true" { n++ } END { print n + 0 }' 
 head -n 1 "$tmp/a/comparison.csv" | grep -q 'median_wall_s.*ci_low_wall_s.*speedup_vs_serial,parallel_efficiency.*hits_match' ||
   fail "comparison header"
 
+# forkserver beside coexec's default parts (which list the OpenCL devices, starting the
+# driver's threads): the fork server must start before, so every forkserver row is ok.
+"$hetmc" matrix --backends forkserver,coexec --samples 1000 --workers 1 --reps 1 \
+  --out "$tmp/fs" --quiet >/dev/null || fail "forkserver,coexec matrix exited $?"
+n=$(awk -F, 'NR > 1 && $4 == "forkserver" && $10 == "ok" { n++ } END { print n + 0 }' "$tmp/fs/runs.csv")
+bad=$(awk -F, 'NR > 1 && $10 != "ok" { n++ } END { print n + 0 }' "$tmp/fs/runs.csv")
+[ "$n" -ge 1 ] && [ "$bad" -eq 0 ] || fail "forkserver in a matrix with coexec: $n ok rows, $bad not ok"
+
 # Bad arguments: exit 2, one line on stderr, nothing created.
 for args in "--samples 2^70" "--workers 0" "--backends nosuch" "--samples 9..3" "--reps 0" \
             "--samples 1..9x1" "--bogus"; do

@@ -310,6 +310,23 @@ static void matrix_defaults(matrix_options *o)
         o->splits[o->nsplits++] = NULL; /* dynamic */
 }
 
+/* The fork server starts before anything runs threads: checking the part lists below and
+ * listing devices in the plan start OpenCL's, and OpenMP starts its own. It is needed when
+ * forkserver is a backend of the matrix or a part of a coexec cell; when it cannot start, the
+ * forkserver rows say why. */
+static void start_forkserver(const matrix_options *o)
+{
+    int need = 0, coexec = 0;
+    for (size_t i = 0; i < o->nbackends; i++) {
+        need |= strcmp(o->backends[i]->name, "forkserver") == 0;
+        coexec |= strcmp(o->backends[i]->name, "coexec") == 0;
+    }
+    for (size_t i = 0; coexec && i < o->nparts; i++)
+        need |= hm_parts_name(o->parts[i], "forkserver");
+    if (need)
+        hm_forkserver_start(NULL);
+}
+
 /* --parts and --split need coexec among the backends, and each pair must make sense. */
 static int check_coexec(matrix_options *o, int given)
 {
@@ -320,11 +337,6 @@ static int check_coexec(matrix_options *o, int given)
     if (given && !have)
         return hm_usage_error("matrix", "--parts and --split give coexec cells: add coexec to "
                               "--backends");
-    /* A forkserver part needs its server before anything runs threads (listing OpenCL
-     * devices below may); if it cannot start, the cell's rows say why. */
-    for (size_t i = 0; have && i < o->nparts; i++)
-        if (hm_parts_name(o->parts[i], "forkserver"))
-            hm_forkserver_start(NULL);
     for (size_t i = 0; have && i < o->nparts; i++)
         for (size_t k = 0; k < o->nsplits; k++) {
             hm_part_list list;
@@ -368,6 +380,7 @@ static int matrix_parse(int argc, char **argv, matrix_options *o)
                               argv[optind], MATRIX_ACCEPTED);
     int given = o->nparts || o->nsplits;
     matrix_defaults(o);
+    start_forkserver(o);
     return check_coexec(o, given);
 }
 
@@ -947,11 +960,6 @@ int hm_cmd_matrix(int argc, char **argv)
         goto done;
     m->pr.quiet = m->o.quiet;
     m->status = HM_EXIT_OK;
-    /* The fork server starts before OpenMP or OpenCL (the plan lists devices) run threads; if
-     * it cannot, the forkserver rows say why. */
-    for (size_t i = 0; i < m->o.nbackends; i++)
-        if (strcmp(m->o.backends[i]->name, "forkserver") == 0)
-            hm_forkserver_start(NULL);
     if ((rc = plan_build(m)) != 0 || open_outputs(m, argc, argv) < 0) {
         rc = rc == HM_EXIT_USAGE ? rc : HM_EXIT_FAIL;
         goto done;
