@@ -223,7 +223,11 @@ def lesson_section(folders):
             esc(f.label), esc(text), table(rows[0], rows[1:], left=1) if rows else ""))
     if not parts:
         return ""
-    return '<section id="lesson"><h2>The lesson</h2>%s</section>' % "\n".join(parts)
+    intro = ("<p>The lesson hetmc grew from: pi estimated with Python's threading (held back "
+             "by the GIL), multiprocessing.Process and Pool under the spawn, fork and forkserver "
+             "start methods, and numba, here on hetmc's exact stream (bench/lesson.py) beside "
+             "hetmc's own C backends.</p>")
+    return '<section id="lesson"><h2>The lesson</h2>%s%s</section>' % (intro, "\n".join(parts))
 
 
 def provenance_section(folders):
