@@ -601,14 +601,9 @@ static FILE *open_in_dir(const matrix *m, const char *name)
  * matrix begins and when it ends, as "KEY: 1.02 0.87 0.66 2/123 4567". */
 static void write_load(FILE *prov, const char *key)
 {
-    FILE *la = fopen("/proc/loadavg", "r");
-    char load[128] = "";
-    if (la) {
-        if (fgets(load, sizeof load, la))
-            load[strcspn(load, "\n")] = '\0';
-        fclose(la);
-    }
-    fprintf(prov, "%s: %s\n", key, load[0] ? load : "unknown");
+    char load[128];
+    hm_loadavg(load, sizeof load);
+    fprintf(prov, "%s: %s\n", key, load);
 }
 
 static void write_provenance(matrix *m, int argc, char **argv)

@@ -168,6 +168,12 @@ void hm_cpu_turbo(char *buf, size_t len)
         snprintf(buf, len, "unknown");
 }
 
+void hm_loadavg(char *buf, size_t len)
+{
+    if (first_line("/proc/loadavg", buf, len) < 0)
+        snprintf(buf, len, "unknown");
+}
+
 const char *hm_self_exe(void)
 {
     static char path[PATH_MAX];

@@ -31,6 +31,8 @@ void hm_cpu_governor(char *buf, size_t len);
 void hm_cpu_mhz(char *buf, size_t len);
 void hm_cpu_smt(char *buf, size_t len);
 void hm_cpu_turbo(char *buf, size_t len);
+/* The load average as /proc/loadavg has it ("1.02 0.87 0.66 2/123 4567"), or "unknown". */
+void hm_loadavg(char *buf, size_t len);
 
 /* Full path of the running binary (for spawn and for provenance); NULL if unreadable. */
 const char *hm_self_exe(void);
