@@ -13,8 +13,6 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "clock.h"
-#include "coexec_parts.h"
-#include "forkserver.h"
 #include "gbench_shim.h"
 #include "kernel.h"
 #include "numparse.h"
@@ -212,7 +210,7 @@ int main(int argc, char **argv)
         return 2;
     /* Before anything runs threads (OpenCL lists its devices below); if it cannot start, its
      * benchmarks say why. */
-    hm_forkserver_start(NULL);
+    hm_backend_early_init(NULL, NULL);
     add_context();
     for (size_t bi = 0; bi < hm_backend_count(); bi++) {
         const hm_backend *b = hm_backend_at(bi);
@@ -224,11 +222,13 @@ int main(int argc, char **argv)
             if (ndev < 0)
                 ndev = 1; /* registered anyway: it reports the reason as an error */
         }
-        if (strcmp(b->name, "coexec") == 0) {
+        if (b->flags & HM_WORKERS_FROM_PARTS) {
             /* Its default parts (auto), once: the workers are theirs, not --hetmc_workers. */
-            hm_part_list parts;
+            hm_config cfg = {.workers = 1};
             hm_error err = {0};
-            unsigned wk = hm_parts_parse(NULL, &parts, &err) == HM_EOK ? parts.workers : 1;
+            char label[128];
+            unsigned wk = 1;
+            b->plan_parts(&cfg, &wk, label, sizeof label, &err);
             if (register_sizes(b, "", wk, samples, nsamples, exe) < 0)
                 status = 1;
             continue;

@@ -25,8 +25,8 @@ if(HETMC_HAVE_OPENCL)
   endfunction()
   set(HETMC_KERNEL_HEADER ${CMAKE_BINARY_DIR}/generated/hm_kernel_source.h)
   hetmc_bake(hm_kernel_source ${CMAKE_SOURCE_DIR}/kernels/mcpi.cl ${HETMC_KERNEL_HEADER})
-  target_sources(hetmc_core PRIVATE host/backends/opencl.c host/backends/opencl_util.c
-                 ${HETMC_KERNEL_HEADER})
+  file(GLOB opencl_sources CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/host/backends/opencl/*.c)
+  target_sources(hetmc_core PRIVATE ${opencl_sources} ${HETMC_KERNEL_HEADER})
   target_compile_definitions(hetmc_core PUBLIC CL_TARGET_OPENCL_VERSION=120)
   target_link_libraries(hetmc_core PUBLIC OpenCL::OpenCL)
 

@@ -126,15 +126,22 @@ typedef struct hm_ctx hm_ctx; /* backend-private state */
  * calibration to a minimum time would let the ranks disagree. */
 #define HM_COLLECTIVE 16u
 
+/* What a backend is, for the commands that would otherwise have to know it by name. */
+#define HM_REFERENCE 1u          /* the baseline of every comparison (serial) */
+#define HM_WORKERS_FROM_PARTS 2u /* its workers are the sum of its parts' (coexec) */
+
 /* A backend: a name and three functions. The core never knows which one runs.
  *   prepare  validates cfg and acquires what can be reused across runs;
  *   run      counts hits in [first, first + count) and fills the phase times;
  *   release  frees everything prepare acquired (ctx may be NULL). */
 typedef struct hm_backend {
     const char *name;
+    const char *family;   /* its folder under host/backends/: threads, openmp, procs, opencl,
+                           * coexec, mpi */
     const char *summary;
     unsigned max_workers; /* 0: any count; serial: 1. The CLI's default is min(cores, this). */
     unsigned uses;        /* HM_USES_* bits: which hm_config options this backend reads */
+    unsigned flags;       /* HM_REFERENCE, HM_WORKERS_FROM_PARTS */
     int (*prepare)(const hm_config *cfg, hm_ctx **ctx, hm_error *err);
     int (*run)(hm_ctx *ctx, uint64_t seed, uint64_t first, uint64_t count, hm_result *out,
                hm_error *err);
@@ -145,6 +152,17 @@ typedef struct hm_backend {
      * the devices when the selector matches none, or HM_EUNAVAIL when there is no device at
      * all. The caller then prepares once per index, with cfg->device set to the index. */
     int (*select_devices)(const char *selector, unsigned **idx, hm_error *err);
+    /* Optional. A command calls it for every backend it may run (cfg->parts set for those
+     * with parts) before any thread of the process exists, since fork() of a threaded process
+     * is unsafe: the fork server starts its server here. It reports nothing: when it could not
+     * do its work, preparing the backend says why. */
+    void (*early_init)(const hm_config *cfg);
+    /* Optional; for backends with HM_USES_PARTS. Checks cfg->parts and cfg->split (NULL: the
+     * defaults) and gives the workers the parts add up to and a label of the parts ("" when
+     * there is none). Returns 0, HM_EINVAL with a message for a list that can never run, or
+     * HM_EUNAVAIL when a part cannot run on this machine. */
+    int (*plan_parts)(const hm_config *cfg, unsigned *workers, char *label, size_t len,
+                      hm_error *err);
 } hm_backend;
 
 /* The registry: every backend compiled into this binary, in a fixed order. */
@@ -155,6 +173,12 @@ const hm_backend *hm_backend_find(const char *name);
 const char *hm_backends_missing(void);
 /* "serial, openmp, ..." into buf. */
 void hm_backend_names(char *buf, size_t len);
+/* The backend flagged HM_REFERENCE (serial); whether a backend name (from a CSV file) is its. */
+const hm_backend *hm_backend_reference(void);
+int hm_backend_is_reference(const char *name);
+/* Calls b's early_init with cfg (when it has one); with b NULL, every backend's with a cfg of
+ * defaults, for commands that run them all (verify, hetmc-gbench). */
+void hm_backend_early_init(const hm_backend *b, const hm_config *cfg);
 
 /* Helpers every backend uses. */
 

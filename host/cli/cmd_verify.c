@@ -5,7 +5,6 @@
  * from the one table in golden.h. Prints a PASS/FAIL table; exit 1 on any failure.
  */
 #include "cli.h"
-#include "forkserver.h"
 #include "golden.h"
 #include "kernel.h"
 #include "runner.h"
@@ -140,7 +139,7 @@ int hm_cmd_verify(int argc, char **argv)
         return hm_usage_error("verify", "unexpected argument '%s'; accepted: --help", argv[1]);
     int failures = 0;
     /* Before OpenCL starts its threads; if it cannot start, its row says why. */
-    hm_forkserver_start(NULL);
+    hm_backend_early_init(NULL, NULL);
     kat_host(&failures);
     kat_devices(&failures);
     golden_all(&failures);

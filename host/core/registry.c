@@ -4,40 +4,14 @@
 #include <stdio.h>
 #include <string.h>
 
-extern const hm_backend hm_backend_serial;
-extern const hm_backend hm_backend_threads;
-extern const hm_backend hm_backend_fork;
-extern const hm_backend hm_backend_forkserver;
-extern const hm_backend hm_backend_pool;
-extern const hm_backend hm_backend_spawn;
-extern const hm_backend hm_backend_coexec;
-#if HETMC_HAVE_OPENMP
-extern const hm_backend hm_backend_openmp;
-#endif
-#if HETMC_HAVE_OPENCL
-extern const hm_backend hm_backend_opencl;
-#endif
-#if HETMC_HAVE_MPI
-extern const hm_backend hm_backend_mpi;
-#endif
+#define HM_BACKEND(name) extern const hm_backend hm_backend_##name;
+#include "backends.def"
+#undef HM_BACKEND
 
 static const hm_backend *const registry[] = {
-    &hm_backend_serial,
-#if HETMC_HAVE_OPENMP
-    &hm_backend_openmp,
-#endif
-    &hm_backend_threads,
-    &hm_backend_fork,
-    &hm_backend_forkserver,
-    &hm_backend_pool,
-    &hm_backend_spawn,
-#if HETMC_HAVE_OPENCL
-    &hm_backend_opencl,
-#endif
-    &hm_backend_coexec,
-#if HETMC_HAVE_MPI
-    &hm_backend_mpi,
-#endif
+#define HM_BACKEND(name) &hm_backend_##name,
+#include "backends.def"
+#undef HM_BACKEND
 };
 
 size_t hm_backend_count(void)
@@ -84,4 +58,31 @@ void hm_backend_names(char *buf, size_t len)
             break;
         used += (size_t)n;
     }
+}
+
+const hm_backend *hm_backend_reference(void)
+{
+    for (size_t i = 0; i < hm_backend_count(); i++)
+        if (registry[i]->flags & HM_REFERENCE)
+            return registry[i];
+    return NULL;
+}
+
+int hm_backend_is_reference(const char *name)
+{
+    const hm_backend *b = hm_backend_find(name);
+    return b && (b->flags & HM_REFERENCE);
+}
+
+void hm_backend_early_init(const hm_backend *b, const hm_config *cfg)
+{
+    if (b) {
+        if (b->early_init)
+            b->early_init(cfg);
+        return;
+    }
+    hm_config defaults = {.workers = 1};
+    for (size_t i = 0; i < hm_backend_count(); i++)
+        if (registry[i]->early_init)
+            registry[i]->early_init(&defaults);
 }

@@ -253,7 +253,7 @@ static int compare_all(hm_summary *s)
     if (!refs.g)
         return -1;
     for (size_t i = 0; i < s->n; i++)
-        if (strcmp(s->g[i].backend, "serial") == 0 && s->g[i].n_ok)
+        if (hm_backend_is_reference(s->g[i].backend) && s->g[i].n_ok)
             refs.g[refs.n++] = &s->g[i];
     qsort(refs.g, refs.n, sizeof *refs.g, ref_order);
     for (size_t i = 0; i < s->n; i++)
@@ -326,7 +326,8 @@ static void coexec_efficiency(const hm_csv *csv, hm_summary *s, const int *c)
         s->g[i].coexec_efficiency = NAN;
     for (size_t r = 0; cp >= 0 && r < csv->nrows; r++) {
         char **row = csv->rows[r];
-        if (strcmp(row[c[C_BACKEND]], "coexec") != 0 || strcmp(row[c[C_STATUS]], "ok") != 0 ||
+        const hm_backend *b = hm_backend_find(row[c[C_BACKEND]]);
+        if (!b || !(b->flags & HM_WORKERS_FROM_PARTS) || strcmp(row[c[C_STATUS]], "ok") != 0 ||
             !row[cp][0])
             continue;
         hm_group *g = find_group(s, row[c[C_BACKEND]], row[c[C_DEVICE]],

@@ -240,6 +240,7 @@ static int pool_run(hm_ctx *ctx, uint64_t seed, uint64_t first, uint64_t count, 
 
 const hm_backend hm_backend_pool = {
     .name = "pool",
+    .family = "procs",
     .summary = "workers forked once and reused across runs, fed tasks over pipes",
     .uses = HM_USES_TIMEOUT | HM_USES_BIND | HM_USES_TASKS,
     .prepare = pool_prepare,

@@ -117,6 +117,7 @@ static int openmp_run(hm_ctx *ctx, uint64_t seed, uint64_t first, uint64_t count
 
 const hm_backend hm_backend_openmp = {
     .name = "openmp",
+    .family = "openmp",
     .summary = "#pragma omp parallel with a reduction",
     .uses = HM_USES_BIND,
     .prepare = openmp_prepare,

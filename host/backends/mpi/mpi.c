@@ -40,6 +40,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "hetmc.h"
 #include "clock.h"
+#include "coexec_parts.h"
 #include "runner.h"
 #include "sysinfo.h"
 
@@ -420,10 +421,13 @@ static int mpi_run(hm_ctx *ctx, uint64_t seed, uint64_t first, uint64_t count, h
 
 const hm_backend hm_backend_mpi = {
     .name = "mpi",
+    .family = "mpi",
     .summary = "MPI ranks (mpirun -np R), each on its cores (openmp), an OpenCL device, or "
                "--parts",
     .uses = HM_USES_DEVICE | HM_USES_LOCAL_SIZE | HM_USES_PARTS | HM_COLLECTIVE,
     .prepare = mpi_prepare,
     .run = mpi_run,
     .release = mpi_release,
+    .early_init = hm_coexec_early_init,
+    .plan_parts = hm_coexec_plan_parts,
 };

@@ -449,6 +449,7 @@ static int opencl_run(hm_ctx *c, uint64_t seed, uint64_t first, uint64_t count, 
 
 const hm_backend hm_backend_opencl = {
     .name = "opencl",
+    .family = "opencl",
     .summary = "the same kernel on OpenCL devices (--device, --local-size, --item-blocks; "
                "hetmc devices)",
     .max_workers = 1, /* one host thread drives the device; --workers has no meaning here */

@@ -456,9 +456,13 @@ static int coexec_run(hm_ctx *ctx, uint64_t seed, uint64_t first, uint64_t count
 
 const hm_backend hm_backend_coexec = {
     .name = "coexec",
+    .family = "coexec",
     .summary = "one run split across backends at once: --parts openmp:3,opencl@gpu (--split)",
     .uses = HM_USES_PARTS,
+    .flags = HM_WORKERS_FROM_PARTS,
     .prepare = coexec_prepare,
     .run = coexec_run,
     .release = coexec_release,
+    .early_init = hm_coexec_early_init,
+    .plan_parts = hm_coexec_plan_parts,
 };

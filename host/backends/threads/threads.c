@@ -126,6 +126,7 @@ static int threads_run(hm_ctx *ctx, uint64_t seed, uint64_t first, uint64_t coun
 
 const hm_backend hm_backend_threads = {
     .name = "threads",
+    .family = "threads",
     .summary = "POSIX threads created per run, one slice each, joined",
     .uses = HM_USES_BIND,
     .prepare = threads_prepare,

@@ -140,6 +140,7 @@ cleanup: /* also the normal path: collect, reap, check */
 
 const hm_backend hm_backend_fork = {
     .name = "fork",
+    .family = "procs",
     .summary = "a fresh fork() per worker per run, counts back over pipes",
     .uses = HM_USES_TIMEOUT | HM_USES_BIND | HM_USES_TASKS,
     .prepare = fork_prepare,

@@ -204,6 +204,7 @@ cleanup: /* also the normal path: collect, reap, check */
 
 const hm_backend hm_backend_spawn = {
     .name = "spawn",
+    .family = "procs",
     .summary = "posix_spawn of a fresh hetmc worker process per run, counts over pipes",
     .uses = HM_USES_TIMEOUT | HM_USES_BIND | HM_USES_TASKS,
     .prepare = spawn_prepare,

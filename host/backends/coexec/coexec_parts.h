@@ -54,6 +54,13 @@ int hm_coexec_plan(const char *parts, const char *split, hm_part_list *list, hm_
  * e.g. so that a command starts the fork server before anything starts threads. */
 int hm_parts_name(const char *text, const char *name);
 
+/* The hooks of a backend with parts (coexec; mpi with --parts): early_init calls the
+ * early_init of every backend the part list names (a forkserver part starts the fork server
+ * before anything runs threads); plan_parts is hm_coexec_plan with the workers and label. */
+void hm_coexec_early_init(const hm_config *cfg);
+int hm_coexec_plan_parts(const hm_config *cfg, unsigned *workers, char *label, size_t len,
+                         hm_error *err);
+
 /* "openmp:1+opencl@0": the parts, for the device column. */
 void hm_parts_label(const hm_part_list *l, char *buf, size_t len);
 

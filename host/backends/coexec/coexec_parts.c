@@ -268,3 +268,28 @@ int hm_coexec_plan(const char *parts, const char *split, hm_part_list *list, hm_
                        sp->nweights == 1 ? "" : "s", list->n, names);
     return HM_EOK;
 }
+
+void hm_coexec_early_init(const hm_config *cfg)
+{
+    for (size_t i = 0; cfg->parts && i < hm_backend_count(); i++) {
+        const hm_backend *b = hm_backend_at(i);
+        if (b->early_init && !(b->uses & HM_USES_PARTS) && hm_parts_name(cfg->parts, b->name))
+            b->early_init(cfg);
+    }
+}
+
+int hm_coexec_plan_parts(const hm_config *cfg, unsigned *workers, char *label, size_t len,
+                         hm_error *err)
+{
+    hm_part_list list;
+    hm_split split;
+    *workers = 1;
+    if (len)
+        label[0] = '\0';
+    int rc = hm_coexec_plan(cfg->parts, cfg->split, &list, &split, err);
+    if (rc < 0)
+        return rc;
+    *workers = list.workers;
+    hm_parts_label(&list, label, len);
+    return 0;
+}

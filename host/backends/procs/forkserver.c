@@ -632,11 +632,20 @@ static int fs_run(hm_ctx *ctx, uint64_t seed, uint64_t first, uint64_t count, hm
     return rc;
 }
 
+/* Before any thread of the process exists: the server must be forked from a clean process. */
+static void fs_early_init(const hm_config *cfg)
+{
+    (void)cfg;
+    hm_forkserver_start(NULL);
+}
+
 const hm_backend hm_backend_forkserver = {
     .name = "forkserver",
+    .family = "procs",
     .summary = "workers forked per run by a clean single-threaded server started early",
     .uses = HM_USES_TIMEOUT | HM_USES_BIND | HM_USES_TASKS,
     .prepare = fs_prepare,
     .run = fs_run,
     .release = fs_release,
+    .early_init = fs_early_init,
 };

@@ -31,8 +31,10 @@ static void serial_release(hm_ctx *ctx)
 
 const hm_backend hm_backend_serial = {
     .name = "serial",
+    .family = "threads",
     .summary = "one thread, the baseline",
     .max_workers = 1,
+    .flags = HM_REFERENCE,
     .prepare = serial_prepare,
     .run = serial_run,
     .release = serial_release,
