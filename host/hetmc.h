@@ -1,14 +1,8 @@
 /*
  * hetmc.h - the heart of the library: the backend interface, the registry, results, errors.
  *
- * Where the rest lives (each folder's headers say more):
- *   kernels/          the pi kernel (mcpi.cl, C11 and OpenCL C) and its host side (kernel.h)
- *   host/backends/    one file per backend behind this interface, and their helpers
- *   host/core/        the runner (runner.h: prepare, warm-up, repetitions, validation, the
- *                     only caller of a backend), rows and CSV (report.h), clock, system
- *                     facts, provenance, number parsing, golden values
- *   host/stats/       statistics, the comparison table, the CSV reader
- *   host/cli/         the hetmc command line, one file per command
+ * The layout of the source tree is described once, in docs/DESIGN.md; how to add a backend,
+ * an option or a CSV column is in docs/CONTRIBUTING.md.
  *
  * Every backend counts the hits of the hetmc stream (docs/STREAM.md) among samples
  * [first, first + count) for a 64-bit seed, and reports how long each phase took:

@@ -4,6 +4,7 @@
  * (docs/STREAM.md), every run through the runner as hetmc itself runs them.
  *
  *   test_backends BACKEND [--large | --tasks]
+ *   test_backends --tasks               --tasks for every backend that splits runs into tasks
  *   test_backends --registry NAME...   every backend of this build is among NAME...
  *
  * Sizes: 0, 1, 2, 3, odd primes, sizes not divisible by the worker count, more workers than
@@ -158,8 +159,16 @@ int main(int argc, char **argv)
         }
         return check_report("test_backends --registry");
     }
+    if (argc == 2 && strcmp(argv[1], "--tasks") == 0) {
+        /* Every backend that splits runs into tasks. */
+        for (size_t i = 0; i < hm_backend_count(); i++)
+            if (hm_backend_at(i)->uses & HM_USES_TASKS)
+                tasks(hm_backend_at(i));
+        return check_report("test_backends --tasks");
+    }
     if (argc < 2) {
-        fprintf(stderr, "usage: test_backends BACKEND [--large]\n");
+        fprintf(stderr, "usage: test_backends BACKEND [--large | --tasks] | --tasks | "
+                "--registry NAME...\n");
         return 2;
     }
     const hm_backend *b = hm_backend_find(argv[1]);

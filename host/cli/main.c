@@ -3,6 +3,7 @@
 #include "proc_util.h"
 #include "kernel.h"
 #include "provenance.h"
+#include "report.h"
 #include "sysinfo.h"
 
 #include <errno.h>
@@ -50,6 +51,40 @@ static void print_help(FILE *f)
                "be written),\n2 bad usage, 130 interrupted by SIGINT, SIGTERM or SIGHUP.\n");
 }
 
+/* The names of the HM_USES_* bits, for --list-backends. */
+static const struct {
+    unsigned bit;
+    const char *name;
+} uses_names[] = {
+    {HM_USES_DEVICE, "device"},   {HM_USES_LOCAL_SIZE, "local-size"},
+    {HM_USES_ITEM_BLOCKS, "item-blocks"}, {HM_USES_TIMEOUT, "timeout"},
+    {HM_USES_BIND, "bind"},       {HM_USES_TASKS, "tasks"},
+    {HM_USES_PARTS, "parts"},     {HM_COLLECTIVE, "collective"},
+};
+
+/* One CSV row per backend of this build, in the registry's order, for scripts and tests:
+ * name, family, max_workers (0: any), uses (the options it reads, space-separated), flags
+ * (reference: the baseline of comparisons; parts: its workers are its parts'), summary. */
+static void list_backends(void)
+{
+    printf("name,family,max_workers,uses,flags,summary\n");
+    for (size_t i = 0; i < hm_backend_count(); i++) {
+        const hm_backend *b = hm_backend_at(i);
+        char uses[256] = "";
+        for (size_t k = 0; k < sizeof uses_names / sizeof uses_names[0]; k++)
+            if (b->uses & uses_names[k].bit) {
+                strcat(uses, uses[0] ? " " : "");
+                strcat(uses, uses_names[k].name);
+            }
+        printf("%s,%s,%u,%s,%s%s%s,", b->name, b->family, b->max_workers, uses,
+               b->flags & HM_REFERENCE ? "reference" : "",
+               (b->flags & HM_REFERENCE) && (b->flags & HM_WORKERS_FROM_PARTS) ? " " : "",
+               b->flags & HM_WORKERS_FROM_PARTS ? "parts" : "");
+        hm_csv_field(stdout, b->summary);
+        putchar('\n');
+    }
+}
+
 /* The command named by argv[1]; returns its exit status. */
 static int dispatch(int argc, char **argv)
 {
@@ -57,6 +92,10 @@ static int dispatch(int argc, char **argv)
         return hm_usage_error(NULL, "a command is required; try 'hetmc --help'");
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         print_help(stdout);
+        return HM_EXIT_OK;
+    }
+    if (strcmp(argv[1], "--list-backends") == 0 && argc == 2) {
+        list_backends();
         return HM_EXIT_OK;
     }
     if (strcmp(argv[1], "--version") == 0) {
@@ -73,8 +112,8 @@ static int dispatch(int argc, char **argv)
         strcat(names, i ? ", " : "");
         strcat(names, commands[i].name);
     }
-    return hm_usage_error(NULL, "unknown command '%s'; accepted: %s, --help, --version", argv[1],
-                          names);
+    return hm_usage_error(NULL, "unknown command '%s'; accepted: %s, --help, --version, "
+                          "--list-backends", argv[1], names);
 }
 
 int main(int argc, char **argv)
