@@ -80,9 +80,77 @@ static void ratio(void)
     CHECK(hm_ratio_ci(a, 0, b, 4, &r) < 0);
 }
 
+static int cmp(const void *x, const void *y)
+{
+    double a = *(const double *)x, b = *(const double *)y;
+    return (a > b) - (a < b);
+}
+
+/* Every log(b_j) - log(a_i), listed and sorted (malloc'ed). */
+static double *listing(const double *a, size_t na, const double *b, size_t nb)
+{
+    double *d = malloc(na * nb * sizeof *d);
+    for (size_t i = 0; i < na; i++)
+        for (size_t j = 0; j < nb; j++)
+            d[i * nb + j] = log(b[j]) - log(a[i]);
+    qsort(d, na * nb, sizeof *d, cmp);
+    return d;
+}
+
+/* The selection over the implicit matrix of ratios gives exactly what listing all na*nb of
+ * them gives: random sizes, ties (times drawn from few values) and distinct times; the
+ * interval's ends are order statistics k and n - 1 - k of the same list. */
+static void selection_matches_listing(void)
+{
+    unsigned seed = 12345;
+    for (int trial = 0; trial < 300; trial++) {
+        size_t na = 1 + (size_t)(rand_r(&seed) % 40), nb = 1 + (size_t)(rand_r(&seed) % 40);
+        int levels = trial % 3 == 0 ? 3 : 1000000;
+        double a[40], b[40];
+        for (size_t i = 0; i < na; i++)
+            a[i] = 1.0 + rand_r(&seed) % levels;
+        for (size_t j = 0; j < nb; j++)
+            b[j] = 1.0 + rand_r(&seed) % levels;
+        hm_ratio r;
+        CHECK(hm_ratio_ci(a, na, b, nb, &r) == 0);
+        size_t n = na * nb, k = 0;
+        double *d = listing(a, na, b, nb);
+        double mid = n % 2 ? d[n / 2] : (d[n / 2 - 1] + d[n / 2]) / 2;
+        while (k <= n / 2 && !(exp(d[k]) == r.lo && exp(d[n - 1 - k]) == r.hi))
+            k++;
+        int ok = r.estimate == exp(mid) && k <= n / 2;
+        CHECK(ok);
+        if (!ok)
+            fprintf(stderr, "%zu v %zu: estimate %.17g, listing %.17g; [%.17g, %.17g]\n", na, nb,
+                    r.estimate, exp(mid), r.lo, r.hi);
+        free(d);
+    }
+}
+
+/* 100000 against 100000 repetitions: na*nb = 10^10 ratios, never listed. */
+static void large(void)
+{
+    size_t n = 100000;
+    double *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b);
+    for (size_t i = 0; i < n; i++) {
+        a[i] = 1.0 + 1e-6 * (double)((i * 7919) % n);
+        b[i] = 1.25 * (1.0 + 1e-6 * (double)((i * 104729) % n));
+    }
+    hm_ratio r;
+    CHECK(hm_ratio_ci(a, n, b, n, &r) == 0);
+    CHECK(fabs(r.estimate - 1.25) < 1e-3 && r.lo <= r.estimate && r.hi >= r.estimate &&
+          r.coverage >= 0.95);
+    printf("1e5 v 1e5: ratio %.6f, [%.6f, %.6f], coverage %.4f\n", r.estimate, r.lo, r.hi,
+           r.coverage);
+    free(a);
+    free(b);
+}
+
 int main(void)
 {
     null_distribution();
     ratio();
+    selection_matches_listing();
+    large();
     return check_report("test_shift");
 }
