@@ -18,3 +18,10 @@ double hm_clock_resolution(void)
         return 1e-6;
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
+
+void hm_sleep(double seconds)
+{
+    struct timespec ts = {(time_t)seconds, (long)((seconds - (double)(time_t)seconds) * 1e9)};
+    while (seconds > 0 && nanosleep(&ts, &ts) != 0)
+        ;
+}

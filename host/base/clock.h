@@ -5,5 +5,7 @@
 /* Monotonic clock in seconds, and its resolution. */
 double hm_now(void);
 double hm_clock_resolution(void);
+/* Sleeps this long, resumed after signals. */
+void hm_sleep(double seconds);
 
 #endif /* HETMC_CLOCK_H */
