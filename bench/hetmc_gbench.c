@@ -198,6 +198,55 @@ static void add_context(void)
     hm_gb_add_context("hetmc_cpu_model", cpu);
 }
 
+/* A backend that takes its workers from its default parts (auto): registered once, with the
+ * parts' workers rather than --hetmc_workers. */
+static int register_parts(const hm_backend *b, const uint64_t *samples, int nsamples,
+                          const char *exe)
+{
+    hm_config cfg = {.workers = 1};
+    hm_error err = {0};
+    char label[128];
+    unsigned wk = 1;
+    b->plan_parts(&cfg, &wk, label, sizeof label, &err);
+    return register_sizes(b, "", wk, samples, nsamples, exe);
+}
+
+/* The devices of a backend that has them into *idx (NULL: none to name). Returns how many; 1
+ * when they cannot be listed (registered anyway: it reports the reason as an error). */
+static int list_devices(const hm_backend *b, unsigned **idx)
+{
+    hm_error err = {0};
+    *idx = NULL;
+    if (!b->select_devices)
+        return 1;
+    int ndev = b->select_devices(NULL, idx, &err);
+    return ndev < 0 ? 1 : ndev;
+}
+
+/* One benchmark per device, worker count (up to the backend's most) and sample size of b.
+ * Returns 0 or -1. */
+static int register_backend(const hm_backend *b, const uint64_t *samples, int nsamples,
+                            const uint64_t *workers, int nworkers, const char *exe)
+{
+    unsigned *idx;
+    int status = 0;
+    if (b->flags & HM_WORKERS_FROM_PARTS)
+        return register_parts(b, samples, nsamples, exe);
+    int ndev = list_devices(b, &idx);
+    for (int d = 0; d < ndev; d++)
+        for (int w = 0; w < nworkers; w++) {
+            char device[16] = "";
+            if (b->max_workers && workers[w] > b->max_workers)
+                continue;
+            if (idx)
+                snprintf(device, sizeof device, "%u", idx[d]);
+            if (register_sizes(b, device, (unsigned)workers[w], samples, nsamples, exe) < 0)
+                status = -1;
+        }
+    free(idx);
+    return status;
+}
+
 int main(int argc, char **argv)
 {
     uint64_t samples[32] = {UINT64_C(1) << 16, UINT64_C(1) << 20, UINT64_C(1) << 24};
@@ -212,39 +261,9 @@ int main(int argc, char **argv)
      * benchmarks say why. */
     hm_backend_early_init(NULL, NULL);
     add_context();
-    for (size_t bi = 0; bi < hm_backend_count(); bi++) {
-        const hm_backend *b = hm_backend_at(bi);
-        unsigned *idx = NULL;
-        int ndev = 1;
-        if (b->select_devices) {
-            hm_error err = {0};
-            ndev = b->select_devices(NULL, &idx, &err);
-            if (ndev < 0)
-                ndev = 1; /* registered anyway: it reports the reason as an error */
-        }
-        if (b->flags & HM_WORKERS_FROM_PARTS) {
-            /* Its default parts (auto), once: the workers are theirs, not --hetmc_workers. */
-            hm_config cfg = {.workers = 1};
-            hm_error err = {0};
-            char label[128];
-            unsigned wk = 1;
-            b->plan_parts(&cfg, &wk, label, sizeof label, &err);
-            if (register_sizes(b, "", wk, samples, nsamples, exe) < 0)
-                status = 1;
-            continue;
-        }
-        for (int d = 0; d < ndev; d++)
-            for (int w = 0; w < nworkers; w++) {
-                char device[16] = "";
-                if (b->max_workers && workers[w] > b->max_workers)
-                    continue;
-                if (idx)
-                    snprintf(device, sizeof device, "%u", idx[d]);
-                if (register_sizes(b, device, (unsigned)workers[w], samples, nsamples, exe) < 0)
-                    status = 1;
-            }
-        free(idx);
-    }
+    for (size_t bi = 0; bi < hm_backend_count(); bi++)
+        if (register_backend(hm_backend_at(bi), samples, nsamples, workers, nworkers, exe) < 0)
+            status = 1;
     int rc = hm_gb_run(&argc, argv, OWN_HELP);
     for (size_t i = 0; i < nitems; i++)
         hm_runner_close(items[i].runner);

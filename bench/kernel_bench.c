@@ -71,55 +71,85 @@ static double best_rate(count_fn fn, uint64_t n, unsigned threads, unsigned reps
     return *ok ? (double)n / best : NAN;
 }
 
-int main(int argc, char **argv)
+/* SAMPLES and REPS, when given. Returns -1 (the usage said) when they are not accepted. */
+static int parse_args(int argc, char **argv, uint64_t *n, uint64_t *reps)
 {
-    uint64_t n = UINT64_C(1) << 30, reps = 3;
-    if ((argc > 1 && (hm_parse_u64(argv[1], &n) != 0 || n < 2)) ||
-        (argc > 2 && (hm_parse_u64(argv[2], &reps) != 0 || reps < 1)) || argc > 3) {
+    if ((argc > 1 && (hm_parse_u64(argv[1], n) != 0 || *n < 2)) ||
+        (argc > 2 && (hm_parse_u64(argv[2], reps) != 0 || *reps < 1)) || argc > 3) {
         fprintf(stderr, "usage: hetmc-kernel-bench [SAMPLES >= 2] [REPS >= 1]\n");
-        return 2;
+        return -1;
     }
-    unsigned cores = 1;
-#if HETMC_HAVE_OPENMP
-    cores = hm_allowed_cpus();
-#endif
-    static const char *const variants[] = {"r123-loop", "portable", "avx2", "avx512"};
-    uint64_t expect = hm_kernel_hits(42, 0, n);
-    double base[2] = {NAN, NAN};
-    int failed = 0;
+    return 0;
+}
 
+static void print_header(uint64_t n, uint64_t reps, unsigned cores)
+{
     printf("# hetmc-kernel-bench: hits(42, [0, %" PRIu64 ")), best of %" PRIu64
            " timed runs after one untimed, samples/s\n# compiler: %s\n# flags: %s\n",
            n, reps, hm_compiler(), hm_build_flags());
     printf("%-10s %16s %9s %16s %9s\n", "variant", "1 thread", "ratio", "", "ratio");
     printf("%-10s %16s %9s %13u thr %9s\n", "", "samples/s", "to r123", cores, "to r123");
-    for (size_t v = 0; v < sizeof variants / sizeof variants[0]; v++) {
-        count_fn fn = r123_loop;
-        if (v > 0) {
-            hm_error err = {0};
-            if (!hm_kernel_supported(variants[v])) {
-                printf("%-10s %16s\n", variants[v], "not supported by this CPU");
-                continue;
-            }
-            hm_kernel_select(variants[v], &err);
-            fn = hm_kernel_hits;
-        }
-        double rate[2];
-        for (int t = 0; t < 2; t++) {
-            int ok;
-            rate[t] = best_rate(fn, n, t ? cores : 1, (unsigned)reps, expect, &ok);
-            if (!ok) {
-                failed = 1;
-                printf("%-10s FAILED: hits differ from the definition's %" PRIu64 "\n",
-                       variants[v], expect);
-            }
-            if (v == 0)
-                base[t] = rate[t];
-        }
-        printf("%-10s %16.4g %9.2f %16.4g %9.2f\n", variants[v], rate[0], rate[0] / base[0],
-               rate[1], rate[1] / base[1]);
-        fflush(stdout);
+}
+
+/* The counting function of variant v (0: the Random123 loop), selected; NULL when this CPU
+ * cannot run it. */
+static count_fn variant_fn(size_t v, const char *name)
+{
+    hm_error err = {0};
+    if (v == 0)
+        return r123_loop;
+    if (!hm_kernel_supported(name))
+        return NULL;
+    hm_kernel_select(name, &err);
+    return hm_kernel_hits;
+}
+
+/* One row: variant v on one thread and on all cores, as a ratio to base (the Random123 loop's
+ * rates, set when v is 0). Returns 1 when a count was wrong. */
+static int bench_variant(size_t v, const char *name, uint64_t n, unsigned reps, unsigned cores,
+                         uint64_t expect, double base[2])
+{
+    count_fn fn = variant_fn(v, name);
+    double rate[2];
+    int failed = 0;
+    if (!fn) {
+        printf("%-10s %16s\n", name, "not supported by this CPU");
+        return 0;
     }
+    for (int t = 0; t < 2; t++) {
+        int ok;
+        rate[t] = best_rate(fn, n, t ? cores : 1, reps, expect, &ok);
+        if (!ok) {
+            failed = 1;
+            printf("%-10s FAILED: hits differ from the definition's %" PRIu64 "\n", name,
+                   expect);
+        }
+        if (v == 0)
+            base[t] = rate[t];
+    }
+    printf("%-10s %16.4g %9.2f %16.4g %9.2f\n", name, rate[0], rate[0] / base[0], rate[1],
+           rate[1] / base[1]);
+    fflush(stdout);
+    return failed;
+}
+
+int main(int argc, char **argv)
+{
+    static const char *const variants[] = {"r123-loop", "portable", "avx2", "avx512"};
+    uint64_t n = UINT64_C(1) << 30, reps = 3;
+    if (parse_args(argc, argv, &n, &reps) < 0)
+        return 2;
+    unsigned cores = 1;
+#if HETMC_HAVE_OPENMP
+    cores = hm_allowed_cpus();
+#endif
+    uint64_t expect = hm_kernel_hits(42, 0, n);
+    double base[2] = {NAN, NAN};
+    int failed = 0;
+
+    print_header(n, reps, cores);
+    for (size_t v = 0; v < sizeof variants / sizeof variants[0]; v++)
+        failed |= bench_variant(v, variants[v], n, (unsigned)reps, cores, expect, base);
     hm_kernel_select(NULL, NULL);
     printf("# default variant on this CPU: %s\n", hm_kernel_name());
     return failed;

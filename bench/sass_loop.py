@@ -71,6 +71,29 @@ def skippable(body, a, b):
     return len(skip)
 
 
+def counting_loop(body):
+    """(start, end, multiplies, instructions) of the loop of body with the most Philox
+    multiplies, or None when no loop has one."""
+    best = None
+    for a, b in loops(body):
+        insns = [v for k, v in body[a:b + 1] if k == "insn"]
+        mults = sum(multiply(v) for v in insns)
+        if mults and (best is None or mults > best[2]):
+            best = (a, b, mults, len(insns))
+    return best
+
+
+def block_counts(mults, per_call):
+    """Every number of blocks B an iteration can hold: (P - 2) B <= multiplies <= P B."""
+    return [k for k in range(1, mults + 1) if (per_call - 2) * k <= mults <= per_call * k]
+
+
+def fail(message):
+    """Says message on stderr; returns exit status 1."""
+    print(f"sass_loop.py: {message}", file=sys.stderr)
+    return 1
+
+
 def main(argv):
     if len(argv) != 4:
         print(__doc__.strip().splitlines()[2].strip(), file=sys.stderr)
@@ -78,26 +101,17 @@ def main(argv):
     funcs = functions(open(argv[1]).read())
     kernel, ref = argv[2], argv[3]
     if kernel not in funcs or ref not in funcs:
-        print(f"sass_loop.py: {kernel} or {ref} not in {argv[1]}", file=sys.stderr)
-        return 1
+        return fail(f"{kernel} or {ref} not in {argv[1]}")
     body = funcs[kernel]
     per_call = sum(multiply(v) for k, v in funcs[ref] if k == "insn")
-    best = None
-    for a, b in loops(body):
-        insns = [v for k, v in body[a:b + 1] if k == "insn"]
-        mults = sum(multiply(v) for v in insns)
-        if mults and (best is None or mults > best[2]):
-            best = (a, b, mults, len(insns))
+    best = counting_loop(body)
     if not best or per_call < 3:
-        print(f"sass_loop.py: no counting loop in {kernel} (or no Philox in {ref})",
-              file=sys.stderr)
-        return 1
+        return fail(f"no counting loop in {kernel} (or no Philox in {ref})")
     a, b, mults, n = best
-    fits = [k for k in range(1, mults + 1) if (per_call - 2) * k <= mults <= per_call * k]
+    fits = block_counts(mults, per_call)
     if len(fits) != 1:
-        print(f"sass_loop.py: {kernel}: {mults} multiplies in the loop, {per_call} per block: "
-              f"cannot tell how many blocks an iteration holds ({fits})", file=sys.stderr)
-        return 1
+        return fail(f"{kernel}: {mults} multiplies in the loop, {per_call} per block: "
+                    f"cannot tell how many blocks an iteration holds ({fits})")
     samples = 2 * fits[0]
     common = n - skippable(body, a, b)
     print(f"{kernel}: {n / samples:.2f} per sample, {common / samples:.2f} on the common path "

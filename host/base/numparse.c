@@ -111,83 +111,127 @@ static int parse_power(uint64_t base, const char *p, uint64_t *out)
     return 0;
 }
 
+/* The exponent eE[+-]N, p at the e. Adds it to the counts of twos and fives. */
+static int parse_exp(const char *p, int64_t *twos, int64_t *fives)
+{
+    int neg = p[1] == '-';
+    int64_t e;
+    p += 1 + (p[1] == '-' || p[1] == '+');
+    if (read_exponent(&p, &e) == 0 || *p)
+        return HM_PARSE_SYNTAX;
+    *twos += neg ? -e : e;
+    *fives += neg ? -e : e;
+    return 0;
+}
+
+/* The suffixes, exactly as written: SI ones (k or K, never m for milli or mega) and binary ones. */
+static const struct unit {
+    const char *name;
+    int twos, fives;
+} units[] = {
+    {"k", 3, 3},   {"K", 3, 3},   {"M", 6, 6},   {"G", 9, 9},   {"T", 12, 12}, {"P", 15, 15},
+    {"Ki", 10, 0}, {"Mi", 20, 0}, {"Gi", 30, 0}, {"Ti", 40, 0}, {"Pi", 50, 0},
+};
+
+/* One suffix from units[]. Adds its powers to the counts of twos and fives. */
+static int parse_suffix(const char *p, int64_t *twos, int64_t *fives)
+{
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+        if (!strcmp(p, units[i].name)) {
+            *twos += units[i].twos;
+            *fives += units[i].fives;
+            return 0;
+        }
+    return HM_PARSE_SYNTAX;
+}
+
 /* What follows the digits: nothing, an exponent eE[+-]N, or one suffix. Adds to the counts of
  * twos and fives. */
 static int parse_tail(const char *p, int64_t *twos, int64_t *fives)
 {
-    static const char units[] = "KMGTP";
     if (!*p)
         return 0;
-    if (*p == 'e' || *p == 'E') {
-        int neg = p[1] == '-';
-        int64_t e;
-        p += 1 + (p[1] == '-' || p[1] == '+');
-        if (read_exponent(&p, &e) == 0 || *p)
-            return HM_PARSE_SYNTAX;
-        *twos += neg ? -e : e;
-        *fives += neg ? -e : e;
-        return 0;
+    if (*p == 'e' || *p == 'E')
+        return parse_exp(p, twos, fives);
+    return parse_suffix(p, twos, fives);
+}
+
+/* The digits read so far: the significant part, its trailing zeros, how many digits came after
+ * the point, and whether it overflowed 64 bits (then only its syntax matters). */
+struct mant {
+    uint64_t v;
+    int64_t zeros;
+    int nfrac;
+    int big;
+};
+
+/* A run of digits into m (the rest of the run skipped once it has overflowed). Returns the
+ * digits that went into m.v's count. */
+static int read_digits(const char **p, struct mant *m)
+{
+    const char *start = *p;
+    int n = 0;
+    if (!m->big) {
+        m->big = read_mantissa(p, &m->v, &m->zeros) < 0;
+        n = m->big ? 0 : (int)(*p - start);
     }
-    const char *u = *p ? strchr(units, toupper((unsigned char)*p)) : NULL;
-    if (!u)
-        return HM_PARSE_SYNTAX;
-    int64_t step = u - units + 1;
-    if (p[1] == 'i' && !p[2] && isupper((unsigned char)*p)) { /* binary: Ki Mi Gi Ti Pi */
-        *twos += 10 * step;
-        return 0;
-    }
-    if (p[1] || (islower((unsigned char)*p) && *p != 'k')) /* 1m would be milli or mega */
-        return HM_PARSE_SYNTAX;
-    *twos += 3 * step;
-    *fives += 3 * step;
+    if (m->big)
+        *p += strspn(*p, "0123456789");
+    return n;
+}
+
+/* B^E, p at the '^': out of range when the base does not fit, if the rest is digits. */
+static int parse_power_form(const char *p, struct mant *m, uint64_t *out)
+{
+    if (m->big || apply(&m->v, 10, m->zeros) < 0)
+        return strspn(p + 1, "0123456789") == strlen(p + 1) && p[1] ? HM_PARSE_RANGE
+                                                                   : HM_PARSE_SYNTAX;
+    return parse_power(m->v, p + 1, out);
+}
+
+/* The digits after the point, p at the '.'; "1." is not a number. */
+static int read_fraction(const char **p, struct mant *m)
+{
+    (*p)++;
+    m->nfrac = read_digits(p, m);
+    return (*p)[-1] == '.' ? HM_PARSE_SYNTAX : 0;
+}
+
+/* v * 2^twos * 5^fives, divisions first: a value that is not whole is found before anything
+ * overflows. */
+static int scale(uint64_t *v, int64_t twos, int64_t fives)
+{
+    int rc = 0;
+    if ((twos < 0 && (rc = apply(v, 2, twos)) < 0) ||
+        (fives < 0 && (rc = apply(v, 5, fives)) < 0) ||
+        (twos > 0 && (rc = apply(v, 2, twos)) < 0) ||
+        (fives > 0 && (rc = apply(v, 5, fives)) < 0))
+        return rc;
     return 0;
 }
 
 int hm_parse_u64(const char *text, uint64_t *out)
 {
+    struct mant m = {0};
     const char *p = text;
-    uint64_t v = 0;
-    int64_t zeros = 0, twos, fives;
     int rc;
 
     if (!text || !isdigit((unsigned char)*p))
         return HM_PARSE_SYNTAX;
     if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
         return parse_hex(p + 2, out);
-    int nint = read_mantissa(&p, &v, &zeros), nfrac = 0;
-    int big = nint < 0;
-    if (big)
-        p += strspn(p, "0123456789");
-    if (*p == '^') {
-        if (big || apply(&v, 10, zeros) < 0)
-            return strspn(p + 1, "0123456789") == strlen(p + 1) && p[1] ? HM_PARSE_RANGE
-                                                                       : HM_PARSE_SYNTAX;
-        return parse_power(v, p + 1, out);
-    }
-    if (*p == '.') {
-        p++;
-        if (!big) {
-            const char *start = p;
-            int got = read_mantissa(&p, &v, &zeros);
-            big = got < 0;
-            nfrac = big ? 0 : (int)(p - start);
-        }
-        if (big)
-            p += strspn(p, "0123456789");
-        if (p[-1] == '.')
-            return HM_PARSE_SYNTAX; /* "1." */
-    }
-    twos = fives = zeros - nfrac;
+    read_digits(&p, &m);
+    if (*p == '^')
+        return parse_power_form(p, &m, out);
+    if (*p == '.' && (rc = read_fraction(&p, &m)) < 0)
+        return rc;
+    int64_t twos = m.zeros - m.nfrac, fives = twos;
     if ((rc = parse_tail(p, &twos, &fives)) < 0)
         return rc;
-    if (big)
+    if (m.big)
         return HM_PARSE_RANGE;
-    /* Divisions first: a value that is not whole is found before anything overflows. */
-    if ((twos < 0 && (rc = apply(&v, 2, twos)) < 0) ||
-        (fives < 0 && (rc = apply(&v, 5, fives)) < 0) ||
-        (twos > 0 && (rc = apply(&v, 2, twos)) < 0) ||
-        (fives > 0 && (rc = apply(&v, 5, fives)) < 0))
+    if ((rc = scale(&m.v, twos, fives)) < 0)
         return rc;
-    *out = v;
+    *out = m.v;
     return 0;
 }

@@ -95,64 +95,86 @@ cleanup:
     return p;
 }
 
+/* One pooled observation: its value and whether it came from the first sample. */
+struct obs {
+    double v;
+    int from_a;
+};
+
+/* By value; equal values by sample, so the order is fully defined (ranks of ties are averaged,
+ * so the order within a run of ties changes nothing). */
+static int cmp_obs(const void *a, const void *b)
+{
+    const struct obs *x = a, *y = b;
+    if (x->v != y->v)
+        return (x->v > y->v) - (x->v < y->v);
+    return (x->from_a < y->from_a) - (x->from_a > y->from_a);
+}
+
+/* Both samples in one array, sorted by value. NULL when out of memory. */
+static struct obs *pool_sorted(const double *a, size_t na, const double *b, size_t nb)
+{
+    size_t n = na + nb;
+    struct obs *o = malloc(n * sizeof *o);
+    if (!o)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        o[i] = (struct obs){i < na ? a[i] : b[i - na], i < na};
+    qsort(o, n, sizeof *o, cmp_obs);
+    return o;
+}
+
+/* Sum of the first sample's ranks, ties given their average rank; *tie_term gets the sum of
+ * t^3 - t over the runs of t ties. Returns whether there was any tie. */
+static int rank_sum(const struct obs *o, size_t n, double *rank_sum_a, double *tie_term)
+{
+    int ties = 0;
+    *rank_sum_a = *tie_term = 0.0;
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        while (j + 1 < n && o[j + 1].v == o[i].v)
+            j++;
+        double t = (double)(j - i + 1), r = (double)(i + j) / 2.0 + 1.0;
+        if (t > 1) {
+            ties = 1;
+            *tie_term += t * t * t - t;
+        }
+        for (size_t k = i; k <= j; k++)
+            if (o[k].from_a)
+                *rank_sum_a += r;
+        i = j + 1;
+    }
+    return ties;
+}
+
+/* Two-sided p by the normal approximation, continuity- and tie-corrected. */
+static double normal_p(size_t na, size_t nb, double u, double tie_term)
+{
+    double n = (double)(na + nb);
+    double mu = (double)na * (double)nb / 2.0;
+    double var = (double)na * (double)nb / 12.0 * ((n + 1) - tie_term / (n * (n - 1)));
+    if (!(var > 0))
+        return 1.0;
+    double z = (fabs(u - mu) - 0.5) / sqrt(var);
+    if (z < 0)
+        z = 0;
+    return erfc(z / sqrt(2.0));
+}
+
 double hm_mann_whitney(const double *a, size_t na, const double *b, size_t nb, double *u)
 {
     *u = NAN;
     if (na == 0 || nb == 0)
         return NAN;
     size_t n = na + nb;
-    double *v = malloc(n * sizeof *v);
-    int *from_a = malloc(n * sizeof *from_a);
-    size_t *idx = malloc(n * sizeof *idx);
-    double p = NAN;
-    if (!v || !from_a || !idx)
-        goto cleanup;
-    /* Ranks with ties averaged: sort the pooled values, keeping which sample each came from. */
-    for (size_t i = 0; i < n; i++)
-        v[i] = i < na ? a[i] : b[i - na];
-    for (size_t i = 0; i < n; i++)
-        idx[i] = i;
-    for (size_t i = 1; i < n; i++) /* insertion sort of indices; n is small (repetitions) */
-        for (size_t j = i; j > 0 && v[idx[j - 1]] > v[idx[j]]; j--) {
-            size_t t = idx[j];
-            idx[j] = idx[j - 1];
-            idx[j - 1] = t;
-        }
-    double rank_sum_a = 0.0, tie_term = 0.0;
-    int ties = 0;
-    for (size_t i = 0; i < n;) {
-        size_t j = i;
-        while (j + 1 < n && v[idx[j + 1]] == v[idx[i]])
-            j++;
-        double t = (double)(j - i + 1), r = (double)(i + j) / 2.0 + 1.0;
-        if (t > 1) {
-            ties = 1;
-            tie_term += t * t * t - t;
-        }
-        for (size_t k = i; k <= j; k++)
-            if (idx[k] < na)
-                rank_sum_a += r;
-        i = j + 1;
-    }
+    struct obs *o = pool_sorted(a, na, b, nb);
+    if (!o)
+        return NAN;
+    double rank_sum_a, tie_term;
+    int ties = rank_sum(o, n, &rank_sum_a, &tie_term);
+    free(o);
     *u = rank_sum_a - (double)na * ((double)na + 1) / 2.0;
-    if (!ties && n <= 40) {
-        p = exact_p(na, nb, *u);
-        goto cleanup;
-    }
-    double mu = (double)na * (double)nb / 2.0;
-    double var = (double)na * (double)nb / 12.0 *
-                 (((double)n + 1) - tie_term / ((double)n * ((double)n - 1)));
-    if (!(var > 0)) {
-        p = 1.0;
-        goto cleanup;
-    }
-    double z = (fabs(*u - mu) - 0.5) / sqrt(var);
-    if (z < 0)
-        z = 0;
-    p = erfc(z / sqrt(2.0));
-cleanup:
-    free(v);
-    free(from_a);
-    free(idx);
-    return p;
+    if (!ties && n <= 40)
+        return exact_p(na, nb, *u);
+    return normal_p(na, nb, *u, tie_term);
 }

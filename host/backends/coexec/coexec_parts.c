@@ -112,33 +112,55 @@ static int add_devices(hm_part_list *l, hm_part_spec *spec, const char *selector
     return rc;
 }
 
+/* Splits BACKEND[:WORKERS][@DEVICE] in buf in place: *workers and *dev point into it, or are
+ * NULL when not given. */
+static void split_item(char *buf, char **workers, char **dev)
+{
+    *dev = strchr(buf, '@');
+    *workers = strchr(buf, ':');
+    if (*dev)
+        *(*dev)++ = '\0';
+    if (*workers && (!*dev || *workers < *dev))
+        *(*workers)++ = '\0';
+    else
+        *workers = NULL;
+}
+
+/* The backend a part may run: any but coexec and mpi themselves. */
+static int part_backend(const char *name, const char *item, const hm_backend **b, hm_error *err)
+{
+    *b = hm_backend_find(name);
+    if (!*b || strcmp(name, "coexec") == 0 || strcmp(name, "mpi") == 0)
+        return bad_backend(err, item, name);
+    return HM_EOK;
+}
+
+/* An @DEVICE must name something, and only backends with devices take one. */
+static int check_device(const hm_backend *b, const char *dev, const char *item, hm_error *err)
+{
+    if (dev && (!dev[0] || !b->select_devices))
+        return part_fail(err, HM_EINVAL, item, !dev[0] ? "@ needs a device: an index, gpu, "
+                         "cpu, all, or part of a name" : "%s takes no @DEVICE; only backends "
+                         "with devices (opencl) do", b->name);
+    return HM_EOK;
+}
+
 /* One item of the list: BACKEND[:WORKERS][@DEVICE]. */
 static int parse_item(hm_part_list *l, const char *item, devinfo *d, hm_error *err)
 {
-    char buf[256];
+    char buf[256], *workers, *dev;
     hm_part_spec spec;
+    int rc;
     memset(&spec, 0, sizeof spec);
     if (!item[0] || strlen(item) >= sizeof buf)
         return part_fail(err, HM_EINVAL, item, "expected BACKEND[:WORKERS][@DEVICE], e.g. "
                          "openmp:3 or opencl@gpu");
     strcpy(buf, item);
-    char *dev = strchr(buf, '@'), *workers = strchr(buf, ':');
-    if (dev)
-        *dev++ = '\0';
-    if (workers && (!dev || workers < dev))
-        *workers++ = '\0';
-    else
-        workers = NULL;
-    spec.b = hm_backend_find(buf);
-    if (!spec.b || strcmp(buf, "coexec") == 0 || strcmp(buf, "mpi") == 0)
-        return bad_backend(err, item, buf);
-    int rc = parse_workers(spec.b, workers, item, &spec.workers, err);
-    if (rc < 0)
+    split_item(buf, &workers, &dev);
+    if ((rc = part_backend(buf, item, &spec.b, err)) < 0 ||
+        (rc = parse_workers(spec.b, workers, item, &spec.workers, err)) < 0 ||
+        (rc = check_device(spec.b, dev, item, err)) < 0)
         return rc;
-    if (dev && (!dev[0] || !spec.b->select_devices))
-        return part_fail(err, HM_EINVAL, item, !dev[0] ? "@ needs a device: an index, gpu, "
-                         "cpu, all, or part of a name" : "%s takes no @DEVICE; only backends "
-                         "with devices (opencl) do", spec.b->name);
     if (spec.b->select_devices)
         return add_devices(l, &spec, dev, d, item, err);
     snprintf(spec.label, sizeof spec.label, "%s:%u", spec.b->name, spec.workers);

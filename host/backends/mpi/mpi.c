@@ -351,13 +351,70 @@ static void share_parts(const hm_result *mine, hm_result *res)
     snprintf(res->parts, sizeof res->parts, "%s", mine->parts);
 }
 
+/* This rank's share of the run, or the failure HETMC_MPI_FAULT asks of it; local says why it
+ * failed. */
+static int rank_count(hm_ctx *ctx, uint64_t seed, uint64_t a, uint64_t n, hm_result *mine,
+                      hm_error *local)
+{
+    int rc;
+    if (ctx->fault_kill == world.rank)
+        raise(SIGKILL);
+    if (ctx->fault_mpi == world.rank) {
+        int root = world.size; /* no such rank: MPI reports MPI_ERR_ROOT */
+        MPI_Bcast(&root, 1, MPI_INT, root, MPI_COMM_WORLD);
+    }
+    if (ctx->fault_fail == world.rank)
+        rc = hm_fail(local, HM_EWORKER, "injected failure (HETMC_MPI_FAULT=fail:%d)",
+                     world.rank);
+    else
+        rc = hm_runner_count(ctx->inner_run, seed, a, n, mine, NULL, local);
+    if (rc < 0 && !local->msg[0])
+        hm_fail(local, rc, "%s: %s", ctx->inner->name, hm_strerror(rc));
+    return rc;
+}
+
+/* The hits summed over the ranks into *total, and each time of the slowest rank into slowest
+ * (NAN where no rank has it). */
+static void reduce_ranks(const hm_result *mine, uint64_t *total, double slowest[T_COUNT])
+{
+    uint64_t hits = mine->hits;
+    double t[T_COUNT] = {
+        [T_SETUP] = mine->setup_s, [T_COMPUTE] = mine->compute_s,
+        [T_COLLECT] = mine->collect_s, [T_BUILD] = mine->build_s,
+        [T_KERNEL] = mine->kernel_s, [T_TRANSFER] = mine->transfer_s,
+    };
+    for (int i = 0; i < T_COUNT; i++)
+        if (isnan(t[i]))
+            t[i] = -1.0;
+    MPI_Allreduce(&hits, total, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
+    MPI_Allreduce(t, slowest, T_COUNT, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+}
+
+/* The row: the slowest rank's times, plus the barrier (before) and the reductions (after). */
+static void fill_result(const hm_result *mine, uint64_t total, double *slowest,
+                        double barrier_s, double reduce_s, hm_result *res)
+{
+    for (int i = 0; i < T_COUNT; i++)
+        if (slowest[i] < 0)
+            slowest[i] = NAN;
+    res->hits = total;
+    res->setup_s = barrier_s + (isnan(slowest[T_SETUP]) ? 0 : slowest[T_SETUP]);
+    res->compute_s = slowest[T_COMPUTE];
+    res->collect_s = reduce_s + (isnan(slowest[T_COLLECT]) ? 0 : slowest[T_COLLECT]);
+    res->build_s = slowest[T_BUILD];
+    res->kernel_s = slowest[T_KERNEL];
+    res->transfer_s = slowest[T_TRANSFER];
+    res->local_size = mine->local_size;
+    res->launches = mine->launches;
+}
+
 static int mpi_run(hm_ctx *ctx, uint64_t seed, uint64_t first, uint64_t count, hm_result *res,
                    hm_error *err)
 {
     hm_result mine;
     hm_error local = {0};
-    double t[T_COUNT], slowest[T_COUNT];
-    uint64_t a, n, hits = 0, total = 0;
+    double slowest[T_COUNT];
+    uint64_t a, n, total = 0;
     int rc;
 
     hm_result_init(&mine);
@@ -367,51 +424,17 @@ static int mpi_run(hm_ctx *ctx, uint64_t seed, uint64_t first, uint64_t count, h
     double t1 = hm_now();
 
     hm_slice(first, count, (unsigned)world.size, (unsigned)world.rank, &a, &n);
-    if (ctx->fault_kill == world.rank)
-        raise(SIGKILL);
-    if (ctx->fault_mpi == world.rank) {
-        int root = world.size; /* no such rank: MPI reports MPI_ERR_ROOT */
-        MPI_Bcast(&root, 1, MPI_INT, root, MPI_COMM_WORLD);
-    }
-    if (ctx->fault_fail == world.rank)
-        rc = hm_fail(&local, HM_EWORKER, "injected failure (HETMC_MPI_FAULT=fail:%d)",
-                     world.rank);
-    else
-        rc = hm_runner_count(ctx->inner_run, seed, a, n, &mine, NULL, &local);
-    if (rc < 0 && !local.msg[0])
-        hm_fail(&local, rc, "%s: %s", ctx->inner->name, hm_strerror(rc));
+    rc = rank_count(ctx, seed, a, n, &mine, &local);
     if ((rc = agree(rc, &local)) < 0)
         return hm_fail(err, rc, "%s", local.msg);
 
     double t2 = hm_now();
-    hits = mine.hits;
-    t[T_SETUP] = mine.setup_s;
-    t[T_COMPUTE] = mine.compute_s;
-    t[T_COLLECT] = mine.collect_s;
-    t[T_BUILD] = mine.build_s;
-    t[T_KERNEL] = mine.kernel_s;
-    t[T_TRANSFER] = mine.transfer_s;
-    for (int i = 0; i < T_COUNT; i++)
-        if (isnan(t[i]))
-            t[i] = -1.0;
-    MPI_Allreduce(&hits, &total, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
-    MPI_Allreduce(t, slowest, T_COUNT, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+    reduce_ranks(&mine, &total, slowest);
     double t3 = hm_now();
-    for (int i = 0; i < T_COUNT; i++)
-        if (slowest[i] < 0)
-            slowest[i] = NAN;
 
     if (!ctx->labelled)
         label_devices(ctx, &mine);
-    res->hits = total;
-    res->setup_s = (t1 - t0) + (isnan(slowest[T_SETUP]) ? 0 : slowest[T_SETUP]);
-    res->compute_s = slowest[T_COMPUTE];
-    res->collect_s = (t3 - t2) + (isnan(slowest[T_COLLECT]) ? 0 : slowest[T_COLLECT]);
-    res->build_s = slowest[T_BUILD];
-    res->kernel_s = slowest[T_KERNEL];
-    res->transfer_s = slowest[T_TRANSFER];
-    res->local_size = mine.local_size;
-    res->launches = mine.launches;
+    fill_result(&mine, total, slowest, t1 - t0, t3 - t2, res);
     share_parts(&mine, res);
     snprintf(res->device, sizeof res->device, "%s", ctx->label);
     snprintf(res->timer, sizeof res->timer, "%.48s; slowest rank", mine.timer);

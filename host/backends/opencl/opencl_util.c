@@ -68,50 +68,63 @@ static void describe(hm_cl_device *d, cl_platform_id platform, const char *pname
                     &d->max_work_group, NULL);
 }
 
+/* The OpenCL platforms into *plats (*nplat of them), or why there are none. */
+static int list_platforms(cl_platform_id **plats, cl_uint *nplat, hm_error *err)
+{
+    cl_int st = clGetPlatformIDs(0, NULL, nplat);
+    if (st == CL_PLATFORM_NOT_FOUND_KHR || (st == CL_SUCCESS && *nplat == 0))
+        return hm_fail(err, HM_EUNAVAIL, "no OpenCL platform found (ICD loader: %s); install "
+                       "an OpenCL driver, e.g. pocl-opencl-icd for CPUs", hm_cl_strerror(st));
+    if (st != CL_SUCCESS)
+        return hm_fail(err, HM_EUNAVAIL, "clGetPlatformIDs: %s", hm_cl_strerror(st));
+    *plats = calloc(*nplat, sizeof **plats);
+    if (!*plats || clGetPlatformIDs(*nplat, *plats, NULL) != CL_SUCCESS)
+        return hm_fail(err, HM_EUNAVAIL, "could not list OpenCL platforms");
+    return HM_EOK;
+}
+
+/* Appends the devices of platform plat to *devs (*n of them so far); a platform without
+ * devices (CL_DEVICE_NOT_FOUND) adds none. */
+static int add_devices(cl_platform_id plat, hm_cl_device **devs, int *n, hm_error *err)
+{
+    cl_device_id *ids = NULL;
+    cl_uint nd = 0;
+    int rc = HM_EOK;
+    if (clGetDeviceIDs(plat, CL_DEVICE_TYPE_ALL, 0, NULL, &nd) != CL_SUCCESS || !nd)
+        return HM_EOK;
+    ids = calloc(nd, sizeof *ids);
+    hm_cl_device *grown = realloc(*devs, (size_t)(*n + (int)nd) * sizeof **devs);
+    if (grown)
+        *devs = grown;
+    if (!ids || !grown) {
+        rc = hm_fail(err, HM_ENOMEM, "out of memory listing OpenCL devices");
+        goto cleanup;
+    }
+    if (clGetDeviceIDs(plat, CL_DEVICE_TYPE_ALL, nd, ids, NULL) != CL_SUCCESS)
+        goto cleanup;
+    char pname[128] = "unknown";
+    clGetPlatformInfo(plat, CL_PLATFORM_NAME, sizeof pname, pname, NULL);
+    pname[sizeof pname - 1] = '\0';
+    for (cl_uint k = 0; k < nd; k++)
+        describe(&(*devs)[(*n)++], plat, pname, ids[k]);
+cleanup:
+    free(ids);
+    return rc;
+}
+
 int hm_cl_devices(hm_cl_device **out, hm_error *err)
 {
     cl_platform_id *plats = NULL;
-    cl_device_id *ids = NULL;
     hm_cl_device *devs = NULL;
     cl_uint nplat = 0;
     int n = 0, rc;
     *out = NULL;
 
-    cl_int st = clGetPlatformIDs(0, NULL, &nplat);
-    if (st == CL_PLATFORM_NOT_FOUND_KHR || (st == CL_SUCCESS && nplat == 0)) {
-        rc = hm_fail(err, HM_EUNAVAIL, "no OpenCL platform found (ICD loader: %s); install "
-                     "an OpenCL driver, e.g. pocl-opencl-icd for CPUs", hm_cl_strerror(st));
+    if ((rc = list_platforms(&plats, &nplat, err)) < 0)
         goto cleanup;
-    }
-    if (st != CL_SUCCESS) {
-        rc = hm_fail(err, HM_EUNAVAIL, "clGetPlatformIDs: %s", hm_cl_strerror(st));
-        goto cleanup;
-    }
-    plats = calloc(nplat, sizeof *plats);
-    if (!plats || clGetPlatformIDs(nplat, plats, NULL) != CL_SUCCESS) {
-        rc = hm_fail(err, HM_EUNAVAIL, "could not list OpenCL platforms");
-        goto cleanup;
-    }
-    for (cl_uint p = 0; p < nplat; p++) {
-        cl_uint nd = 0;
-        if (clGetDeviceIDs(plats[p], CL_DEVICE_TYPE_ALL, 0, NULL, &nd) != CL_SUCCESS || !nd)
-            continue; /* CL_DEVICE_NOT_FOUND: a platform without devices */
-        free(ids);
-        ids = calloc(nd, sizeof *ids);
-        hm_cl_device *grown = realloc(devs, (size_t)(n + (int)nd) * sizeof *devs);
-        if (!ids || !grown) {
-            rc = hm_fail(err, HM_ENOMEM, "out of memory listing OpenCL devices");
+    for (cl_uint p = 0; p < nplat; p++)
+        if ((rc = add_devices(plats[p], &devs, &n, err)) < 0)
             goto cleanup;
-        }
-        devs = grown;
-        if (clGetDeviceIDs(plats[p], CL_DEVICE_TYPE_ALL, nd, ids, NULL) != CL_SUCCESS)
-            continue;
-        char pname[128] = "unknown";
-        clGetPlatformInfo(plats[p], CL_PLATFORM_NAME, sizeof pname, pname, NULL);
-        pname[sizeof pname - 1] = '\0';
-        for (cl_uint k = 0; k < nd; k++)
-            describe(&devs[n++], plats[p], pname, ids[k]);
-    }
     if (n == 0) {
         rc = hm_fail(err, HM_EUNAVAIL, "%u OpenCL platform%s but no device (CL_DEVICE_NOT_FOUND)",
                      nplat, nplat == 1 ? "" : "s");
@@ -122,7 +135,6 @@ int hm_cl_devices(hm_cl_device **out, hm_error *err)
     rc = n;
 cleanup:
     free(devs);
-    free(ids);
     free(plats);
     return rc;
 }
@@ -153,11 +165,63 @@ static int contains_nocase(const char *hay, const char *needle)
     return n == 0;
 }
 
+/* Selectors that pick every device whose type is, or whose name contains, sel. */
+static int any_device(const hm_cl_device *d, const char *sel)
+{
+    (void)d;
+    (void)sel;
+    return 1;
+}
+
+static int type_is(const hm_cl_device *d, const char *sel)
+{
+    return strcmp(d->type, sel) == 0;
+}
+
+static int name_has(const hm_cl_device *d, const char *sel)
+{
+    return contains_nocase(d->name, sel);
+}
+
+/* The indices of the devices match accepts into pick. Returns how many. */
+static int pick_where(const hm_cl_device *devs, int n, const char *sel,
+                      int (*match)(const hm_cl_device *, const char *), unsigned *pick)
+{
+    int count = 0;
+    for (int i = 0; i < n; i++)
+        if (match(&devs[i], sel))
+            pick[count++] = (unsigned)i;
+    return count;
+}
+
+/* The devices selector names (list: all of them, for the message) into pick. Returns how
+ * many, or an error. */
+static int pick_devices(const char *selector, const hm_cl_device *devs, int n, unsigned *pick,
+                        const char *list, hm_error *err)
+{
+    uint64_t v;
+    if (!selector || !selector[0]) {
+        pick[0] = 0; /* the documented default: the first device */
+        return 1;
+    }
+    if (strcmp(selector, "all") == 0)
+        return pick_where(devs, n, selector, any_device, pick);
+    if (strcmp(selector, "gpu") == 0 || strcmp(selector, "cpu") == 0)
+        return pick_where(devs, n, selector, type_is, pick);
+    if (!isdigit((unsigned char)selector[0]))
+        return pick_where(devs, n, selector, name_has, pick);
+    if (hm_parse_u64(selector, &v) < 0 || v >= (uint64_t)n)
+        return hm_fail(err, HM_EINVAL, "--device %s: no such device index; devices: %s",
+                       selector, list);
+    pick[0] = (unsigned)v;
+    return 1;
+}
+
 int hm_cl_select(const char *selector, unsigned **idx, hm_error *err)
 {
     hm_cl_device *devs = NULL;
     unsigned *pick = NULL;
-    int n = hm_cl_devices(&devs, err), count = 0, rc;
+    int n = hm_cl_devices(&devs, err), rc;
     char list[1024];
     *idx = NULL;
     if (n < 0)
@@ -168,36 +232,15 @@ int hm_cl_select(const char *selector, unsigned **idx, hm_error *err)
         goto cleanup;
     }
     hm_cl_device_list(devs, n, list, sizeof list);
-    if (!selector || !selector[0]) {
-        pick[count++] = 0; /* the documented default: the first device */
-    } else if (strcmp(selector, "all") == 0) {
-        for (int i = 0; i < n; i++)
-            pick[count++] = (unsigned)i;
-    } else if (strcmp(selector, "gpu") == 0 || strcmp(selector, "cpu") == 0) {
-        for (int i = 0; i < n; i++)
-            if (strcmp(devs[i].type, selector) == 0)
-                pick[count++] = (unsigned)i;
-    } else if (isdigit((unsigned char)selector[0])) {
-        uint64_t v;
-        if (hm_parse_u64(selector, &v) < 0 || v >= (uint64_t)n) {
-            rc = hm_fail(err, HM_EINVAL, "--device %s: no such device index; devices: %s",
-                         selector, list);
-            goto cleanup;
-        }
-        pick[count++] = (unsigned)v;
-    } else {
-        for (int i = 0; i < n; i++)
-            if (contains_nocase(devs[i].name, selector))
-                pick[count++] = (unsigned)i;
-    }
-    if (count == 0) {
+    if ((rc = pick_devices(selector, devs, n, pick, list, err)) < 0)
+        goto cleanup;
+    if (rc == 0) {
         rc = hm_fail(err, HM_EINVAL, "--device %s matches no device; accepted: an index, gpu, "
                      "cpu, all, or part of a name; devices: %s", selector, list);
         goto cleanup;
     }
     *idx = pick;
     pick = NULL;
-    rc = count;
 cleanup:
     free(pick);
     free(devs);

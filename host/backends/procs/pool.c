@@ -190,38 +190,61 @@ fail:
     return rc;
 }
 
-static int pool_run(hm_ctx *ctx, uint64_t seed, uint64_t first, uint64_t count, hm_result *res,
-                    hm_error *err)
+/* Replaces the workers lost in an earlier run. */
+static int replace_lost(hm_ctx *ctx, hm_error *err)
 {
-    const unsigned w = ctx->workers, n = hm_tasks_workers(w, ctx->tasks);
     hm_proc_slot *s = ctx->slots;
-    uint64_t ignored;
     int rc = HM_EOK;
-    hm_task_out out;
-    hm_task_run tr = {.run = ctx->runs++, .seed = seed, .first = first, .count = count,
-                      .tasks = ctx->tasks ? ctx->tasks : w, .t0 = hm_now(),
-                      .timeout_s = ctx->timeout_s};
-    tr.deadline = ctx->timeout_s > 0 ? tr.t0 + ctx->timeout_s : 0;
-
-    /* Replace workers lost in an earlier run. */
-    for (unsigned k = 0; k < w; k++)
+    for (unsigned k = 0; k < ctx->workers; k++)
         if (s[k].pid == 0 &&
             ((rc = start_worker(ctx, k, err)) < 0 || (rc = await_ready(ctx, k, k + 1, err)) < 0)) {
             if (s[k].pid > 0)
                 drop_worker(ctx, k, 1); /* started but not pinned, or not ready */
             return rc;
         }
+    return rc;
+}
 
-    /* Timed out or stopped: the late workers are replaced at the next run. */
-    rc = hm_proc_run_tasks(s, ctx->wfd, n, &tr, 0, &out, err);
-    double t_end = hm_now();
-    /* A worker without a whole result has died or will not be trusted again: kill and reap it
-     * now, so that the check can say how it ended. */
+/* A worker without a whole result has died or will not be trusted again: kill and reap it
+ * now, so that the check can say how it ended. */
+static void kill_unfinished(hm_proc_slot *s, unsigned n)
+{
     for (unsigned k = 0; k < n; k++)
         if (s[k].pid > 0 && !s[k].done) {
             kill(s[k].pid, SIGKILL);
             hm_proc_reap(&s[k], 0);
         }
+}
+
+/* Drops every worker without a sound result of this run (dead, late, short or malformed), to
+ * be replaced at the next run, so that no pipe is ever out of step. */
+static void drop_unsound(hm_ctx *ctx, unsigned n, uint64_t run)
+{
+    hm_proc_slot *s = ctx->slots;
+    for (unsigned k = 0; k < n; k++)
+        if (s[k].pid > 0 && (s[k].reaped || !hm_proc_result_valid(&s[k], k, run)))
+            drop_worker(ctx, k, 1);
+}
+
+static int pool_run(hm_ctx *ctx, uint64_t seed, uint64_t first, uint64_t count, hm_result *res,
+                    hm_error *err)
+{
+    const unsigned w = ctx->workers, n = hm_tasks_workers(w, ctx->tasks);
+    hm_proc_slot *s = ctx->slots;
+    uint64_t ignored;
+    int rc;
+    hm_task_out out;
+    hm_task_run tr = {.run = ctx->runs++, .seed = seed, .first = first, .count = count,
+                      .tasks = ctx->tasks ? ctx->tasks : w, .t0 = hm_now(),
+                      .timeout_s = ctx->timeout_s};
+    tr.deadline = ctx->timeout_s > 0 ? tr.t0 + ctx->timeout_s : 0;
+
+    if ((rc = replace_lost(ctx, err)) < 0)
+        return rc;
+    /* Timed out or stopped: the late workers are replaced at the next run. */
+    rc = hm_proc_run_tasks(s, ctx->wfd, n, &tr, 0, &out, err);
+    double t_end = hm_now();
+    kill_unfinished(s, n);
     if (rc == HM_EWORKER)
         hm_proc_check(s, n, tr.run, &ignored, err);
     if (rc == HM_EOK) {
@@ -229,12 +252,8 @@ static int pool_run(hm_ctx *ctx, uint64_t seed, uint64_t first, uint64_t count, 
         res->tasks = ctx->tasks;
         res->create_s = ctx->create_s;
     }
-    /* The one failure path: every worker without a sound result of this run (dead, late,
-     * short or malformed) is dropped, and replaced at the next run, so that no pipe is ever
-     * out of step. */
-    for (unsigned k = 0; k < n; k++)
-        if (s[k].pid > 0 && (s[k].reaped || !hm_proc_result_valid(&s[k], k, tr.run)))
-            drop_worker(ctx, k, 1);
+    /* The one failure path. */
+    drop_unsound(ctx, n, tr.run);
     return rc;
 }
 

@@ -41,6 +41,7 @@ typedef struct dispatch {
     unsigned pending;  /* workers holding a task */
     int *holds;        /* holds[k]: worker k holds a task */
     double *busy;      /* summed compute per worker */
+    double *first;     /* start of each worker's first task; NAN before it has one */
     int failed;
     hm_task_out *out;
 } dispatch;
@@ -106,50 +107,71 @@ static void start_all(dispatch *d)
         hand_out(d, k);
 }
 
+/* Counts the answer of every worker that has ended its task, noting the start of its first. */
+static void take_answers(dispatch *d, int close_when_done)
+{
+    hm_proc_slot *s = d->s;
+    for (unsigned k = 0; k < d->n; k++)
+        if (d->holds[k] && (s[k].done || s[k].eof)) {
+            if (s[k].done && isnan(d->first[k]))
+                d->first[k] = s[k].msg.start_s;
+            answered(d, k, close_when_done);
+        }
+}
+
+/* Hands out the tasks and collects the answers until no worker holds a task, or the wait
+ * fails (timed out, stopped by a signal, or poll failed). */
+static int dispatch_all(dispatch *d, int close_when_done, hm_error *err)
+{
+    struct sigaction old_pipe;
+    int rc = HM_EOK;
+    hm_sigpipe_ignore(&old_pipe);
+    start_all(d);
+    while (d->pending) {
+        int waiting = hm_proc_collect_any(d->s, d->n, d->tr->deadline);
+        if (waiting != 0) {
+            rc = hm_proc_wait_error(d->s, d->n, waiting, errno, d->tr->timeout_s, err);
+            break;
+        }
+        take_answers(d, close_when_done);
+    }
+    hm_sigpipe_restore(&old_pipe);
+    return rc;
+}
+
+/* Setup ends at the latest of the workers' first starts. */
+static void latest_first_start(const dispatch *d)
+{
+    for (unsigned k = 0; k < d->n; k++)
+        if (!isnan(d->first[k]) && d->first[k] > d->out->first_start)
+            d->out->first_start = d->first[k];
+}
+
 int hm_proc_run_tasks(hm_proc_slot *s, int *wfd, unsigned n, const hm_task_run *tr,
                       int close_when_done, hm_task_out *out, hm_error *err)
 {
     dispatch d = {.s = s, .wfd = wfd, .n = n, .tr = tr, .out = out};
-    double *first = NULL;
     int rc = HM_EOK;
-    struct sigaction old_pipe;
 
     memset(out, 0, sizeof *out);
     out->first_start = out->last_end = tr->t0;
     d.holds = calloc(n ? n : 1, sizeof *d.holds);
     d.busy = calloc(n ? n : 1, sizeof *d.busy);
-    first = malloc((n ? n : 1) * sizeof *first);
-    if (!d.holds || !d.busy || !first) {
+    d.first = malloc((n ? n : 1) * sizeof *d.first);
+    if (!d.holds || !d.busy || !d.first) {
         rc = hm_fail(err, HM_ENOMEM, "out of memory for %u workers", n);
         goto cleanup;
     }
     for (unsigned k = 0; k < n; k++)
-        first[k] = NAN;
-    hm_sigpipe_ignore(&old_pipe);
-    start_all(&d);
-    while (d.pending) {
-        int waiting = hm_proc_collect_any(s, n, tr->deadline);
-        if (waiting != 0) { /* timed out, stopped by a signal, or poll failed */
-            rc = hm_proc_wait_error(s, n, waiting, errno, tr->timeout_s, err);
-            break;
-        }
-        for (unsigned k = 0; k < n; k++)
-            if (d.holds[k] && (s[k].done || s[k].eof)) {
-                if (s[k].done && isnan(first[k]))
-                    first[k] = s[k].msg.start_s;
-                answered(&d, k, close_when_done);
-            }
-    }
-    hm_sigpipe_restore(&old_pipe);
-    for (unsigned k = 0; k < n; k++)
-        if (!isnan(first[k]) && first[k] > out->first_start)
-            out->first_start = first[k];
+        d.first[k] = NAN;
+    rc = dispatch_all(&d, close_when_done, err);
+    latest_first_start(&d);
     if (rc == HM_EOK && d.failed)
         rc = HM_EWORKER;
 cleanup:
     free(d.holds);
     free(d.busy);
-    free(first);
+    free(d.first);
     return rc;
 }
 

@@ -23,7 +23,8 @@
 
 #define FAULT_ACCEPTED "worker=K,mode=kill|crash|hang|short|garbage|exit3[,run=R]"
 
-int hm_fault_from_env(hm_fault *f, hm_error *err)
+/* The mode named name, or HM_FAULT_NONE. */
+static enum hm_fault_mode fault_mode(const char *name)
 {
     static const struct {
         const char *name;
@@ -32,6 +33,37 @@ int hm_fault_from_env(hm_fault *f, hm_error *err)
         {"kill", HM_FAULT_KILL},   {"crash", HM_FAULT_CRASH},     {"hang", HM_FAULT_HANG},
         {"short", HM_FAULT_SHORT}, {"garbage", HM_FAULT_GARBAGE}, {"exit3", HM_FAULT_EXIT3},
     };
+    enum hm_fault_mode mode = HM_FAULT_NONE;
+    for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++)
+        if (strcmp(name, modes[i].name) == 0)
+            mode = modes[i].mode;
+    return mode;
+}
+
+/* One key=value of HETMC_FAULT into f (*have_worker set by worker=). Returns 0, or -1 when
+ * the token is not one of the accepted ones. */
+static int fault_token(hm_fault *f, const char *tok, int *have_worker)
+{
+    uint64_t v;
+    if (strncmp(tok, "worker=", 7) == 0 && hm_parse_u64(tok + 7, &v) == 0 && v < 1u << 20) {
+        f->worker = (unsigned)v;
+        *have_worker = 1;
+        return 0;
+    }
+    if (strncmp(tok, "run=", 4) == 0 && hm_parse_u64(tok + 4, &v) == 0 &&
+        v < (UINT64_C(1) << 62)) {
+        f->run = (int64_t)v;
+        return 0;
+    }
+    if (strncmp(tok, "mode=", 5) == 0) {
+        f->mode = fault_mode(tok + 5);
+        return f->mode == HM_FAULT_NONE ? -1 : 0;
+    }
+    return -1;
+}
+
+int hm_fault_from_env(hm_fault *f, hm_error *err)
+{
     const char *env = getenv("HETMC_FAULT");
     char buf[128];
     int have_worker = 0;
@@ -45,25 +77,9 @@ int hm_fault_from_env(hm_fault *f, hm_error *err)
         goto bad;
     strcpy(buf, env);
     for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok;
-         tok = strtok_r(NULL, ",", &save)) {
-        uint64_t v;
-        if (strncmp(tok, "worker=", 7) == 0 && hm_parse_u64(tok + 7, &v) == 0 && v < 1u << 20) {
-            f->worker = (unsigned)v;
-            have_worker = 1;
-        } else if (strncmp(tok, "run=", 4) == 0 && hm_parse_u64(tok + 4, &v) == 0 &&
-                   v < (UINT64_C(1) << 62)) {
-            f->run = (int64_t)v;
-        } else if (strncmp(tok, "mode=", 5) == 0) {
-            f->mode = HM_FAULT_NONE;
-            for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++)
-                if (strcmp(tok + 5, modes[i].name) == 0)
-                    f->mode = modes[i].mode;
-            if (f->mode == HM_FAULT_NONE)
-                goto bad;
-        } else {
+         tok = strtok_r(NULL, ",", &save))
+        if (fault_token(f, tok, &have_worker) < 0)
             goto bad;
-        }
-    }
     if (!have_worker || f->mode == HM_FAULT_NONE)
         goto bad;
     return HM_EOK;
@@ -212,6 +228,57 @@ static int read_some(hm_proc_slot *sl)
     return sl->done;
 }
 
+/* The pipes of the slots still waiting for a result into fds (their slots into who). Returns
+ * how many. */
+static nfds_t pending_fds(const hm_proc_slot *s, unsigned n, struct pollfd *fds, unsigned *who)
+{
+    nfds_t m = 0;
+    for (unsigned k = 0; k < n; k++)
+        if (!s[k].done && !s[k].eof && s[k].rfd >= 0) {
+            fds[m].fd = s[k].rfd;
+            fds[m].events = POLLIN;
+            fds[m].revents = 0;
+            who[m++] = k;
+        }
+    return m;
+}
+
+/* Adds the stop pipe after the m pipes, so that it wakes the poll even when the signal went to
+ * another thread. Returns the descriptors to watch. */
+static nfds_t watch_stop(struct pollfd *fds, nfds_t m)
+{
+    if (hm_stop_fd() < 0)
+        return m;
+    fds[m].fd = hm_stop_fd();
+    fds[m].events = POLLIN;
+    fds[m].revents = 0;
+    return m + 1;
+}
+
+/* The poll timeout in ms until deadline (-1: none when deadline <= 0). Returns -1 when the
+ * deadline has passed. */
+static int poll_timeout(double deadline, int *ms)
+{
+    *ms = -1;
+    if (deadline <= 0)
+        return 0;
+    double left = deadline - hm_now();
+    if (left <= 0)
+        return -1;
+    *ms = (int)ceil(left * 1000.0);
+    return 0;
+}
+
+/* Reads from every pipe poll marked; returns 1 when a slot now has a message or end-of-file. */
+static int read_ready(hm_proc_slot *s, const struct pollfd *fds, const unsigned *who, nfds_t m)
+{
+    int ended = 0;
+    for (nfds_t i = 0; i < m; i++)
+        if (fds[i].revents)
+            ended |= read_some(&s[who[i]]);
+    return ended;
+}
+
 /* Reads results until every slot with done == 0 has a message or end-of-file, or (any) until
  * at least one of them has; see hm_proc_collect. */
 static int collect(hm_proc_slot *s, unsigned n, double deadline, int any)
@@ -227,14 +294,7 @@ static int collect(hm_proc_slot *s, unsigned n, double deadline, int any)
         goto cleanup;
     }
     for (;;) {
-        nfds_t m = 0;
-        for (unsigned k = 0; k < n; k++)
-            if (!s[k].done && !s[k].eof && s[k].rfd >= 0) {
-                fds[m].fd = s[k].rfd;
-                fds[m].events = POLLIN;
-                fds[m].revents = 0;
-                who[m++] = k;
-            }
+        nfds_t m = pending_fds(s, n, fds, who);
         if (m == 0) {
             waiting = 0;
             break;
@@ -244,32 +304,18 @@ static int collect(hm_proc_slot *s, unsigned n, double deadline, int any)
             errno = EINTR;
             break;
         }
-        /* The stop pipe wakes the poll even when the signal went to another thread. */
-        nfds_t watched = m;
-        if (hm_stop_fd() >= 0) {
-            fds[m].fd = hm_stop_fd();
-            fds[m].events = POLLIN;
-            fds[m].revents = 0;
-            watched = m + 1;
-        }
-        int ms = -1;
-        if (deadline > 0) {
-            double left = deadline - hm_now();
-            if (left <= 0) {
-                waiting = (int)m;
-                break;
-            }
-            ms = (int)ceil(left * 1000.0);
+        nfds_t watched = watch_stop(fds, m);
+        int ms;
+        if (poll_timeout(deadline, &ms) < 0) {
+            waiting = (int)m;
+            break;
         }
         int r = poll(fds, watched, ms);
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0)
-            goto cleanup;
-        int ended = 0;
-        for (nfds_t i = 0; i < m; i++)
-            if (fds[i].revents)
-                ended |= read_some(&s[who[i]]);
+            break;
+        int ended = read_ready(s, fds, who, m);
         if (any && ended) {
             waiting = 0;
             break;
@@ -333,11 +379,37 @@ static void append(hm_error *err, const char *fmt, ...)
     va_end(ap);
 }
 
+/* Adds to err what went wrong with worker k of n; first: it is the first bad worker, so err
+ * starts afresh. */
+static void explain_slot(hm_error *err, const hm_proc_slot *sl, unsigned k, unsigned n,
+                         int malformed, int first)
+{
+    char how[96];
+    if (first) {
+        err->msg[0] = '\0';
+        err->code = HM_EWORKER;
+    }
+    append(err, "%sworker %u of %u (pid %ld) ", first ? "" : "; ", k, n, (long)sl->pid);
+    if (sl->reaped)
+        hm_proc_describe_status(sl->status, how, sizeof how);
+    else
+        snprintf(how, sizeof how, "was still running");
+    if (!sl->done && sl->got == 0)
+        append(err, "%s before sending its result", how);
+    else if (!sl->done)
+        append(err, "sent a short result (%zu of %zu bytes) and %s", sl->got, sizeof sl->msg,
+               how);
+    else if (malformed)
+        append(err, "sent a malformed result (bad magic, index, run or checksum)%s%s",
+               sl->reaped ? " and " : "", sl->reaped ? how : "");
+    else
+        append(err, "sent its result but %s", how);
+}
+
 int hm_proc_check(hm_proc_slot *s, unsigned n, uint64_t run, uint64_t *hits, hm_error *err)
 {
     uint64_t sum = 0;
     int bad = 0;
-    char how[96];
     for (unsigned k = 0; k < n; k++) {
         const hm_proc_slot *sl = &s[k];
         int malformed = sl->done && !hm_proc_result_valid(sl, k, run);
@@ -346,26 +418,8 @@ int hm_proc_check(hm_proc_slot *s, unsigned n, uint64_t run, uint64_t *hits, hm_
             sum += sl->msg.hits;
             continue;
         }
-        if (!bad) {
-            err->msg[0] = '\0';
-            err->code = HM_EWORKER;
-        }
-        append(err, "%sworker %u of %u (pid %ld) ", bad ? "; " : "", k, n, (long)sl->pid);
+        explain_slot(err, sl, k, n, malformed, !bad);
         bad++;
-        if (sl->reaped)
-            hm_proc_describe_status(sl->status, how, sizeof how);
-        else
-            snprintf(how, sizeof how, "was still running");
-        if (!sl->done && sl->got == 0)
-            append(err, "%s before sending its result", how);
-        else if (!sl->done)
-            append(err, "sent a short result (%zu of %zu bytes) and %s", sl->got,
-                   sizeof sl->msg, how);
-        else if (malformed)
-            append(err, "sent a malformed result (bad magic, index, run or checksum)%s%s",
-                   sl->reaped ? " and " : "", sl->reaped ? how : "");
-        else
-            append(err, "sent its result but %s", how);
     }
     *hits = sum;
     return bad ? HM_EWORKER : HM_EOK;

@@ -212,42 +212,73 @@ const hm_backend hm_backend_spawn = {
     .release = spawn_release,
 };
 
+/* The worker's arguments, each followed by a number. */
+enum { FD, WORKER, PARENT, RUN, SEED, FIRST, COUNT, TASK_FD, NARGS };
+static const char *const worker_args[NARGS] = {"--fd",   "--worker", "--parent", "--run",
+                                               "--seed", "--first",  "--count",  "--task-fd"};
+
+/* The index of name in worker_args, or NARGS. */
+static size_t worker_arg(const char *name)
+{
+    size_t j = 0;
+    while (j < NARGS && strcmp(name, worker_args[j]) != 0)
+        j++;
+    return j;
+}
+
+/* Reads every name-value pair into v, marking it in have. Returns -1, said on stderr, on a
+ * name not known or a value not a number. */
+static int read_worker_args(int argc, char **argv, uint64_t *v, int *have)
+{
+    for (int i = 1; i < argc; i += 2) {
+        size_t j = worker_arg(argv[i]);
+        if (j == NARGS || i + 1 >= argc || hm_parse_u64(argv[i + 1], &v[j]) != 0) {
+            fprintf(stderr, "hetmc " HM_WORKER_COMMAND ": bad argument '%s'; accepted: --fd K "
+                    "--worker k --parent P, then --run R --seed S --first A --count N or "
+                    "--task-fd J\n", argv[i]);
+            return -1;
+        }
+        have[j] = 1;
+    }
+    return 0;
+}
+
+/* Without --task-fd the slice is on the command line; with it, it comes as tasks. Returns -1,
+ * said on stderr, when an argument needed is missing. */
+static int check_worker_required(const int *have)
+{
+    for (size_t j = 0; j < (have[TASK_FD] ? (size_t)RUN : (size_t)TASK_FD); j++)
+        if (!have[j]) {
+            fprintf(stderr, "hetmc " HM_WORKER_COMMAND ": %s is required\n", worker_args[j]);
+            return -1;
+        }
+    return 0;
+}
+
+/* Returns -1, said on stderr, when a value is past what it may be. */
+static int check_worker_range(const uint64_t *v, const int *have)
+{
+    if (v[FD] > 1024 || v[WORKER] > UINT32_MAX || (have[COUNT] && v[COUNT] > HM_MAX_SAMPLES) ||
+        v[PARENT] > INT32_MAX || (have[TASK_FD] && (v[TASK_FD] > 1024 || v[TASK_FD] == v[FD]))) {
+        fprintf(stderr, "hetmc " HM_WORKER_COMMAND ": argument out of range\n");
+        return -1;
+    }
+    return 0;
+}
+
 /* The worker side: `hetmc __worker --fd K --worker k --parent P --run R --seed S --first A
  * --count N`, or `... --task-fd J` instead of --run to --count under --tasks. Not for people: a
  * bad argument exits 2 with one line on stderr. */
 int hm_cmd_worker(int argc, char **argv)
 {
-    enum { FD, WORKER, PARENT, RUN, SEED, FIRST, COUNT, TASK_FD, NARGS };
-    static const char *const names[NARGS] = {"--fd",   "--worker", "--parent", "--run",
-                                             "--seed", "--first",  "--count",  "--task-fd"};
     uint64_t v[NARGS];
     int have[NARGS] = {0};
     hm_error err = {0};
     hm_fault fault;
 
-    for (int i = 1; i < argc; i += 2) {
-        size_t j = 0;
-        while (j < NARGS && strcmp(argv[i], names[j]) != 0)
-            j++;
-        if (j == NARGS || i + 1 >= argc || hm_parse_u64(argv[i + 1], &v[j]) != 0) {
-            fprintf(stderr, "hetmc " HM_WORKER_COMMAND ": bad argument '%s'; accepted: --fd K "
-                    "--worker k --parent P, then --run R --seed S --first A --count N or "
-                    "--task-fd J\n", argv[i]);
-            _exit(2);
-        }
-        have[j] = 1;
-    }
-    /* Without --task-fd the slice is on the command line; with it, it comes as tasks. */
-    for (size_t j = 0; j < (have[TASK_FD] ? (size_t)RUN : (size_t)TASK_FD); j++)
-        if (!have[j]) {
-            fprintf(stderr, "hetmc " HM_WORKER_COMMAND ": %s is required\n", names[j]);
-            _exit(2);
-        }
-    if (v[FD] > 1024 || v[WORKER] > UINT32_MAX || (have[COUNT] && v[COUNT] > HM_MAX_SAMPLES) ||
-        v[PARENT] > INT32_MAX || (have[TASK_FD] && (v[TASK_FD] > 1024 || v[TASK_FD] == v[FD]))) {
-        fprintf(stderr, "hetmc " HM_WORKER_COMMAND ": argument out of range\n");
+    if (read_worker_args(argc, argv, v, have) < 0 || check_worker_required(have) < 0 ||
+        check_worker_range(v, have) < 0)
         _exit(2);
-    }
     if (hm_proc_child_init((pid_t)v[PARENT]) != 0)
         _exit(6); /* the parent is already gone */
     if (hm_fault_from_env(&fault, &err) < 0) {
