@@ -379,43 +379,92 @@ static int warm_up(cell_run *c, hm_row_fn emit, void *arg)
     return 1;
 }
 
+/* A cell whose repetitions come one at a time (in rounds): its run and its output. */
+struct hm_cell_state {
+    hm_cell cell;
+    hm_cell_out out;
+    cell_run c;
+    int warmed; /* 1: the warm-ups passed; 0: not yet; -1: a warm-up failed */
+};
+
+int hm_cell_begin(hm_runner *r, const hm_cell *cell, hm_cell_state **out)
+{
+    hm_cell_state *st = calloc(1, sizeof *st);
+    *out = st;
+    if (!st)
+        return -1;
+    st->cell = *cell;
+    st->c = (cell_run){.r = r, .cell = &st->cell, .out = &st->out};
+    if (cell->expect) {
+        st->c.ref = *cell->expect;
+        st->c.have_ref = 1;
+        st->c.ref_what = cell->expect_what ? cell->expect_what : "the expected";
+    }
+    return 0;
+}
+
+const hm_cell_out *hm_cell_result(const hm_cell_state *st)
+{
+    return &st->out;
+}
+
+void hm_cell_end(hm_cell_state *st)
+{
+    free(st);
+}
+
+int hm_cell_rep(hm_cell_state *st, unsigned rep, hm_row_fn emit, void *arg)
+{
+    hm_cell_out *out = &st->out;
+    hm_row row;
+    if (st->warmed == 0) {
+        int go = warm_up(&st->c, emit, arg);
+        if (go < 0)
+            out->stopped = 1;
+        if (go <= 0) {
+            st->warmed = go < 0 ? 0 : -1;
+            return go < 0 ? -1 : 0;
+        }
+        st->warmed = 1;
+    }
+    if (st->warmed < 0)
+        return 0;
+    if (hm_stop_signal || repetition(&st->c, rep, &row) < 0) {
+        out->stopped = 1;
+        return -1;
+    }
+    if (row.status != HM_STATUS_OK) {
+        if (!out->reps_failed)
+            snprintf(out->first_error, sizeof out->first_error, "%s", row.note);
+        out->reps_failed++;
+    }
+    out->reps_done++;
+    if (emit(&row, arg) != 0) {
+        out->stopped = 1;
+        return -1;
+    }
+    return 1;
+}
+
 hm_status hm_runner_cell(hm_runner *r, const hm_cell *cell, hm_row_fn emit, void *arg,
                          hm_cell_out *out)
 {
+    hm_cell_state *st;
     hm_cell_out local;
-    hm_row row;
     if (!out)
         out = &local;
     memset(out, 0, sizeof *out);
-    cell_run c = {.r = r, .cell = cell, .out = out};
-    if (cell->expect) {
-        c.ref = *cell->expect;
-        c.have_ref = 1;
-        c.ref_what = cell->expect_what ? cell->expect_what : "the expected";
+    if (hm_cell_begin(r, cell, &st) < 0) {
+        out->warmup_failed = 1;
+        snprintf(out->first_error, sizeof out->first_error, "out of memory");
+        return HM_STATUS_FAILED;
     }
-
-    int go = warm_up(&c, emit, arg);
-    if (go <= 0) {
-        out->stopped |= go < 0;
-        return go < 0 ? HM_STATUS_OK : HM_STATUS_FAILED;
-    }
-    for (unsigned rep = 1; rep <= cell->reps; rep++) {
-        if (hm_stop_signal || repetition(&c, rep, &row) < 0) {
-            out->stopped = 1;
+    for (unsigned rep = 1; rep <= cell->reps; rep++)
+        if (hm_cell_rep(st, rep, emit, arg) <= 0)
             break;
-        }
-        if (row.status != HM_STATUS_OK) {
-            if (!out->reps_failed)
-                snprintf(out->first_error, sizeof out->first_error, "%s", row.note);
-            out->reps_failed++;
-        }
-        out->reps_done++;
-        if (emit(&row, arg) != 0) {
-            out->stopped = 1;
-            break;
-        }
-    }
-    return out->reps_failed ? HM_STATUS_FAILED : HM_STATUS_OK;
+    *out = st->out;
+    hm_cell_end(st);
+    return out->reps_failed || out->warmup_failed ? HM_STATUS_FAILED : HM_STATUS_OK;
 }
 
 void hm_runner_unopened_row(hm_row *row, const hm_backend *b, unsigned workers,

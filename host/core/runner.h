@@ -81,6 +81,17 @@ typedef int (*hm_row_fn)(const hm_row *row, void *arg);
 hm_status hm_runner_cell(hm_runner *r, const hm_cell *cell, hm_row_fn emit, void *arg,
                          hm_cell_out *out);
 
+/* The same cell one repetition at a time, so that a caller can interleave the repetitions of
+ * many cells (the matrix's rounds): begin, then hm_cell_rep for each repetition (the first
+ * call runs the warm-ups before it), then end. hm_cell_rep returns 1 after a repetition's row
+ * (ok or failed), 0 when the warm-up failed (its row written; the cell is over), -1 when a
+ * stop or the row callback ended it. The output lives until hm_cell_end. */
+typedef struct hm_cell_state hm_cell_state;
+int hm_cell_begin(hm_runner *r, const hm_cell *cell, hm_cell_state **st); /* 0, or -1: memory */
+int hm_cell_rep(hm_cell_state *st, unsigned rep, hm_row_fn emit, void *arg);
+const hm_cell_out *hm_cell_result(const hm_cell_state *st);
+void hm_cell_end(hm_cell_state *st);
+
 /* The row of a cell whose backend could not be opened (rc from hm_runner_open): `skipped`
  * with "unavailable: why" for HM_EUNAVAIL, else `failed` with "could not start: why"; device
  * is what the device column says (the selector asked for). */
