@@ -98,9 +98,10 @@ static void schema_markdown(const schema_file *sf, int first)
 {
     size_t n;
     const hm_column *c = sf->columns(&n);
-    printf("%s### %s\n\n| column | type | unit | filled by | meaning |\n"
-           "| --- | --- | --- | --- | --- |\n",
-           first ? "" : "\n", sf->path);
+    printf("%s### %s", first ? "" : "\n", sf->path);
+    if (sf->columns == hm_runs_columns) /* the contract's version, for readers of the page */
+        printf(" (format_version %d)", HM_CSV_FORMAT_VERSION);
+    printf("\n\n| column | type | unit | filled by | meaning |\n| --- | --- | --- | --- | --- |\n");
     for (size_t i = 0; i < n; i++) {
         printf("| `%s` | %s | ", c[i].name, c[i].type);
         md_cell(c[i].unit);
