@@ -50,6 +50,7 @@ import argparse
 import csv
 import datetime
 import io
+import json
 import math
 import multiprocessing as mp
 import os
@@ -63,11 +64,6 @@ import threading
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-FORMAT_VERSION = 2
-HEADER = ("format_version,timestamp_utc,host,backend,device,workers,samples,seed,rep,status,hits,"
-          "pi_estimate,abs_error,wall_s,setup_s,compute_s,collect_s,samples_per_s,note,timer,"
-          "build_s,kernel_s,transfer_s,local_size,launches,sigmas,calls,tasks,item_blocks,"
-          "create_s,parts,balance").split(",")
 METHODS = ("spawn", "fork", "forkserver")
 PURE = ["py-serial", "py-threading"] + ["py-%s-%s" % (k, m) for k in ("process", "pool")
                                         for m in METHODS]
@@ -394,18 +390,39 @@ def num(v, fmt="%.9g"):
     return "" if v is None or (isinstance(v, float) and math.isnan(v)) else fmt % v
 
 
+def csv_schema(hetmc):
+    """(format_version, the runs.csv columns in order) from `hetmc schema --format json`; with
+    --hetmc none, from docs/csv.md's column reference, which a test keeps equal to it."""
+    if hetmc != "none":
+        text = subprocess.run([hetmc, "schema", "--format", "json", "--file", "runs"],
+                              capture_output=True, text=True, check=True).stdout
+        schema = json.loads(text)
+        return schema["format_version"], [c["name"] for c in schema["runs"]]
+    version, names, table = None, [], None
+    with open(os.path.join(REPO, "docs", "csv.md")) as f:
+        for line in f:
+            if line.startswith("### "):
+                table = line.split()[1]
+                if table == "runs.csv" and "format_version" in line:
+                    version = int(line.split("format_version")[1].strip(" ()\n"))
+            elif table == "runs.csv" and line.startswith("| `"):
+                names.append(line.split("`")[1])
+    return version, names
+
+
 class Writer:
     """Rows of hetmc's CSV contract into one file, flushed row by row."""
 
-    def __init__(self, path):
+    def __init__(self, path, hetmc):
+        self.version, self.header = csv_schema(hetmc)
         self.f = open(path, "w", newline="")
         self.w = csv.writer(self.f, lineterminator="\n")
-        self.w.writerow(HEADER)
+        self.w.writerow(self.header)
         self.host = socket.gethostname()
 
     def raw(self, r):
         """A row hetmc wrote (a dict of its CSV), as it is."""
-        self.w.writerow([r.get(h, "") for h in HEADER])
+        self.w.writerow([r.get(h, "") for h in self.header])
         self.f.flush()
 
     def row(self, backend, workers, n, seed, rep, status, res, wall, note, build_s):
@@ -413,7 +430,7 @@ class Writer:
         hits = res.get("hits") if res else None
         est = 4 * hits / n if hits is not None and n else None
         ok = status == "ok"
-        r = {"format_version": FORMAT_VERSION, "timestamp_utc": when, "host": self.host,
+        r = {"format_version": self.version, "timestamp_utc": when, "host": self.host,
              "backend": backend, "device": "cpu", "workers": workers, "samples": n, "seed": seed,
              "rep": rep, "status": status, "hits": "" if hits is None else hits,
              "pi_estimate": num(est, "%.17g"),
@@ -424,7 +441,7 @@ class Writer:
              "tasks": (res or {}).get("tasks") or "", "create_s": num((res or {}).get("create_s"))}
         for k in ("setup_s", "compute_s", "collect_s"):
             r[k] = num(res.get(k)) if res else ""
-        self.w.writerow([r.get(h, "") for h in HEADER])
+        self.w.writerow([r.get(h, "") for h in self.header])
         self.f.flush()
 
     def close(self):
@@ -755,7 +772,7 @@ def lesson(argv):
     _NUMBA["py_check"] = self_check("python", count_py, philox, 10**4)
     say(args.quiet, "lesson: " + _NUMBA["py_check"])
     refs = hetmc_refs(args.hetmc, args) if args.hetmc != "none" else numba_refs(args)
-    out = Writer(os.path.join(out_dir, "runs.csv"))
+    out = Writer(os.path.join(out_dir, "runs.csv"), args.hetmc)
     failed, cells = 0, []
     try:
         cells = prepare_all(out, args)

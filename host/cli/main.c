@@ -23,6 +23,7 @@ static const command commands[] = {
     {"compare", hm_cmd_compare, "two runs side by side: ratio of medians, Mann-Whitney U"},
     {"devices", hm_cmd_devices, "every OpenCL device with its index (what --device takes)"},
     {"verify", hm_cmd_verify, "known answers and golden counts on every backend and device"},
+    {"schema", hm_cmd_schema, "the columns of runs.csv and comparison.csv (csv, json, markdown)"},
 };
 
 static void print_help(FILE *f)

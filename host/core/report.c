@@ -2,6 +2,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "report.h"
 
+#include "schema.h"
 #include "sysinfo.h"
 
 #include <errno.h>
@@ -102,27 +103,138 @@ void hm_csv_field(FILE *f, const char *s)
     fputc('"', f);
 }
 
-/* A number column: empty when not applicable (NAN). %.9g keeps nanoseconds on seconds. */
-static void csv_num(FILE *f, double v, const char *fmt)
+/* The writers a column's table line names. A number is empty when not applicable (NAN); %.9g
+ * keeps nanoseconds on seconds. A count is empty when 0 (not applicable). */
+static void put_num(FILE *f, double v, const char *fmt)
 {
-    fputc(',', f);
     if (!isnan(v))
         fprintf(f, fmt, v);
 }
 
-/* A count column: empty when 0 (not applicable). */
-static void csv_count(FILE *f, uint64_t v)
+static void put_count(FILE *f, uint64_t v)
 {
-    fputc(',', f);
     if (v)
         fprintf(f, "%llu", (unsigned long long)v);
 }
 
-static const char csv_header[] =
-    "format_version,timestamp_utc,host,backend,device,workers,samples,seed,rep,status,hits,"
-    "pi_estimate,abs_error,wall_s,setup_s,compute_s,collect_s,samples_per_s,note,timer,build_s,"
-    "kernel_s,transfer_s,local_size,launches,sigmas,calls,tasks,item_blocks,create_s,parts,"
-    "balance\n";
+static void put_u64(FILE *f, uint64_t v)
+{
+    fprintf(f, "%llu", (unsigned long long)v);
+}
+
+/* 4 hits / samples of a row with a count, else NAN. */
+static double row_estimate(const hm_row *r)
+{
+    return r->has_hits ? hm_pi_estimate(r->res.hits, r->samples) : NAN;
+}
+
+/* What every column of one row shares: when it was written, and where. */
+typedef struct row_ctx {
+    char host[256];
+    char when[32];
+} row_ctx;
+
+/*
+ * The runs.csv schema: X(name, type, unit, filled by, meaning, writer), one line per column in
+ * file order. The writer is a statement over f (the stream), r (the hm_row) and c (its
+ * row_ctx); the separators are the caller's. A new column is one line here (and its producer
+ * filling a field of hm_row or hm_result); docs/csv.md is regenerated from it.
+ */
+#define HM_RUNS_COLUMNS(X)                                                                     \
+    X(format_version, "int", "", "all", "version of this contract: 2 (version 1 ended at "     \
+      "sigmas)", put_u64(f, HM_CSV_FORMAT_VERSION))                                             \
+    X(timestamp_utc, "string", "ISO 8601", "all", "when the row was written, in UTC",          \
+      fputs(c->when, f))                                                                       \
+    X(host, "string", "", "all", "the host name", hm_csv_field(f, c->host))                    \
+    X(backend, "string", "", "all", "the backend that ran (hetmc --help lists those built "    \
+      "in); bench/lesson.py's rows: its Python variants, py-*", hm_csv_field(f, r->backend))   \
+    X(device, "string", "", "all", "what ran it: cpu, or the OpenCL device name (the device "   \
+      "index for rows that never ran); coexec: its parts and a static split; mpi: R x and "    \
+      "what each rank ran", hm_csv_field(f, r->res.device))                                    \
+    X(workers, "int", "", "all", "threads, processes or ranks; coexec: the sum of its parts' " \
+      "workers (a device part counts 1); mpi: per rank", put_u64(f, r->workers))               \
+    X(samples, "int", "samples", "all", "N, the points drawn: the samples [0, N) of the "      \
+      "stream", put_u64(f, r->samples))                                                        \
+    X(seed, "int", "", "all", "the 64-bit seed of the stream", put_u64(f, r->seed))            \
+    X(rep, "int", "", "all", "1-based repetition; 0 marks a failed warm-up or prepare, or a "  \
+      "skipped cell (the untimed warm-up is never written)", put_u64(f, r->rep))               \
+    X(status, "string", "", "all", "ok, skipped (unavailable here; why in note) or failed "    \
+      "(why in note; never carries a speed)", fputs(hm_status_name(r->status), f))             \
+    X(hits, "int", "samples", "all", "points inside the quarter circle; every ok row equals "  \
+      "serial's count for the same samples and seed", if (r->has_hits) put_u64(f, r->res.hits)) \
+    X(pi_estimate, "float", "", "all", "4 hits / samples", put_num(f, row_estimate(r), "%.17g")) \
+    X(abs_error, "float", "", "all", "abs(pi_estimate - pi)",                                  \
+      put_num(f, fabs(row_estimate(r) - HM_PI), "%.17g"))                                      \
+    X(wall_s, "float", "s", "all", "the caller's CLOCK_MONOTONIC around the whole run() call, " \
+      "per call (the mean over calls)", put_num(f, r->wall_s, "%.9g"))                         \
+    X(setup_s, "float", "s", "all", "creating workers, processes or programs until all are "   \
+      "ready, per call (as every time below)", put_num(f, r->res.setup_s, "%.9g"))             \
+    X(compute_s, "float", "s", "all", "computing (the slowest worker's for parallel backends)", \
+      put_num(f, r->res.compute_s, "%.9g"))                                                    \
+    X(collect_s, "float", "s", "all", "gathering results (joins, pipes, reductions, "          \
+      "transfers)", put_num(f, r->res.collect_s, "%.9g"))                                      \
+    X(samples_per_s, "float", "samples/s", "all", "samples / wall_s; ok rows only",            \
+      put_num(f, r->status == HM_STATUS_OK ? hm_row_rate(r) : NAN, "%.6g"))                     \
+    X(note, "string", "", "all", "why skipped or failed, or a warning (one line)",             \
+      hm_csv_field(f, r->note))                                                                \
+    X(timer, "string", "", "all", "which clocks produced the times, e.g. host-monotonic "      \
+      "(python-time.monotonic for bench/lesson.py rows)", hm_csv_field(f, r->res.timer))       \
+    X(build_s, "float", "s", "opencl", "the OpenCL program build; py-numba rows: numba's JIT "  \
+      "compile", put_num(f, r->res.build_s, "%.9g"))                                           \
+    X(kernel_s, "float", "s", "opencl", "kernel time from event profiling: the first "         \
+      "launch's start to the last launch's end on the device's clock",                         \
+      put_num(f, r->res.kernel_s, "%.9g"))                                                     \
+    X(transfer_s, "float", "s", "opencl", "host-device transfers",                             \
+      put_num(f, r->res.transfer_s, "%.9g"))                                                   \
+    X(local_size, "int", "work-items", "opencl", "the work-group size",                        \
+      put_count(f, r->res.local_size))                                                         \
+    X(launches, "int", "", "opencl", "kernel launches of the run (each sized for about 15 ms; " \
+      "the note gives their size)", put_count(f, r->res.launches))                             \
+    X(sigmas, "float", "standard errors", "all", "distance of pi_estimate from pi; a row more " \
+      "than 6 away is failed (N >= 1000)", put_num(f, r->sigmas, "%.4g"))                      \
+    X(calls, "int", "", "all", "back-to-back runs timed as this repetition (to last "          \
+      "--min-time; always 1 for mpi); the times are per call", put_count(f, r->calls))         \
+    X(tasks, "int", "", "process backends, coexec", "--tasks: tasks a run was split into and " \
+      "handed out to whichever worker was free; coexec: the chunks handed to its parts; "      \
+      "empty when one slice per worker", put_count(f, r->res.tasks))                           \
+    X(item_blocks, "int", "Philox blocks", "opencl", "blocks (2 samples each) counted by one " \
+      "work-item (--item-blocks, else the device's default)", put_count(f, r->res.item_blocks)) \
+    X(create_s, "float", "s", "pool, forkserver", "one-time creation of reusable workers, in "  \
+      "no repetition's wall time (pool: its workers; forkserver: its server)",                  \
+      put_num(f, r->res.create_s, "%.9g"))                                                     \
+    X(parts, "string", "", "coexec, mpi", "PART=SHARE@RATE per part, ;-separated: the "        \
+      "fraction of the samples each part counted and its samples/s (mpi with --parts: rank "   \
+      "0's)", hm_csv_field(f, r->res.parts))                                                   \
+    X(balance, "float", "", "coexec, mpi", "earliest part finish / latest part finish (1: "    \
+      "together; mpi with --parts: the lowest of any rank)", put_num(f, r->res.balance, "%.4g"))
+
+typedef void (*col_writer)(FILE *f, const hm_row *r, const row_ctx *c);
+
+#define X(name, type, unit, by, meaning, put)                                                  \
+    static void col_##name(FILE *f, const hm_row *r, const row_ctx *c)                         \
+    {                                                                                          \
+        (void)r;                                                                               \
+        (void)c;                                                                               \
+        put;                                                                                   \
+    }
+HM_RUNS_COLUMNS(X)
+#undef X
+
+#define X(name, type, unit, by, meaning, put) col_##name,
+static const col_writer col_writers[] = {HM_RUNS_COLUMNS(X)};
+#undef X
+
+#define X(name, type, unit, by, meaning, put) {#name, type, unit, by, meaning},
+static const hm_column runs_columns[] = {HM_RUNS_COLUMNS(X)};
+#undef X
+
+#define RUNS_NCOL (sizeof runs_columns / sizeof runs_columns[0])
+
+const hm_column *hm_runs_columns(size_t *n)
+{
+    *n = RUNS_NCOL;
+    return runs_columns;
+}
 
 int hm_write_whole(FILE *f, const char *buf, size_t len)
 {
@@ -145,59 +257,40 @@ int hm_write_whole(FILE *f, const char *buf, size_t len)
 
 int hm_csv_header(FILE *f)
 {
-    return hm_write_whole(f, csv_header, sizeof csv_header - 1);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&text, &len);
+    if (!m)
+        return -1;
+    for (size_t i = 0; i < RUNS_NCOL; i++)
+        fprintf(m, "%s%s", i ? "," : "", runs_columns[i].name);
+    fputc('\n', m);
+    if (fclose(m) != 0) {
+        free(text);
+        return -1;
+    }
+    int rc = hm_write_whole(f, text, len);
+    int e = errno;
+    free(text);
+    errno = e;
+    return rc;
 }
 
-/* The fields of one row, then its line break. */
+/* The fields of one row, each from its column's writer, then its line break. */
 static void csv_row_fields(FILE *f, const hm_row *row)
 {
-    char host[256], when[32];
+    row_ctx c;
     time_t now = time(NULL);
     struct tm tm;
-    int ok = row->status == HM_STATUS_OK;
 
-    hm_hostname(host, sizeof host);
+    hm_hostname(c.host, sizeof c.host);
     gmtime_r(&now, &tm);
-    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-
-    fprintf(f, "%d,%s,", HM_CSV_FORMAT_VERSION, when);
-    hm_csv_field(f, host);
-    fputc(',', f);
-    hm_csv_field(f, row->backend);
-    fputc(',', f);
-    hm_csv_field(f, row->res.device);
-    fprintf(f, ",%u,%llu,%llu,%u,%s,", row->workers, (unsigned long long)row->samples,
-            (unsigned long long)row->seed, row->rep, hm_status_name(row->status));
-    if (row->has_hits) {
-        double est = hm_pi_estimate(row->res.hits, row->samples);
-        fprintf(f, "%llu", (unsigned long long)row->res.hits);
-        csv_num(f, est, "%.17g");
-        csv_num(f, fabs(est - HM_PI), "%.17g");
-    } else {
-        fputs(",,", f);
+    strftime(c.when, sizeof c.when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    for (size_t i = 0; i < RUNS_NCOL; i++) {
+        if (i)
+            fputc(',', f);
+        col_writers[i](f, row, &c);
     }
-    csv_num(f, row->wall_s, "%.9g");
-    csv_num(f, row->res.setup_s, "%.9g");
-    csv_num(f, row->res.compute_s, "%.9g");
-    csv_num(f, row->res.collect_s, "%.9g");
-    csv_num(f, ok ? hm_row_rate(row) : NAN, "%.6g");
-    fputc(',', f);
-    hm_csv_field(f, row->note);
-    fputc(',', f);
-    hm_csv_field(f, row->res.timer);
-    csv_num(f, row->res.build_s, "%.9g");
-    csv_num(f, row->res.kernel_s, "%.9g");
-    csv_num(f, row->res.transfer_s, "%.9g");
-    csv_count(f, row->res.local_size);
-    csv_count(f, row->res.launches);
-    csv_num(f, row->sigmas, "%.4g");
-    csv_count(f, row->calls);
-    csv_count(f, row->res.tasks);
-    csv_count(f, row->res.item_blocks);
-    csv_num(f, row->res.create_s, "%.9g");
-    fputc(',', f);
-    hm_csv_field(f, row->res.parts);
-    csv_num(f, row->res.balance, "%.4g");
     fputc('\n', f);
 }
 

@@ -3,6 +3,7 @@
 
 #include "hetmc.h"
 #include "report.h"
+#include "schema.h"
 #include "stats.h"
 
 #include <math.h>
@@ -400,51 +401,111 @@ const hm_group *hm_summary_find(const hm_summary *s, const char *backend, const 
     return best ? &s->g[best - 1] : NULL;
 }
 
+/* The writers of comparison.csv's table lines: a number is empty when NAN; a flag is true,
+ * false, or empty when negative (not known). */
 static void cnum(FILE *f, double v, const char *fmt)
 {
-    fputc(',', f);
     if (!isnan(v))
         fprintf(f, fmt, v);
 }
 
+static void cflag(FILE *f, int v)
+{
+    fputs(v < 0 ? "" : v ? "true" : "false", f);
+}
+
+/*
+ * The comparison.csv schema: X(name, type, unit, filled by, meaning, writer), one line per
+ * column in file order; the writer is a statement over f (the stream) and g (the hm_group).
+ */
+#define HM_COMPARISON_COLUMNS(X)                                                               \
+    X(backend, "string", "", "all", "the cell's backend", hm_csv_field(f, g->backend))         \
+    X(device, "string", "", "all", "the cell's device", hm_csv_field(f, g->device))            \
+    X(workers, "int", "", "all", "the cell's workers", fprintf(f, "%u", g->workers))           \
+    X(samples, "int", "samples", "all", "the cell's samples",                                  \
+      fprintf(f, "%llu", (unsigned long long)g->samples))                                      \
+    X(seed, "int", "", "all", "the cell's seed", fprintf(f, "%llu", (unsigned long long)g->seed)) \
+    X(reps_ok, "int", "", "all", "ok rows in the cell", fprintf(f, "%zu", g->n_ok))            \
+    X(reps_failed, "int", "", "all", "failed rows in the cell", fprintf(f, "%zu", g->n_failed)) \
+    X(reps_skipped, "int", "", "all", "skipped rows in the cell",                              \
+      fprintf(f, "%zu", g->n_skipped))                                                         \
+    X(median_wall_s, "float", "s", "all", "median wall time of the ok repetitions",            \
+      cnum(f, g->median_s, "%.9g"))                                                            \
+    X(min_wall_s, "float", "s", "all", "fastest ok repetition", cnum(f, g->min_s, "%.9g"))     \
+    X(max_wall_s, "float", "s", "all", "slowest ok repetition", cnum(f, g->max_s, "%.9g"))     \
+    X(iqr_wall_s, "float", "s", "all", "interquartile range of the wall times (quartiles by "     \
+      "linear interpolation, R type 7)",       \
+      cnum(f, g->iqr_s, "%.9g"))                                                               \
+    X(ci_low_wall_s, "float", "s", "all", "distribution-free confidence interval of the "      \
+      "median from order statistics: its low end", cnum(f, g->ci_lo_s, "%.9g"))                \
+    X(ci_high_wall_s, "float", "s", "all", "the interval's high end",                          \
+      cnum(f, g->ci_hi_s, "%.9g"))                                                             \
+    X(ci_coverage, "float", "", "all", "the interval's exact coverage (>= 0.95 from 6 ok "     \
+      "repetitions; [min, max] below)", cnum(f, g->ci_coverage, "%.4f"))                       \
+    X(samples_per_s, "float", "samples/s", "all", "samples / median_wall_s",                   \
+      cnum(f, g->rate, "%.6g"))                                                                \
+    X(speedup_vs_serial, "float", "", "all", "serial's median wall / this median wall, same "  \
+      "samples and seed (empty without serial)", cnum(f, g->speedup, "%.4g"))                  \
+    X(parallel_efficiency, "float", "", "all", "speedup_vs_serial / workers",                  \
+      cnum(f, g->efficiency, "%.4g"))                                                          \
+    X(median_setup_s, "float", "s", "all", "median setup_s of the ok repetitions",             \
+      cnum(f, median_of(g->setup_s, g->n_ok), "%.9g"))                                         \
+    X(median_compute_s, "float", "s", "all", "median compute_s of the ok repetitions",         \
+      cnum(f, median_of(g->compute_s, g->n_ok), "%.9g"))                                       \
+    X(median_collect_s, "float", "s", "all", "median collect_s of the ok repetitions",         \
+      cnum(f, median_of(g->collect_s, g->n_ok), "%.9g"))                                       \
+    X(hits, "int", "samples", "all", "the cell's count (of its first ok repetition)",          \
+      if (g->n_ok) fprintf(f, "%llu", (unsigned long long)g->hits))                            \
+    X(hits_match, "bool", "", "all", "true when every ok repetition's hits equal serial's at " \
+      "the same samples and seed; empty without a serial reference", cflag(f, g->hits_match))  \
+    X(cv_wall, "float", "", "all", "coefficient of variation of the wall times (sample "       \
+      "standard deviation / mean); empty below 2 ok repetitions", cnum(f, g->cv_wall, "%.4f")) \
+    X(outliers, "int", "", "all", "ok repetitions whose wall time lies outside Tukey's fences " \
+      "(1.5 IQR past the quartiles)", if (g->n_ok) fprintf(f, "%zu", g->outliers))            \
+    X(noisy, "bool", "", "all", "true when cv_wall is above " HM_NOISY_CV_TEXT ": the median "  \
+      "needs more repetitions or a quieter machine; empty below 2 ok repetitions",             \
+      cflag(f, g->noisy))                                                                      \
+    X(coexec_efficiency, "float", "", "coexec", "samples_per_s over the sum of its parts' "    \
+      "solo samples_per_s (cells of the same samples and seed in this table); empty when a "   \
+      "solo cell is missing", cnum(f, g->coexec_efficiency, "%.4f"))
+
+typedef void (*col_writer)(FILE *f, const hm_group *g);
+
+#define X(name, type, unit, by, meaning, put)                                                  \
+    static void col_##name(FILE *f, const hm_group *g)                                         \
+    {                                                                                          \
+        put;                                                                                   \
+    }
+HM_COMPARISON_COLUMNS(X)
+#undef X
+
+#define X(name, type, unit, by, meaning, put) col_##name,
+static const col_writer col_writers[] = {HM_COMPARISON_COLUMNS(X)};
+#undef X
+
+#define X(name, type, unit, by, meaning, put) {#name, type, unit, by, meaning},
+static const hm_column comparison_columns[] = {HM_COMPARISON_COLUMNS(X)};
+#undef X
+
+#define COMPARISON_NCOL (sizeof comparison_columns / sizeof comparison_columns[0])
+
+const hm_column *hm_comparison_columns(size_t *n)
+{
+    *n = COMPARISON_NCOL;
+    return comparison_columns;
+}
+
 int hm_summary_write_csv(FILE *f, const hm_summary *s)
 {
-    fputs("backend,device,workers,samples,seed,reps_ok,reps_failed,reps_skipped,median_wall_s,"
-          "min_wall_s,max_wall_s,iqr_wall_s,ci_low_wall_s,ci_high_wall_s,ci_coverage,"
-          "samples_per_s,speedup_vs_serial,parallel_efficiency,median_setup_s,"
-          "median_compute_s,median_collect_s,hits,hits_match,cv_wall,outliers,noisy,"
-          "coexec_efficiency\n",
-          f);
+    for (size_t c = 0; c < COMPARISON_NCOL; c++)
+        fprintf(f, "%s%s", c ? "," : "", comparison_columns[c].name);
+    fputc('\n', f);
     for (size_t i = 0; i < s->n; i++) {
-        const hm_group *g = &s->g[i];
-        hm_csv_field(f, g->backend);
-        fputc(',', f);
-        hm_csv_field(f, g->device);
-        fprintf(f, ",%u,%llu,%llu,%zu,%zu,%zu", g->workers, (unsigned long long)g->samples,
-                (unsigned long long)g->seed, g->n_ok, g->n_failed, g->n_skipped);
-        cnum(f, g->median_s, "%.9g");
-        cnum(f, g->min_s, "%.9g");
-        cnum(f, g->max_s, "%.9g");
-        cnum(f, g->iqr_s, "%.9g");
-        cnum(f, g->ci_lo_s, "%.9g");
-        cnum(f, g->ci_hi_s, "%.9g");
-        cnum(f, g->ci_coverage, "%.4f");
-        cnum(f, g->rate, "%.6g");
-        cnum(f, g->speedup, "%.4g");
-        cnum(f, g->efficiency, "%.4g");
-        cnum(f, median_of(g->setup_s, g->n_ok), "%.9g");
-        cnum(f, median_of(g->compute_s, g->n_ok), "%.9g");
-        cnum(f, median_of(g->collect_s, g->n_ok), "%.9g");
-        fputc(',', f);
-        if (g->n_ok)
-            fprintf(f, "%llu", (unsigned long long)g->hits);
-        fprintf(f, ",%s", g->hits_match < 0 ? "" : g->hits_match ? "true" : "false");
-        cnum(f, g->cv_wall, "%.4f");
-        fputc(',', f);
-        if (g->n_ok)
-            fprintf(f, "%zu", g->outliers);
-        fprintf(f, ",%s", g->noisy < 0 ? "" : g->noisy ? "true" : "false");
-        cnum(f, g->coexec_efficiency, "%.4f");
+        for (size_t c = 0; c < COMPARISON_NCOL; c++) {
+            if (c)
+                fputc(',', f);
+            col_writers[c](f, &s->g[i]);
+        }
         fputc('\n', f);
     }
     return fflush(f) == 0 && !ferror(f) ? 0 : -1;

@@ -14,6 +14,7 @@
 /* A cell whose wall times have a coefficient of variation above this is flagged noisy (the
  * level at which pyperf, Python's benchmark runner, warns that a result is unstable). */
 #define HM_NOISY_CV 0.10
+#define HM_NOISY_CV_TEXT "0.10" /* the same, for texts */
 
 typedef struct hm_group {
     const char *backend, *device; /* point into the hm_csv it came from */
