@@ -45,27 +45,26 @@ typedef hm_opts matrix_options;
 static void matrix_help(FILE *f);
 static const hm_opt_command matrix_cmd = {HM_CMD_MATRIX, "matrix", matrix_help};
 
+#define MATRIX_ABOUT                                                                         \
+    "Runs backends x devices x workers x samples: each (backend, device, workers) is\n"       \
+    "prepared once, each cell gets K untimed warm-ups and R timed repetitions. Writes\n"      \
+    "runs.csv (one row per repetition, each written whole), comparison.csv (derived from\n"   \
+    "it: median, spread, 95% CI of the median, speedup, efficiency, hits_match, cv_wall,\n"   \
+    "outliers, noisy) and provenance.txt to DIR. Every ok row's hits must equal serial's.\n"
+
+#define MATRIX_TAIL                                                                          \
+    "\n"                                                                                     \
+    "Lists: 1,2,4 or ranges A..B (step +1) or A..BxF (multiply by F): 2^16..2^30x4.\n"        \
+    "Progress and an estimate of the time left go to stderr as it runs (this machine's\n"     \
+    "own speed, measured on the way). The time grows with N x (R + 1) / workers per\n"        \
+    "cell, so the largest N dominates; for a quick look: --samples 2^16..2^26x4.\n"           \
+    "SIGINT, SIGTERM and SIGHUP stop between repetitions and still write the\n"               \
+    "comparison (exit 130). Under an MPI launcher with several ranks the matrix refuses to\n" \
+    "run: use `mpirun -np R hetmc run --backend mpi` (scripts/mpi_scaling.sh).\n"
+
 static void matrix_help(FILE *f)
 {
-    hm_opt_usage(f, &matrix_cmd);
-    fprintf(f,
-            "\n"
-            "Runs backends x devices x workers x samples: each (backend, device, workers) is\n"
-            "prepared once, each cell gets K untimed warm-ups and R timed repetitions. Writes\n"
-            "runs.csv (one row per repetition, each written whole), comparison.csv (derived from\n"
-            "it: median, spread, 95%% CI of the median, speedup, efficiency, hits_match, cv_wall,\n"
-            "outliers, noisy) and provenance.txt to DIR. Every ok row's hits must equal serial's.\n"
-            "\n");
-    hm_opt_help(f, &matrix_cmd);
-    fprintf(f,
-            "\n"
-            "Lists: 1,2,4 or ranges A..B (step +1) or A..BxF (multiply by F): 2^16..2^30x4.\n"
-            "Progress and an estimate of the time left go to stderr as it runs (this machine's\n"
-            "own speed, measured on the way). The time grows with N x (R + 1) / workers per\n"
-            "cell, so the largest N dominates; for a quick look: --samples 2^16..2^26x4.\n"
-            "SIGINT, SIGTERM and SIGHUP stop between repetitions and still write the\n"
-            "comparison (exit 130). Under an MPI launcher with several ranks the matrix refuses to\n"
-            "run: use `mpirun -np R hetmc run --backend mpi` (scripts/mpi_scaling.sh).\n");
+    hm_opt_print_help(f, &matrix_cmd, MATRIX_ABOUT, MATRIX_TAIL);
 }
 
 /* The defaults of whatever the command line left out. */

@@ -41,20 +41,18 @@ static const hm_opt_command run_cmd = {HM_CMD_RUN, "run", run_help};
 
 static void run_help(FILE *f)
 {
-    hm_opt_usage(f, &run_cmd);
-    fprintf(f,
-            "\n"
-            "Counts the hits of the hetmc stream with one backend: K untimed warm-ups, then R\n"
-            "timed repetitions. Every count is checked (within %.0f standard errors of pi, and\n"
-            "equal across runs); a failed check makes the row `failed` and the exit 1.\n"
-            "\n",
-            HM_VALIDATE_SIGMA);
-    hm_opt_help(f, &run_cmd);
-    fprintf(f,
-            "  mpi backend:       under mpirun -np R; --workers is threads per rank, --device\n"
-            "                     local-rank (or gpu) puts node-local rank L on the L-th device;\n"
-            "                     --parts runs coexec in every rank (workers from the parts)\n"
-            "SIGINT, SIGTERM and SIGHUP stop between repetitions (exit 130).\n");
+    char about[512];
+    snprintf(about, sizeof about,
+             "Counts the hits of the hetmc stream with one backend: K untimed warm-ups, then R\n"
+             "timed repetitions. Every count is checked (within %.0f standard errors of pi, and\n"
+             "equal across runs); a failed check makes the row `failed` and the exit 1.\n",
+             HM_VALIDATE_SIGMA);
+    hm_opt_print_help(
+        f, &run_cmd, about,
+        "  mpi backend:       under mpirun -np R; --workers is threads per rank, --device\n"
+        "                     local-rank (or gpu) puts node-local rank L on the L-th device;\n"
+        "                     --parts runs coexec in every rank (workers from the parts)\n"
+        "SIGINT, SIGTERM and SIGHUP stop between repetitions (exit 130).\n");
 }
 
 /* --parts and --split: only for backends that read them; the workers are the parts' sum. */

@@ -326,7 +326,8 @@ static const char *accepted(const hm_opt_command *cmd)
     return t.buf;
 }
 
-void hm_opt_usage(FILE *f, const hm_opt_command *cmd)
+/* "usage: hetmc run --backend B [--workers W] ...", wrapped where the table says. */
+static void print_usage(FILE *f, const hm_opt_command *cmd)
 {
     textbuf t = {.len = 0};
     puts_text(&t, "usage: hetmc ");
@@ -350,7 +351,8 @@ void hm_opt_usage(FILE *f, const hm_opt_command *cmd)
     fprintf(f, "%s\n", t.buf);
 }
 
-void hm_opt_help(FILE *f, const hm_opt_command *cmd)
+/* The help lines of cmd's options. */
+static void print_options(FILE *f, const hm_opt_command *cmd)
 {
     for (int id = 0; id < HM_O_COUNT; id++) {
         const option_spec *e = &table[id];
@@ -366,6 +368,15 @@ void hm_opt_help(FILE *f, const hm_opt_command *cmd)
         put_template(&t, e, help);
         fprintf(f, "%s\n", t.buf);
     }
+}
+
+void hm_opt_print_help(FILE *f, const hm_opt_command *cmd, const char *about,
+                       const char *tail)
+{
+    print_usage(f, cmd);
+    fprintf(f, "\n%s\n", about);
+    print_options(f, cmd);
+    fputs(tail, f);
 }
 
 /* --- Values --------------------------------------------------------------------------------- */
@@ -523,6 +534,20 @@ static int add_string(const hm_opt_command *cmd, const option_spec *e, const cha
     return -1;
 }
 
+/* A number or a list of numbers into at. Returns -1 to go on, else 2. */
+static int set_number(const char *cmd, const option_spec *e, const char *opt, const char *arg,
+                      void *at)
+{
+    int bad;
+    if (e->kind == KIND_U64)
+        bad = hm_opt_u64(cmd, opt, arg, e->min, e->max, at) < 0;
+    else if (e->kind == KIND_SECONDS)
+        bad = hm_opt_seconds(cmd, opt, arg, e->lo, e->hi, at) < 0;
+    else
+        bad = parse_list(cmd, opt, arg, e, at) != 0;
+    return bad ? HM_EXIT_USAGE : -1;
+}
+
 /* The value of option id into o. Returns -1 to go on, else the exit code. */
 static int set_value(const hm_opt_command *cmd, hm_opt_id id, hm_opts *o, const char *arg)
 {
@@ -532,12 +557,8 @@ static int set_value(const hm_opt_command *cmd, hm_opt_id id, hm_opts *o, const 
     void *at = (char *)o + e->off;
     snprintf(opt, sizeof opt, "--%s", e->name);
     switch (e->kind) {
-    case KIND_U64:
-        return hm_opt_u64(c, opt, arg, e->min, e->max, at) < 0 ? HM_EXIT_USAGE : -1;
-    case KIND_SECONDS:
-        return hm_opt_seconds(c, opt, arg, e->lo, e->hi, at) < 0 ? HM_EXIT_USAGE : -1;
-    case KIND_LIST:
-        return parse_list(c, opt, arg, e, at) ? HM_EXIT_USAGE : -1;
+    case KIND_U64: case KIND_SECONDS: case KIND_LIST:
+        return set_number(c, e, opt, arg, at);
     case KIND_STRING:
         if ((e->flags & NONEMPTY) && !*arg)
             return hm_usage_error(c, "%s '' is empty; expected %s", opt, e->what);

@@ -91,7 +91,7 @@ typedef struct hm_opts {
 typedef struct hm_opt_command {
     unsigned id;           /* HM_CMD_RUN or HM_CMD_MATRIX */
     const char *name;      /* "run" */
-    void (*help)(FILE *f); /* prints its --help (with hm_opt_usage and hm_opt_help) */
+    void (*help)(FILE *f); /* prints its --help (with hm_opt_print_help) */
 } hm_opt_command;
 
 /* Parses argv into o (defaults first). Returns -1 to go on, else the exit code: 0 after
@@ -110,8 +110,9 @@ int hm_opts_check_applies(const hm_opt_command *cmd, const hm_opts *o, const hm_
  * first part list and split. */
 void hm_opts_config(const hm_opts *o, hm_config *cfg);
 
-/* The usage lines, and the help lines of the options, of cmd. */
-void hm_opt_usage(FILE *f, const hm_opt_command *cmd);
-void hm_opt_help(FILE *f, const hm_opt_command *cmd);
+/* cmd's --help: the usage lines, about (a paragraph ending in a line break), a blank line,
+ * a help line per option, then tail. */
+void hm_opt_print_help(FILE *f, const hm_opt_command *cmd, const char *about,
+                       const char *tail);
 
 #endif /* HETMC_OPTIONS_H */
