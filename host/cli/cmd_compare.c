@@ -136,19 +136,21 @@ static int row_error(const side *sd, size_t r, const char *fmt, ...)
     return hm_usage_error("compare", "%s: row %zu after the header: %s", sd->name, r, msg);
 }
 
-/* Checks one row (1-based r). Returns 0, or 2 after the usage error. */
-static int check_row(side *sd, char **row, const int *c, size_t r)
+/* format_version: 1 or 2, the same on every row of a file. Returns 0, or 2 as check_row. */
+static int check_version(side *sd, const char *v, size_t r)
 {
-    const char *v = row[c[K_VERSION]], *st = row[c[K_STATUS]];
-    int ok = strcmp(st, "ok") == 0;
     if (!sd->version && (strcmp(v, "1") == 0 || strcmp(v, "2") == 0))
         sd->version = v[0] - '0';
     if (!sd->version || v[0] - '0' != sd->version || v[1])
         return row_error(sd, r, "format_version '%s' %s", v,
                          sd->version ? "differs from the file's first row; a file must hold "
                                        "one version" : "is not one this hetmc reads (1, 2)");
-    if (!ok && strcmp(st, "skipped") != 0 && strcmp(st, "failed") != 0)
-        return row_error(sd, r, "status '%s' is not ok, skipped or failed", st);
+    return 0;
+}
+
+/* The whole numbers of a row (hits may be empty unless it is ok), then its times. */
+static int check_numbers(side *sd, char **row, const int *c, size_t r, int ok)
+{
     for (int k = K_WORKERS; k <= K_HITS; k++) {
         if (k == K_STATUS || (k == K_HITS && !ok && !*row[c[k]]))
             continue;
@@ -165,6 +167,19 @@ static int check_row(side *sd, char **row, const int *c, size_t r)
             return row_error(sd, r, "%s '%s' %s", k_names[k], row[c[k]], why);
     }
     return 0;
+}
+
+/* Checks one row (1-based r). Returns 0, or 2 after the usage error. */
+static int check_row(side *sd, char **row, const int *c, size_t r)
+{
+    const char *st = row[c[K_STATUS]];
+    int ok = strcmp(st, "ok") == 0;
+    int rc = check_version(sd, row[c[K_VERSION]], r);
+    if (rc)
+        return rc;
+    if (!ok && strcmp(st, "skipped") != 0 && strcmp(st, "failed") != 0)
+        return row_error(sd, r, "status '%s' is not ok, skipped or failed", st);
+    return check_numbers(sd, row, c, r, ok);
 }
 
 /* Notes the (backend, device) of an ok row the first time it is seen. Returns 0 or -1. */
@@ -371,13 +386,11 @@ static void csv_num(double v, const char *fmt)
         printf(fmt, v);
 }
 
-/* One CSV row: a pair, or a cell of one side (the other's fields empty). */
-static void csv_row(const cell *ca, const cell *cb)
+/* The fields of a CSV row that name the cell: backend, workers, samples, the devices, how
+ * the cells were paired, and the ok repetitions of each side. */
+static void csv_key(const cell *ca, const cell *cb)
 {
     const hm_group *a = ca ? ca->g : NULL, *b = cb ? cb->g : NULL, *any = a ? a : b;
-    pair_stats s = {NAN, NAN, NAN, {NAN, NAN, NAN, NAN}, ""};
-    if (a && b)
-        s = pair_of(a, b);
     hm_csv_field(stdout, any->backend);
     printf(",%u,%llu,", any->workers, (unsigned long long)any->samples);
     hm_csv_field(stdout, a ? a->device : "");
@@ -389,6 +402,16 @@ static void csv_row(const cell *ca, const cell *cb)
     putchar(',');
     if (b)
         printf("%zu", b->n_ok);
+}
+
+/* One CSV row: a pair, or a cell of one side (the other's fields empty). */
+static void csv_row(const cell *ca, const cell *cb)
+{
+    const hm_group *a = ca ? ca->g : NULL, *b = cb ? cb->g : NULL;
+    pair_stats s = {NAN, NAN, NAN, {NAN, NAN, NAN, NAN}, ""};
+    if (a && b)
+        s = pair_of(a, b);
+    csv_key(ca, cb);
     csv_num(a ? a->median_s : NAN, "%.9g");
     csv_num(b ? b->median_s : NAN, "%.9g");
     csv_num(s.ratio, "%.6g");

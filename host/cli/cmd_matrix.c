@@ -21,11 +21,9 @@
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
 #include "clock.h"
-#include "coexec_parts.h"
 #include "csvread.h"
-#include "forkserver.h"
 #include "kernel.h"
-#include "numparse.h"
+#include "options.h"
 #include "provenance.h"
 #include "runner.h"
 #include "stop.h"
@@ -33,7 +31,6 @@
 #include "sysinfo.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,253 +38,33 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MATRIX_ACCEPTED                                                                      \
-    "--backends LIST, --workers LIST, --samples LIST, --reps R, --seed S, --device D, "      \
-    "--out DIR, --timeout SECONDS, --warmup K, --min-time SECONDS, --bind none|cores, "      \
-    "--parts PARTS, --split SPLIT, --quiet, --help"
-#define MAX_LIST 256
-#define MAX_COEXEC 16 /* --parts and --split options each */
+#define MAX_LIST HM_OPT_MAX_LIST
 
-/* Long options without a short letter. */
-enum { OPT_TIMEOUT = 256, OPT_WARMUP, OPT_MIN_TIME, OPT_BIND, OPT_PARTS, OPT_SPLIT };
+typedef hm_opts matrix_options;
 
-typedef struct matrix_options {
-    const hm_backend *backends[MAX_LIST];
-    size_t nbackends;
-    uint64_t workers[MAX_LIST];
-    size_t nworkers;
-    uint64_t samples[MAX_LIST];
-    size_t nsamples;
-    const char *parts[MAX_COEXEC], *splits[MAX_COEXEC]; /* coexec cells: parts x splits */
-    size_t nparts, nsplits;
-    uint64_t reps, seed;
-    const char *device; /* selector for device backends; NULL: every device */
-    const char *out;
-    int quiet;
-    uint64_t timeout_s, warmups; /* timeout_s 0: the default of runner.h */
-    double min_time;
-    unsigned bind;
-} matrix_options;
+static void matrix_help(FILE *f);
+static const hm_opt_command matrix_cmd = {HM_CMD_MATRIX, "matrix", matrix_help};
+
+#define MATRIX_ABOUT                                                                         \
+    "Runs backends x devices x workers x samples: each (backend, device, workers) is\n"       \
+    "prepared once, each cell gets K untimed warm-ups and R timed repetitions. Writes\n"      \
+    "runs.csv (one row per repetition, each written whole), comparison.csv (derived from\n"   \
+    "it: median, spread, 95% CI of the median, speedup, efficiency, hits_match, cv_wall,\n"   \
+    "outliers, noisy) and provenance.txt to DIR. Every ok row's hits must equal serial's.\n"
+
+#define MATRIX_TAIL                                                                          \
+    "\n"                                                                                     \
+    "Lists: 1,2,4 or ranges A..B (step +1) or A..BxF (multiply by F): 2^16..2^30x4.\n"        \
+    "Progress and an estimate of the time left go to stderr as it runs (this machine's\n"     \
+    "own speed, measured on the way). The time grows with N x (R + 1) / workers per\n"        \
+    "cell, so the largest N dominates; for a quick look: --samples 2^16..2^26x4.\n"           \
+    "SIGINT, SIGTERM and SIGHUP stop between repetitions and still write the\n"               \
+    "comparison (exit 130). Under an MPI launcher with several ranks the matrix refuses to\n" \
+    "run: use `mpirun -np R hetmc run --backend mpi` (scripts/mpi_scaling.sh).\n"
 
 static void matrix_help(FILE *f)
 {
-    fprintf(f,
-            "usage: hetmc matrix [--backends LIST] [--workers LIST] [--samples LIST] [--reps R]\n"
-            "                    [--seed S] [--device D] [--out DIR] [--timeout SECONDS]\n"
-            "                    [--warmup K] [--min-time SECONDS] [--bind none|cores]\n"
-            "                    [--parts PARTS]... [--split SPLIT]... [--quiet]\n"
-            "\n"
-            "Runs backends x devices x workers x samples: each (backend, device, workers) is\n"
-            "prepared once, each cell gets K untimed warm-ups and R timed repetitions. Writes\n"
-            "runs.csv (one row per repetition, each written whole), comparison.csv (derived from\n"
-            "it: median, spread, 95%% CI of the median, speedup, efficiency, hits_match, cv_wall,\n"
-            "outliers, noisy) and provenance.txt to DIR. Every ok row's hits must equal serial's.\n"
-            "\n"
-            "  --backends LIST    comma-separated (default: every backend of this build; those\n"
-            "                     unavailable here give `skipped` rows)\n"
-            "  --workers LIST     default 1,%u (1 and the CPUs this process may run on); serial\n"
-            "                     runs at 1 only\n"
-            "  --samples LIST     default 2^16..2^30x4 (2^16, 2^18, ..., 2^30)\n"
-            "  --reps R           timed repetitions per cell, 1..10000 (default 4: the fewest with\n"
-            "                     which `hetmc compare` can find a difference significant at 5%%)\n"
-            "  --seed S           default 42\n"
-            "  --device D         OpenCL devices to measure: index, gpu, cpu, all, or part of a\n"
-            "                     name (default: all, every device of every platform)\n"
-            "  --out DIR          default results/matrix-<UTC date-time>\n"
-            "  --timeout SECONDS  limit of one run, 1..604800 (default 60 s + 1 s per 10^7 samples\n"
-            "                     of the largest size); process backends kill their workers and\n"
-            "                     the repetition fails; any other backend cannot be stopped, so\n"
-            "                     the matrix ends there (failed row, comparison written, exit 1)\n"
-            "  --warmup K         untimed runs per cell, 0..1000 (default 1)\n"
-            "  --min-time SECONDS each repetition repeats the run back to back until it lasts\n"
-            "                     this long, times per call (column calls); 0 disables (default\n"
-            "                     0.01)\n"
-            "  --bind B           none (default) or cores: worker k of threads, openmp, fork,\n"
-            "                     forkserver, pool and spawn runs on the k-th allowed CPU\n"
-            "  --parts PARTS      a coexec cell's parts, e.g. openmp:1,opencl@cpu (see hetmc run\n"
-            "                     --help); repeat for more cells (default auto: every GPU and\n"
-            "                     openmp on the remaining cores); coexec ignores --workers\n"
-            "  --split SPLIT      dynamic (default), static or static:W1,W2,...; repeat to run\n"
-            "                     every part list with every split\n"
-            "  --quiet            no progress on stderr\n"
-            "\n"
-            "Lists: 1,2,4 or ranges A..B (step +1) or A..BxF (multiply by F): 2^16..2^30x4.\n"
-            "Progress and an estimate of the time left go to stderr as it runs (this machine's\n"
-            "own speed, measured on the way). The time grows with N x (R + 1) / workers per\n"
-            "cell, so the largest N dominates; for a quick look: --samples 2^16..2^26x4.\n"
-            "SIGINT, SIGTERM and SIGHUP stop between repetitions and still write the\n"
-            "comparison (exit 130). Under an MPI launcher with several ranks the matrix refuses to\n"
-            "run: use `mpirun -np R hetmc run --backend mpi` (scripts/mpi_scaling.sh).\n",
-            hm_allowed_cpus());
-}
-
-/* One item of a list: a number A (as A..A), a range A..B (step 1) or A..BxF (factor F).
- * Returns 0, a HM_PARSE_* code, or 1 when well formed numbers make no range. */
-static int parse_item(char *item, uint64_t *a, uint64_t *b, uint64_t *factor)
-{
-    char *dots = strstr(item, "..");
-    int rc;
-    *factor = 0;
-    if (!dots) {
-        rc = hm_parse_u64(item, a);
-        *b = *a;
-        return rc;
-    }
-    *dots = '\0';
-    char *hi = dots + 2, *x = strrchr(hi, 'x');
-    if (x && x != hi && !(x == hi + 1 && hi[0] == '0')) { /* not the x of 0x hex */
-        *x = '\0';
-        if ((rc = hm_parse_u64(x + 1, factor)) < 0)
-            return rc;
-        if (*factor < 2)
-            return 1;
-    }
-    if ((rc = hm_parse_u64(item, a)) < 0 || (rc = hm_parse_u64(hi, b)) < 0)
-        return rc;
-    return *a > *b || (*factor && *a == 0) ? 1 : 0;
-}
-
-/* Parses LIST into out[]: items separated by commas, each a number or a range. */
-static int parse_list(const char *opt, const char *text, uint64_t min, uint64_t max,
-                      uint64_t *out, size_t *n)
-{
-    char buf[1024];
-    int rc = 0;
-    *n = 0;
-    if (strlen(text) >= sizeof buf || !*text)
-        return hm_usage_error("matrix", "%s '%s': expected a list such as 1,2,4 or 2^16..2^30x4",
-                              opt, text);
-    strcpy(buf, text);
-    char *save = NULL;
-    for (char *item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
-        uint64_t a, b, factor;
-        if ((rc = parse_item(item, &a, &b, &factor)) != 0)
-            goto bad;
-        for (uint64_t v = a;;) {
-            if (v < min || v > max)
-                return hm_usage_error("matrix", "%s '%s': %llu is out of range; accepted: %llu "
-                                      "to %llu", opt, text, (unsigned long long)v,
-                                      (unsigned long long)min, (unsigned long long)max);
-            if (*n == MAX_LIST)
-                return hm_usage_error("matrix", "%s '%s': more than %d values", opt, text,
-                                      MAX_LIST);
-            out[(*n)++] = v;
-            uint64_t next;
-            if ((factor ? __builtin_mul_overflow(v, factor, &next)
-                        : __builtin_add_overflow(v, 1, &next)) || next > b)
-                break;
-            v = next;
-        }
-    }
-    if (*n == 0)
-        goto bad;
-    return 0;
-bad:
-    if (rc == HM_PARSE_RANGE || rc == HM_PARSE_FRACTION)
-        return hm_usage_error("matrix", "%s '%s': a value is %s; accepted: whole numbers from "
-                              "%llu to %llu", opt, text, hm_parse_strerror(rc),
-                              (unsigned long long)min, (unsigned long long)max);
-    return hm_usage_error("matrix", "%s '%s' is not a list; accepted: numbers (1e8, 2^30, 64Ki) "
-                          "separated by commas, or ranges A..B and A..BxFACTOR", opt, text);
-}
-
-/* --backends LIST: names of the registry, duplicates dropped. */
-static int parse_backends(matrix_options *o, const char *text)
-{
-    char buf[1024];
-    if (strlen(text) >= sizeof buf || !*text)
-        return hm_usage_error("matrix", "--backends '%s' is not a list of backends", text);
-    strcpy(buf, text);
-    o->nbackends = 0;
-    char *save = NULL;
-    for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-        const hm_backend *b = hm_opt_backend("matrix", "--backends", t);
-        if (!b)
-            return HM_EXIT_USAGE;
-        int dup = 0;
-        for (size_t i = 0; i < o->nbackends; i++)
-            dup |= o->backends[i] == b;
-        if (!dup && o->nbackends < MAX_LIST)
-            o->backends[o->nbackends++] = b;
-    }
-    if (!o->nbackends)
-        return hm_usage_error("matrix", "--backends '%s' names no backend", text);
-    return -1;
-}
-
-/* The options that set how each cell is measured. Returns -1 to go on, else the exit code. */
-static int matrix_method(matrix_options *o, int c)
-{
-    const char *cmd = "matrix";
-    int bad;
-    switch (c) {
-    case 'r':
-        bad = hm_opt_u64(cmd, "--reps", optarg, 1, 10000, &o->reps);
-        break;
-    case OPT_TIMEOUT:
-        bad = hm_opt_u64(cmd, "--timeout", optarg, 1, 86400 * 7, &o->timeout_s);
-        break;
-    case OPT_WARMUP:
-        bad = hm_opt_u64(cmd, "--warmup", optarg, 0, 1000, &o->warmups);
-        break;
-    case OPT_MIN_TIME:
-        bad = hm_opt_seconds(cmd, "--min-time", optarg, 0, 3600, &o->min_time);
-        break;
-    default:
-        bad = hm_opt_bind(cmd, optarg, &o->bind);
-        break;
-    }
-    return bad ? HM_EXIT_USAGE : -1;
-}
-
-/* Applies one option getopt_long returned. Returns -1 to go on, else the exit code. */
-static int matrix_option(matrix_options *o, int c, char **argv, const struct option *longopts)
-{
-    const char *cmd = "matrix";
-    int rc;
-    if ((rc = hm_opt_value_missing(cmd, longopts, c, optarg)) >= 0)
-        return rc;
-    switch (c) {
-    case 'b':
-        return parse_backends(o, optarg);
-    case 'w':
-        return parse_list("--workers", optarg, 1, HM_MAX_WORKERS, o->workers, &o->nworkers)
-                   ? HM_EXIT_USAGE : -1;
-    case 'n':
-        return parse_list("--samples", optarg, 1, HM_MAX_SAMPLES, o->samples, &o->nsamples)
-                   ? HM_EXIT_USAGE : -1;
-    case 'r': case OPT_TIMEOUT: case OPT_WARMUP: case OPT_MIN_TIME: case OPT_BIND:
-        return matrix_method(o, c);
-    case 's':
-        return hm_opt_u64(cmd, "--seed", optarg, 0, UINT64_MAX, &o->seed) < 0 ? HM_EXIT_USAGE
-                                                                                : -1;
-    case 'd':
-        o->device = optarg;
-        return -1;
-    case 'o':
-        if (!*optarg)
-            return hm_usage_error(cmd, "--out '' is empty; expected a folder");
-        o->out = optarg;
-        return -1;
-    case OPT_PARTS:
-    case OPT_SPLIT:
-        if ((c == OPT_PARTS ? o->nparts : o->nsplits) == MAX_COEXEC)
-            return hm_usage_error(cmd, "%s: at most %d of them",
-                                  c == OPT_PARTS ? "--parts" : "--split", MAX_COEXEC);
-        if (c == OPT_PARTS)
-            o->parts[o->nparts++] = optarg;
-        else
-            o->splits[o->nsplits++] = optarg;
-        return -1;
-    case 'q':
-        o->quiet = 1;
-        return -1;
-    case 'h':
-        matrix_help(stdout);
-        return HM_EXIT_OK;
-    default:
-        return hm_opt_rejected(cmd, c, argv, longopts, MATRIX_ACCEPTED);
-    }
+    hm_opt_print_help(f, &matrix_cmd, MATRIX_ABOUT, MATRIX_TAIL);
 }
 
 /* The defaults of whatever the command line left out. */
@@ -296,53 +73,61 @@ static void matrix_defaults(matrix_options *o)
     if (!o->nbackends)
         for (size_t i = 0; i < hm_backend_count() && i < MAX_LIST; i++)
             o->backends[o->nbackends++] = hm_backend_at(i);
-    if (!o->nworkers) {
-        o->workers[o->nworkers++] = 1;
+    if (!o->worker_list.n) {
+        o->worker_list.v[o->worker_list.n++] = 1;
         if (hm_allowed_cpus() > 1)
-            o->workers[o->nworkers++] = hm_allowed_cpus();
+            o->worker_list.v[o->worker_list.n++] = hm_allowed_cpus();
     }
-    if (!o->nsamples)
+    if (!o->sample_list.n)
         for (uint64_t v = UINT64_C(1) << 16; v <= (UINT64_C(1) << 30); v *= 4)
-            o->samples[o->nsamples++] = v;
-    if (!o->nparts)
-        o->parts[o->nparts++] = NULL; /* auto */
-    if (!o->nsplits)
-        o->splits[o->nsplits++] = NULL; /* dynamic */
+            o->sample_list.v[o->sample_list.n++] = v;
+    if (!o->parts.n)
+        o->parts.v[o->parts.n++] = NULL; /* auto */
+    if (!o->splits.n)
+        o->splits.v[o->splits.n++] = NULL; /* dynamic */
 }
 
-/* The fork server starts before anything runs threads: checking the part lists below and
- * listing devices in the plan start OpenCL's, and OpenMP starts its own. It is needed when
- * forkserver is a backend of the matrix or a part of a coexec cell; when it cannot start, the
- * forkserver rows say why. */
-static void start_forkserver(const matrix_options *o)
+/* Whether b's cells come from the part lists (coexec): one per --parts and --split. */
+static int cells_from_parts(const hm_backend *b)
 {
-    int need = 0, coexec = 0;
+    return (b->flags & HM_WORKERS_FROM_PARTS) && b->plan_parts;
+}
+
+/* Every backend's early start, before anything runs threads: checking the part lists below
+ * and listing devices in the plan start OpenCL's, and OpenMP starts its own. The fork server
+ * starts here when forkserver is a backend of the matrix or a part of a coexec cell; when it
+ * cannot start, its rows say why. */
+static void early_init(const matrix_options *o)
+{
     for (size_t i = 0; i < o->nbackends; i++) {
-        need |= strcmp(o->backends[i]->name, "forkserver") == 0;
-        coexec |= strcmp(o->backends[i]->name, "coexec") == 0;
+        const hm_backend *b = o->backends[i];
+        hm_config cfg = {.workers = 1};
+        for (size_t k = 0; k < (cells_from_parts(b) ? o->parts.n : 1); k++) {
+            cfg.parts = cells_from_parts(b) ? o->parts.v[k] : NULL;
+            hm_backend_early_init(b, &cfg);
+        }
     }
-    for (size_t i = 0; coexec && i < o->nparts; i++)
-        need |= hm_parts_name(o->parts[i], "forkserver");
-    if (need)
-        hm_forkserver_start(NULL);
 }
 
-/* --parts and --split need coexec among the backends, and each pair must make sense. */
-static int check_coexec(matrix_options *o, int given)
+/* --parts and --split need a backend whose cells they give among the backends (coexec), and
+ * each pair must make sense. */
+static int check_parts(matrix_options *o, int given)
 {
-    const hm_backend *coexec = hm_backend_find("coexec");
-    int have = 0;
-    for (size_t i = 0; i < o->nbackends; i++)
-        have |= o->backends[i] == coexec;
-    if (given && !have)
-        return hm_usage_error("matrix", "--parts and --split give coexec cells: add coexec to "
-                              "--backends");
-    for (size_t i = 0; have && i < o->nparts; i++)
-        for (size_t k = 0; k < o->nsplits; k++) {
-            hm_part_list list;
-            hm_split split;
+    const hm_backend *b = NULL;
+    for (size_t i = 0; i < o->nbackends && !b; i++)
+        b = cells_from_parts(o->backends[i]) ? o->backends[i] : NULL;
+    for (size_t i = 0; given && !b && i < hm_backend_count(); i++)
+        if (cells_from_parts(hm_backend_at(i)))
+            return hm_usage_error("matrix", "--parts and --split give %s cells: add %s to "
+                                  "--backends", hm_backend_at(i)->name,
+                                  hm_backend_at(i)->name);
+    for (size_t i = 0; b && i < o->parts.n; i++)
+        for (size_t k = 0; k < o->splits.n; k++) {
+            hm_config cfg = {.workers = 1, .parts = o->parts.v[i], .split = o->splits.v[k]};
             hm_error err = {0};
-            if (hm_coexec_plan(o->parts[i], o->splits[k], &list, &split, &err) == HM_EINVAL)
+            unsigned workers;
+            char label[128];
+            if (b->plan_parts(&cfg, &workers, label, sizeof label, &err) == HM_EINVAL)
                 return hm_usage_error("matrix", "%s", err.msg);
         }
     return -1;
@@ -350,38 +135,13 @@ static int check_coexec(matrix_options *o, int given)
 
 static int matrix_parse(int argc, char **argv, matrix_options *o)
 {
-    static const struct option longopts[] = {
-        {"backends", required_argument, NULL, 'b'}, {"workers", required_argument, NULL, 'w'},
-        {"samples", required_argument, NULL, 'n'},  {"reps", required_argument, NULL, 'r'},
-        {"seed", required_argument, NULL, 's'},     {"out", required_argument, NULL, 'o'},
-        {"device", required_argument, NULL, 'd'},
-        {"quiet", no_argument, NULL, 'q'},          {"help", no_argument, NULL, 'h'},
-        {"timeout", required_argument, NULL, OPT_TIMEOUT},
-        {"warmup", required_argument, NULL, OPT_WARMUP},
-        {"min-time", required_argument, NULL, OPT_MIN_TIME},
-        {"bind", required_argument, NULL, OPT_BIND},
-        {"parts", required_argument, NULL, OPT_PARTS},
-        {"split", required_argument, NULL, OPT_SPLIT},
-        {NULL, 0, NULL, 0},
-    };
-    int c, rc;
-    memset(o, 0, sizeof *o);
-    o->reps = 4;
-    o->seed = 42;
-    o->warmups = 1;
-    o->min_time = 0.01;
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, ":b:w:n:r:s:d:o:qh", longopts, NULL)) != -1)
-        if ((rc = matrix_option(o, c, argv, longopts)) >= 0)
-            return rc;
-    if (optind < argc)
-        return hm_usage_error("matrix", "unexpected argument '%s'; accepted options: %s",
-                              argv[optind], MATRIX_ACCEPTED);
-    int given = o->nparts || o->nsplits;
+    int rc = hm_opts_parse(&matrix_cmd, argc, argv, o);
+    if (rc >= 0)
+        return rc;
+    int given = o->parts.n || o->splits.n;
     matrix_defaults(o);
-    start_forkserver(o);
-    return check_coexec(o, given);
+    early_init(o);
+    return check_parts(o, given);
 }
 
 /* One (backend, device, workers) to prepare; unavailable when select_devices found none. */
@@ -457,26 +217,22 @@ static plan_item *plan_add(plan *p)
     return it;
 }
 
-/* Adds one coexec item per part list and split; workers come from the parts. */
-static int plan_coexec(matrix *m, const hm_backend *b)
+/* Adds one item per part list and split (coexec); workers come from the parts. */
+static int plan_parts(matrix *m, const hm_backend *b)
 {
-    for (size_t i = 0; i < m->o.nparts; i++)
-        for (size_t k = 0; k < m->o.nsplits; k++) {
-            hm_part_list list;
-            hm_split split;
+    for (size_t i = 0; i < m->o.parts.n; i++)
+        for (size_t k = 0; k < m->o.splits.n; k++) {
+            hm_config cfg = {.workers = 1, .parts = m->o.parts.v[i], .split = m->o.splits.v[k]};
             hm_error err = {0};
-            int rc = hm_coexec_plan(m->o.parts[i], m->o.splits[k], &list, &split, &err);
             plan_item *it = plan_add(&m->plan);
             if (!it)
                 return -1;
             it->b = b;
-            it->parts = m->o.parts[i];
-            it->split = m->o.splits[k];
-            it->workers = rc < 0 ? 1 : list.workers;
+            it->parts = cfg.parts;
+            it->split = cfg.split;
+            int rc = b->plan_parts(&cfg, &it->workers, it->label, sizeof it->label, &err);
             it->unavailable = rc < 0;
             snprintf(it->why, sizeof it->why, "%s", err.msg);
-            if (rc == HM_EOK)
-                hm_parts_label(&list, it->label, sizeof it->label);
         }
     return 0;
 }
@@ -485,8 +241,8 @@ static int plan_coexec(matrix *m, const hm_backend *b)
  * Returns 0, -1 when out of memory, or HM_EXIT_USAGE when --device matches no device. */
 static int plan_backend(matrix *m, const hm_backend *b)
 {
-    if (strcmp(b->name, "coexec") == 0)
-        return plan_coexec(m, b);
+    if (cells_from_parts(b))
+        return plan_parts(m, b);
     unsigned *idx = NULL;
     int ndev = 1, unavailable = 0;
     char why[512] = "";
@@ -502,8 +258,8 @@ static int plan_backend(matrix *m, const hm_backend *b)
         }
     }
     for (int d = 0; d < ndev; d++)
-        for (size_t w = 0; w < m->o.nworkers; w++) {
-            unsigned wk = (unsigned)m->o.workers[w];
+        for (size_t w = 0; w < m->o.worker_list.n; w++) {
+            unsigned wk = (unsigned)m->o.worker_list.v[w];
             if (b->max_workers == 1) {
                 if (w > 0)
                     break;
@@ -546,10 +302,10 @@ static int plan_build(matrix *m)
         return hm_usage_error("matrix", "--device %s: none of the backends asked for runs on "
                               "OpenCL devices", m->o.device);
     for (size_t i = 0; i < m->plan.n; i++)
-        for (size_t k = 0; k < m->o.nsamples; k++) {
+        for (size_t k = 0; k < m->o.sample_list.n; k++) {
             m->pr.cells_total++;
             m->pr.work_total +=
-                (double)m->o.samples[k] * (double)(m->o.reps + m->o.warmups) /
+                (double)m->o.sample_list.v[k] * (double)(m->o.reps + m->o.warmups) /
                 m->plan.items[i].workers;
         }
     return 0;
@@ -706,8 +462,8 @@ static void say_cell_failed(matrix *m, const plan_item *it, uint64_t n, const hm
 static void run_cell(matrix *m, hm_runner *r, const plan_item *it, size_t k, char *devname,
                      size_t devlen)
 {
-    uint64_t n = m->o.samples[k];
-    int is_serial = strcmp(hm_runner_backend(r)->name, "serial") == 0;
+    uint64_t n = m->o.sample_list.v[k];
+    int is_serial = (hm_runner_backend(r)->flags & HM_REFERENCE) != 0;
     if (!is_serial && !m->have_ref[k]) {
         /* Outside any timing, but watched: at 2^40 it takes an hour. */
         hm_runner_watch("the reference count (the host kernel, as serial would count)",
@@ -733,42 +489,33 @@ static void run_cell(matrix *m, hm_runner *r, const plan_item *it, size_t k, cha
 }
 
 
-/* Opens one plan item and runs its cells, one per sample size. */
-static void run_item(matrix *m, const plan_item *it)
+/* The hm_config of one plan item. */
+static void item_config(const matrix *m, const plan_item *it, hm_config *cfg)
 {
-    hm_config cfg = {.workers = it->workers,
-                     .device = it->device[0] ? it->device : NULL,
-                     .timeout_s = m->limit,
-                     .self_exe = hm_self_exe(),
-                     .bind = it->b->uses & HM_USES_BIND ? m->o.bind : HM_BIND_NONE,
-                     .parts = it->parts,
-                     .split = it->split};
-    hm_runner *r = NULL;
-    hm_error err = {0};
-    int rc = it->unavailable ? HM_EUNAVAIL : hm_runner_open(it->b, &cfg, &r, &err);
-    const char *why = it->unavailable ? it->why : err.msg;
-    char devname[128] = "";
-    if (rc < 0 && rc != HM_EUNAVAIL)
-        say(m, "%s%s%s w=%u could not start: %s", it->b->name, it->device[0] ? " device " : "",
-            it->device, it->workers, why[0] ? why : hm_strerror(rc));
-    for (size_t k = 0; k < m->o.nsamples && !hm_stop_signal && !m->write_failed; k++) {
-        progress_show(&m->pr, it, m->o.samples[k]);
-        if (rc < 0) {
-            hm_row row;
-            const char *dev = it->label[0] ? it->label : it->device;
-            if (!dev[0] && strcmp(it->b->name, "coexec") == 0)
-                dev = it->parts ? it->parts : "auto";
-            hm_runner_unopened_row(&row, it->b, it->workers, dev, m->o.seed, m->o.samples[k], rc,
-                                   why);
-            write_row(&row, m);
-        } else {
-            run_cell(m, r, it, k, devname, sizeof devname);
-        }
-        m->pr.cells_done++;
-        m->pr.work_done +=
-            (double)m->o.samples[k] * (double)(m->o.reps + m->o.warmups) / it->workers;
-    }
-    hm_runner_close(r);
+    hm_opts_config(&m->o, cfg);
+    cfg->workers = it->workers;
+    cfg->device = it->device[0] ? it->device : NULL;
+    cfg->timeout_s = m->limit;
+    cfg->bind = it->b->uses & HM_USES_BIND ? m->o.bind : HM_BIND_NONE;
+    cfg->parts = it->parts;
+    cfg->split = it->split;
+}
+
+/* The row of a cell whose backend did not open: skipped (unavailable) or failed. */
+static void write_unopened(matrix *m, const plan_item *it, uint64_t n, int rc, const char *why)
+{
+    hm_row row;
+    const char *dev = it->label[0] ? it->label : it->device;
+    if (!dev[0] && cells_from_parts(it->b))
+        dev = it->parts ? it->parts : "auto";
+    hm_runner_unopened_row(&row, it->b, it->workers, dev, m->o.seed, n, rc, why);
+    write_row(&row, m);
+}
+
+/* What provenance.txt keeps of an item: the device behind an index, the parts behind a part
+ * list, or why a backend is unavailable (once). */
+static void note_item(matrix *m, const plan_item *it, const char *devname)
+{
     if (devname[0] && it->device[0])
         fprintf(m->prov, "device: backend %s index %s = %s\n", it->b->name, it->device, devname);
     else if (devname[0] && it->label[0])
@@ -776,6 +523,33 @@ static void run_item(matrix *m, const plan_item *it)
                 it->split ? it->split : "dynamic", it->label);
     else if (it->unavailable && it->workers == m->plan.items[0].workers)
         fprintf(m->prov, "unavailable: backend %s: %s\n", it->b->name, it->why);
+}
+
+/* Opens one plan item and runs its cells, one per sample size. */
+static void run_item(matrix *m, const plan_item *it)
+{
+    hm_config cfg;
+    hm_runner *r = NULL;
+    hm_error err = {0};
+    item_config(m, it, &cfg);
+    int rc = it->unavailable ? HM_EUNAVAIL : hm_runner_open(it->b, &cfg, &r, &err);
+    const char *why = it->unavailable ? it->why : err.msg;
+    char devname[128] = "";
+    if (rc < 0 && rc != HM_EUNAVAIL)
+        say(m, "%s%s%s w=%u could not start: %s", it->b->name, it->device[0] ? " device " : "",
+            it->device, it->workers, why[0] ? why : hm_strerror(rc));
+    for (size_t k = 0; k < m->o.sample_list.n && !hm_stop_signal && !m->write_failed; k++) {
+        uint64_t n = m->o.sample_list.v[k];
+        progress_show(&m->pr, it, n);
+        if (rc < 0)
+            write_unopened(m, it, n, rc, why);
+        else
+            run_cell(m, r, it, k, devname, sizeof devname);
+        m->pr.cells_done++;
+        m->pr.work_done += (double)n * (double)(m->o.reps + m->o.warmups) / it->workers;
+    }
+    hm_runner_close(r);
+    note_item(m, it, devname);
 }
 
 /* Every item of the plan, until a signal or a write error stops it. */
@@ -921,8 +695,8 @@ static int matrix_limit(matrix *m)
 {
     uint64_t largest = 0;
     m->limit = (double)m->o.timeout_s;
-    for (size_t k = 0; k < m->o.nsamples; k++)
-        largest = m->o.samples[k] > largest ? m->o.samples[k] : largest;
+    for (size_t k = 0; k < m->o.sample_list.n; k++)
+        largest = m->o.sample_list.v[k] > largest ? m->o.sample_list.v[k] : largest;
     if (!m->o.timeout_s && hm_default_limit("matrix", largest, &m->limit) < 0)
         return HM_EXIT_USAGE;
     return -1;

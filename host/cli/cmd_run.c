@@ -17,8 +17,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
 #include "clock.h"
-#include "coexec_parts.h"
-#include "forkserver.h"
+#include "options.h"
 #include "runner.h"
 #include "stats.h"
 #include "stop.h"
@@ -31,266 +30,104 @@
 #include <string.h>
 #include <unistd.h>
 
-#define RUN_ACCEPTED                                                                         \
-    "--backend B, --workers W, --samples N, --seed S, --device D, --local-size L, "          \
-    "--item-blocks B, --timeout SECONDS, --tasks T, --reps R, --warmup K, --min-time SECONDS, " \
-    "--bind none|cores, --parts PARTS, --split SPLIT, --format table|csv, --help"
-
-/* Long options without a short letter. */
-enum { OPT_WARMUP = 256, OPT_MIN_TIME, OPT_BIND, OPT_TASKS, OPT_PARTS, OPT_SPLIT };
-
 typedef struct run_options {
-    const hm_backend *backend;
-    uint64_t workers;
-    int workers_set;
-    uint64_t samples;
-    uint64_t seed;
-    const char *device;
-    const char *parts, *split;
-    uint64_t local_size;
-    uint64_t item_blocks;
-    uint64_t timeout_s, tasks;
-    int local_size_set, item_blocks_set, timeout_set, tasks_set;
-    uint64_t reps, warmups;
-    double min_time;
-    unsigned bind;
-    int csv;
+    hm_opts v; /* the command line */
     int header_done;
     int write_failed; /* standard output failed: the run stops, main says why */
 } run_options;
 
+static void run_help(FILE *f);
+static const hm_opt_command run_cmd = {HM_CMD_RUN, "run", run_help};
+
 static void run_help(FILE *f)
 {
-    fprintf(f,
-            "usage: hetmc run --backend B [--workers W] [--samples N] [--seed S] [--device D]\n"
-            "                 [--local-size L] [--item-blocks B] [--timeout SECONDS] [--tasks T]\n"
-            "                 [--reps R] [--warmup K] [--min-time SECONDS] [--bind none|cores]\n"
-            "                 [--parts PARTS] [--split SPLIT] [--format table|csv]\n"
-            "\n"
-            "Counts the hits of the hetmc stream with one backend: K untimed warm-ups, then R\n"
-            "timed repetitions. Every count is checked (within %.0f standard errors of pi, and\n"
-            "equal across runs); a failed check makes the row `failed` and the exit 1.\n"
-            "\n"
-            "  --backend B        see `hetmc --help` for the backends of this build (required)\n"
-            "  --workers W        threads/processes, 1..%u (default: the CPUs this process may\n"
-            "                     run on, %u here; serial: 1)\n"
-            "  --samples N        0..2^63 (default 1e8); forms: 1000000, 1e8, 2^30, 100M, 1G, 64Ki\n"
-            "  --seed S           0..2^64-1 (default 42)\n"
-            "  --device D         OpenCL device: index, gpu, cpu, all, or part of its name\n"
-            "  --local-size L     OpenCL work-group size (default: from the device)\n"
-            "  --item-blocks B    OpenCL Philox blocks (2 samples each) per work-item, 1..%u\n"
-            "                     (default: from the device)\n"
-            "  --timeout SECONDS  limit of one run, 1..604800 (default 60 s + 1 s per 10^7\n"
-            "                     samples); process backends kill their workers and the\n"
-            "                     repetition fails; any other backend cannot be stopped, so\n"
-            "                     hetmc prints the failed row and exits 1\n"
-            "  --tasks T          fork, forkserver, pool, spawn: split each run into T tasks,\n"
-            "                     1..%u, handed out one at a time to whichever worker is free,\n"
-            "                     like Pool.starmap over T batches (default: a slice per worker)\n"
-            "  --reps R           timed repetitions, 1..1000000 (default 3)\n"
-            "  --warmup K         untimed runs before them, 0..1000 (default 1)\n"
-            "  --min-time SECONDS each repetition repeats the run back to back until it lasts\n"
-            "                     this long; times are per call (column calls); 0 disables\n"
-            "                     (default 0.01)\n"
-            "  --bind B           none (default) or cores: worker k runs on the k-th allowed CPU\n"
-            "                     (threads, openmp, fork, forkserver, pool, spawn)\n"
-            "  --parts PARTS      coexec: BACKEND[:WORKERS][@DEVICE],... run at once on one\n"
-            "                     stream, e.g. openmp:3,opencl@gpu (default auto: every GPU and\n"
-            "                     openmp on the remaining cores); workers = the parts' sum\n"
-            "  --split SPLIT      coexec: dynamic (default; chunks sized by measured rates),\n"
-            "                     static (one slice per part by measured rates), static:3,1\n"
-            "  --format F         table (default, for people) or csv (docs/DESIGN.md contract)\n"
-            "  mpi backend:       under mpirun -np R; --workers is threads per rank, --device\n"
-            "                     local-rank (or gpu) puts node-local rank L on the L-th device;\n"
-            "                     --parts runs coexec in every rank (workers from the parts)\n"
-            "SIGINT, SIGTERM and SIGHUP stop between repetitions (exit 130).\n",
-            HM_VALIDATE_SIGMA, HM_MAX_WORKERS, hm_allowed_cpus(), HM_MAX_ITEM_BLOCKS,
-            HM_MAX_TASKS);
-}
-
-/* The options with a number. Returns -1 to go on, else the exit code. */
-static int run_number(run_options *o, int c)
-{
-    const char *cmd = "run";
-    switch (c) {
-    case 'w':
-        o->workers_set = 1;
-        return hm_opt_u64(cmd, "--workers", optarg, 1, HM_MAX_WORKERS, &o->workers);
-    case 'n':
-        return hm_opt_u64(cmd, "--samples", optarg, 0, HM_MAX_SAMPLES, &o->samples);
-    case 's':
-        return hm_opt_u64(cmd, "--seed", optarg, 0, UINT64_MAX, &o->seed);
-    case 'l':
-        o->local_size_set = 1;
-        return hm_opt_u64(cmd, "--local-size", optarg, 1, 1u << 20, &o->local_size);
-    case 'i':
-        o->item_blocks_set = 1;
-        return hm_opt_u64(cmd, "--item-blocks", optarg, 1, HM_MAX_ITEM_BLOCKS,
-                          &o->item_blocks);
-    case 't':
-        o->timeout_set = 1;
-        return hm_opt_u64(cmd, "--timeout", optarg, 1, 86400 * 7, &o->timeout_s);
-    case 'r':
-        return hm_opt_u64(cmd, "--reps", optarg, 1, 1000000, &o->reps);
-    case OPT_WARMUP:
-        return hm_opt_u64(cmd, "--warmup", optarg, 0, 1000, &o->warmups);
-    case OPT_TASKS:
-        o->tasks_set = 1;
-        return hm_opt_u64(cmd, "--tasks", optarg, 1, HM_MAX_TASKS, &o->tasks);
-    default:
-        return hm_opt_seconds(cmd, "--min-time", optarg, 0, 3600, &o->min_time);
-    }
-}
-
-/* Applies one option getopt_long returned. Returns -1 to go on, else the exit code. */
-static int run_option(run_options *o, int c, char **argv, const struct option *longopts)
-{
-    const char *cmd = "run";
-    int rc;
-    if ((rc = hm_opt_value_missing(cmd, longopts, c, optarg)) >= 0)
-        return rc;
-    switch (c) {
-    case 'b':
-        return (o->backend = hm_opt_backend(cmd, "--backend", optarg)) ? -1 : HM_EXIT_USAGE;
-    case 'w': case 'n': case 's': case 'l': case 'i': case 't': case 'r': case OPT_WARMUP:
-    case OPT_MIN_TIME: case OPT_TASKS:
-        return run_number(o, c) < 0 ? HM_EXIT_USAGE : -1;
-    case 'd':
-        o->device = optarg;
-        return -1;
-    case OPT_BIND:
-        return hm_opt_bind(cmd, optarg, &o->bind) < 0 ? HM_EXIT_USAGE : -1;
-    case OPT_PARTS:
-        o->parts = optarg;
-        return -1;
-    case OPT_SPLIT:
-        o->split = optarg;
-        return -1;
-    case 'f':
-        if (strcmp(optarg, "csv") == 0 || strcmp(optarg, "table") == 0) {
-            o->csv = optarg[0] == 'c';
-            return -1;
-        }
-        return hm_usage_error(cmd, "--format '%s' is not a format; accepted: table, csv", optarg);
-    case 'h':
-        run_help(stdout);
-        return HM_EXIT_OK;
-    default:
-        return hm_opt_rejected(cmd, c, argv, longopts, RUN_ACCEPTED);
-    }
+    char about[512];
+    snprintf(about, sizeof about,
+             "Counts the hits of the hetmc stream with one backend: K untimed warm-ups, then R\n"
+             "timed repetitions. Every count is checked (within %.0f standard errors of pi, and\n"
+             "equal across runs); a failed check makes the row `failed` and the exit 1.\n",
+             HM_VALIDATE_SIGMA);
+    hm_opt_print_help(
+        f, &run_cmd, about,
+        "  mpi backend:       under mpirun -np R; --workers is threads per rank, --device\n"
+        "                     local-rank (or gpu) puts node-local rank L on the L-th device;\n"
+        "                     --parts runs coexec in every rank (workers from the parts)\n"
+        "SIGINT, SIGTERM and SIGHUP stop between repetitions (exit 130).\n");
 }
 
 /* --parts and --split: only for backends that read them; the workers are the parts' sum. */
-static int check_parts(run_options *o)
+static int check_parts(hm_opts *o)
 {
     const char *cmd = "run";
     const hm_backend *b = o->backend;
-    int coexec = b == hm_backend_find("coexec");
-    if ((o->parts || o->split) && !(b->uses & HM_USES_PARTS))
-        return hm_usage_error(cmd, "%s does not apply to backend %s; it gives the parts of "
-                              "coexec (or of mpi ranks)", o->parts ? "--parts" : "--split",
-                              b->name);
-    if (!coexec && !o->parts) {
-        if (o->split)
-            return hm_usage_error(cmd, "--split applies to mpi only with --parts");
+    int from_parts = (b->flags & HM_WORKERS_FROM_PARTS) != 0;
+    int rc = hm_opts_check_applies(&run_cmd, o, b, HM_USES_PARTS);
+    if (rc >= 0)
+        return rc;
+    if (!from_parts && !o->parts.n) {
+        if (o->splits.n)
+            return hm_usage_error(cmd, "--split applies to %s only with --parts", b->name);
         return -1;
     }
-    if (o->workers_set)
+    if (hm_opts_given(o, HM_O_WORKERS))
         return hm_usage_error(cmd, "--workers does not apply to %s; give each part its "
-                              "workers in --parts, e.g. openmp:3", coexec ? "coexec" : "--parts");
+                              "workers in --parts, e.g. openmp:3",
+                              from_parts ? b->name : "--parts");
     if (o->device)
         return hm_usage_error(cmd, "--device does not apply with --parts; name each part's "
                               "device there, e.g. opencl@gpu");
-    hm_part_list list;
-    hm_split split;
+    hm_config cfg;
     hm_error err = {0};
-    /* A forkserver part needs its server before anything runs threads (listing OpenCL
-     * devices below may); if it cannot start, preparing the part says why. */
-    if (hm_parts_name(o->parts, "forkserver"))
-        hm_forkserver_start(NULL);
-    if (hm_coexec_plan(o->parts, o->split, &list, &split, &err) < 0)
+    unsigned workers;
+    char label[512];
+    hm_opts_config(o, &cfg);
+    /* A part that needs an early start (the fork server) gets it before anything runs
+     * threads (planning below may list OpenCL devices); if it cannot start, preparing the
+     * part says why. */
+    hm_backend_early_init(b, &cfg);
+    if (!b->plan_parts || b->plan_parts(&cfg, &workers, label, sizeof label, &err) < 0)
         return hm_usage_error(cmd, "%s", err.msg);
-    o->workers = list.workers;
-    o->workers_set = 1;
+    o->workers = workers;
+    o->given |= UINT64_C(1) << HM_O_WORKERS;
     return -1;
 }
 
-/* The checks that need every option: the backend, its worker limit, the options it reads. */
-static int run_check(run_options *o)
+/* The workers: at most the backend's, by default the CPUs this process may run on. */
+static int check_workers(hm_opts *o)
 {
-    const char *cmd = "run";
-    if (!o->backend) {
-        char names[256];
-        hm_backend_names(names, sizeof names);
-        return hm_usage_error(cmd, "--backend is required; accepted: %s", names);
-    }
     const hm_backend *b = o->backend;
-    int rc = check_parts(o);
-    if (rc >= 0)
-        return rc;
-    if (b->max_workers && o->workers_set && o->workers > b->max_workers)
-        return hm_usage_error(cmd, "--workers %llu: backend %s runs at most %u worker%s",
+    if (b->max_workers && hm_opts_given(o, HM_O_WORKERS) && o->workers > b->max_workers)
+        return hm_usage_error("run", "--workers %llu: backend %s runs at most %u worker%s",
                               (unsigned long long)o->workers, b->name, b->max_workers,
                               b->max_workers == 1 ? "" : "s");
-    if (!o->workers_set) {
+    if (!hm_opts_given(o, HM_O_WORKERS)) {
         o->workers = hm_allowed_cpus();
         if (b->max_workers && o->workers > b->max_workers)
             o->workers = b->max_workers;
     }
-    if (o->device && !(b->uses & HM_USES_DEVICE))
-        return hm_usage_error(cmd, "--device does not apply to backend %s; it selects OpenCL "
-                              "devices", b->name);
-    if (o->local_size_set && !(b->uses & HM_USES_LOCAL_SIZE))
-        return hm_usage_error(cmd, "--local-size does not apply to backend %s; it sets the "
-                              "OpenCL work-group size", b->name);
-    if (o->item_blocks_set && !(b->uses & HM_USES_ITEM_BLOCKS))
-        return hm_usage_error(cmd, "--item-blocks does not apply to backend %s; it sets the "
-                              "OpenCL blocks per work-item", b->name);
-    if (o->bind != HM_BIND_NONE && !(b->uses & HM_USES_BIND))
-        return hm_usage_error(cmd, "--bind cores does not apply to backend %s; it pins the "
-                              "workers of threads, openmp, fork, forkserver, pool and spawn",
-                              b->name);
-    if (o->tasks_set && !(b->uses & HM_USES_TASKS))
-        return hm_usage_error(cmd, "--tasks does not apply to backend %s; it splits runs of "
-                              "the process backends fork, forkserver, pool and spawn", b->name);
     return -1;
+}
+
+/* The checks that need every option: the backend, its worker limit, the options it reads. */
+static int run_check(hm_opts *o)
+{
+    int rc;
+    if (!o->backend) {
+        char names[256];
+        hm_backend_names(names, sizeof names);
+        return hm_usage_error("run", "--backend is required; accepted: %s", names);
+    }
+    if ((rc = check_parts(o)) >= 0 || (rc = check_workers(o)) >= 0)
+        return rc;
+    return hm_opts_check_applies(&run_cmd, o, o->backend, ~HM_USES_PARTS);
 }
 
 /* Returns -1 on success, else the exit code (help: 0, bad usage: 2). */
 static int run_parse(int argc, char **argv, run_options *o)
 {
-    static const struct option longopts[] = {
-        {"backend", required_argument, NULL, 'b'},  {"workers", required_argument, NULL, 'w'},
-        {"samples", required_argument, NULL, 'n'},  {"seed", required_argument, NULL, 's'},
-        {"device", required_argument, NULL, 'd'},   {"local-size", required_argument, NULL, 'l'},
-        {"item-blocks", required_argument, NULL, 'i'},
-        {"timeout", required_argument, NULL, 't'},  {"reps", required_argument, NULL, 'r'},
-        {"format", required_argument, NULL, 'f'},   {"help", no_argument, NULL, 'h'},
-        {"warmup", required_argument, NULL, OPT_WARMUP},
-        {"min-time", required_argument, NULL, OPT_MIN_TIME},
-        {"bind", required_argument, NULL, OPT_BIND},
-        {"tasks", required_argument, NULL, OPT_TASKS},
-        {"parts", required_argument, NULL, OPT_PARTS},
-        {"split", required_argument, NULL, OPT_SPLIT},
-        {NULL, 0, NULL, 0},
-    };
-    int c, rc;
-
     memset(o, 0, sizeof *o);
-    o->samples = 100000000;
-    o->seed = 42;
-    o->reps = 3;
-    o->warmups = 1;
-    o->min_time = 0.01;
-    opterr = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, ":b:w:n:s:d:l:i:t:r:f:h", longopts, NULL)) != -1)
-        if ((rc = run_option(o, c, argv, longopts)) >= 0)
-            return rc;
-    if (optind < argc)
-        return hm_usage_error("run", "unexpected argument '%s'; accepted options: %s",
-                              argv[optind], RUN_ACCEPTED);
-    return run_check(o);
+    int rc = hm_opts_parse(&run_cmd, argc, argv, &o->v);
+    return rc >= 0 ? rc : run_check(&o->v);
 }
 
 /* Prints the header before the first row, so that a run rejected while preparing writes
@@ -300,20 +137,20 @@ static void emit_header(run_options *o)
     if (o->header_done)
         return;
     o->header_done = 1;
-    if (o->csv) {
+    if (o->v.format == HM_FORMAT_CSV) {
         o->write_failed |= hm_csv_header(stdout) != 0;
         return;
     }
     printf("# hetmc %s run: backend %s, %llu worker%s%s, %llu samples, seed %llu\n", HM_VERSION,
-           o->backend->name, (unsigned long long)o->workers, o->workers == 1 ? "" : "s",
-           o->bind == HM_BIND_CORES ? " bound to cores" : "", (unsigned long long)o->samples,
-           (unsigned long long)o->seed);
+           o->v.backend->name, (unsigned long long)o->v.workers, o->v.workers == 1 ? "" : "s",
+           o->v.bind == HM_BIND_CORES ? " bound to cores" : "", (unsigned long long)o->v.samples,
+           (unsigned long long)o->v.seed);
     printf("# method: %llu untimed warm-up%s, then %llu timed repetition%s, each repeating the "
            "run until it lasts %g s\n#         (times per call); wall = the whole run on "
            "CLOCK_MONOTONIC (resolution %.3g s);\n#         each count must lie within %.0f "
            "standard errors of pi and equal the first run's\n",
-           (unsigned long long)o->warmups, o->warmups == 1 ? "" : "s",
-           (unsigned long long)o->reps, o->reps == 1 ? "" : "s", o->min_time,
+           (unsigned long long)o->v.warmups, o->v.warmups == 1 ? "" : "s",
+           (unsigned long long)o->v.reps, o->v.reps == 1 ? "" : "s", o->v.min_time,
            hm_clock_resolution(), HM_VALIDATE_SIGMA);
     hm_table_header(stdout);
 }
@@ -322,7 +159,7 @@ static void emit_header(run_options *o)
 static int emit(run_options *o, const hm_row *row)
 {
     emit_header(o);
-    if (o->csv) {
+    if (o->v.format == HM_FORMAT_CSV) {
         o->write_failed |= hm_csv_row(stdout, row) != 0;
     } else {
         hm_table_row(stdout, row);
@@ -372,7 +209,7 @@ static void run_abort(const hm_watch_event *ev, void *arg)
     } else {
         fprintf(stderr, "hetmc run: interrupted by %s; the %s run in progress did not stop "
                 "within %g s and was dropped\n", hm_signal_name(hm_stop_signal),
-                o->backend->name, ev->limit_s);
+                o->v.backend->name, ev->limit_s);
     }
     _exit(hm_stdout_finish(rc));
 }
@@ -383,11 +220,11 @@ static void run_summary(const run_options *o, const char *backend, const char *d
 {
     double cv = hm_cv(t->walls, t->nwalls);
     hm_sort(t->walls, t->nwalls);
-    if (!o->csv)
+    if (o->v.format != HM_FORMAT_CSV)
         printf("# %s on %s: median %.4g samples/s, best %.4g samples/s over %zu ok "
                "repetition%s; cv of wall %.1f%%\n",
-               backend, device, (double)o->samples / hm_quantile(t->walls, t->nwalls, 0.5),
-               (double)o->samples / t->walls[0], t->nwalls, t->nwalls == 1 ? "" : "s",
+               backend, device, (double)o->v.samples / hm_quantile(t->walls, t->nwalls, 0.5),
+               (double)o->v.samples / t->walls[0], t->nwalls, t->nwalls == 1 ? "" : "s",
                100 * cv);
     if (cv > HM_NOISY_CV)
         fprintf(stderr, "hetmc run: noisy: the wall times of %s vary by %.0f%% (coefficient of "
@@ -409,20 +246,20 @@ static int run_one(run_options *o, const hm_backend *b, const hm_config *cfg)
     if (rc < 0) {
         /* The backend could not start (a build failure, a device error): a failed row. */
         hm_runner_unopened_row(&row, b, cfg->workers, cfg->device ? cfg->device : "cpu",
-                               o->seed, o->samples, rc, err.msg);
+                               o->v.seed, o->v.samples, rc, err.msg);
         emit(o, &row);
         fprintf(stderr, "hetmc run: backend %s could not start: %s\n", b->name, err.msg);
         return HM_EXIT_FAIL;
     }
 
-    run_tally t = {.o = o, .walls = calloc((size_t)o->reps, sizeof *t.walls)};
+    run_tally t = {.o = o, .walls = calloc((size_t)o->v.reps, sizeof *t.walls)};
     if (!t.walls) {
         fprintf(stderr, "hetmc run: out of memory\n");
         hm_runner_close(r);
         return HM_EXIT_FAIL;
     }
-    hm_cell cell = {.seed = o->seed, .samples = o->samples, .reps = (unsigned)o->reps,
-                    .warmups = (unsigned)o->warmups, .min_time_s = o->min_time};
+    hm_cell cell = {.seed = o->v.seed, .samples = o->v.samples, .reps = (unsigned)o->v.reps,
+                    .warmups = (unsigned)o->v.warmups, .min_time_s = o->v.min_time};
     hm_cell_out out;
     hm_status st = hm_runner_cell(r, &cell, on_row, &t, &out);
     if (t.nwalls && !o->write_failed)
@@ -435,12 +272,12 @@ static int run_one(run_options *o, const hm_backend *b, const hm_config *cfg)
 /* Every device the selector names (one pass for backends without devices). */
 static int run_devices(run_options *o, hm_config *cfg)
 {
-    const hm_backend *b = o->backend;
+    const hm_backend *b = o->v.backend;
     unsigned *devices = NULL;
     int ndevices = 1, status = HM_EXIT_OK;
     if (b->select_devices) {
         hm_error err = {0};
-        ndevices = b->select_devices(o->device, &devices, &err);
+        ndevices = b->select_devices(o->v.device, &devices, &err);
         if (ndevices < 0)
             return hm_usage_error("run", "%s", err.msg);
     }
@@ -470,24 +307,14 @@ int hm_cmd_run(int argc, char **argv)
     if (rc >= 0)
         return rc;
 
-    hm_config cfg = {
-        .workers = (unsigned)o.workers,
-        .device = o.device,
-        .local_size = (size_t)o.local_size,
-        .item_blocks = (unsigned)o.item_blocks,
-        .timeout_s = (double)o.timeout_s,
-        .self_exe = hm_self_exe(),
-        .bind = o.bind,
-        .tasks = (unsigned)o.tasks,
-        .parts = o.parts,
-        .split = o.split,
-    };
-    if (!o.timeout_set && hm_default_limit("run", o.samples, &cfg.timeout_s) < 0)
+    hm_config cfg;
+    hm_opts_config(&o.v, &cfg);
+    if (!hm_opts_given(&o.v, HM_O_TIMEOUT) &&
+        hm_default_limit("run", o.v.samples, &cfg.timeout_s) < 0)
         return HM_EXIT_USAGE;
-    /* The fork server starts before the watchdog's thread (or any other) exists; if it cannot,
-     * preparing the backend says why. */
-    if (strcmp(o.backend->name, "forkserver") == 0)
-        hm_forkserver_start(NULL);
+    /* Before the watchdog's thread (or any other) exists: the fork server starts here; if it
+     * cannot, preparing the backend says why. */
+    hm_backend_early_init(o.v.backend, &cfg);
     if (hm_stop_install() != 0 || hm_runner_watchdog(run_abort, &o) != 0) {
         fprintf(stderr, "hetmc run: cannot set up signal handling: %s\n", strerror(errno));
         return HM_EXIT_FAIL;
@@ -498,7 +325,7 @@ int hm_cmd_run(int argc, char **argv)
                 hm_signal_name(hm_stop_signal));
         status = HM_EXIT_INTERRUPTED;
     }
-    if (!o.csv && o.header_done && !o.write_failed)
+    if (o.v.format != HM_FORMAT_CSV && o.header_done && !o.write_failed)
         printf("# %s\n", status == HM_EXIT_INTERRUPTED ? "INTERRUPTED"
                          : status ? "FAILED: see the notes above"
                                   : "validates: every count checked");
