@@ -375,6 +375,8 @@ static int mpi_prepare(const hm_config *cfg, hm_ctx **out, hm_error *err)
     while (cut > 0 && launcher[cut - 1] == ' ')
         cut--;
     launcher[cut] = '\0';
+    if (strncmp(launcher, "none", 4) == 0)
+        snprintf(launcher, sizeof launcher, "no launcher (a singleton)");
     snprintf(ctx->note, sizeof ctx->note, "MPI_Init %.3g s (once; in no time column); %d rank%s "
              "on %d node%s (%s) by %.40s",
              world.init_s, world.size, world.size == 1 ? "" : "s", world.nodes,
