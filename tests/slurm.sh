@@ -137,7 +137,7 @@ fi
 # --- CASE batch: the project's own batch script, CPU only, a small matrix ---------------------
 out=$tmp/out
 job=$(cd "$repo" && HETMC=$hetmc OUT=$out DEVICE= MATRIX_DEVICE=cpu PARTS=auto TOTAL=2^22 \
-        PER_RANK=2^20 REPS=2 MATRIX_ARGS="--samples 1000,65536 --reps 2 --workers 1,2" \
+        PER_RANK=2^20 REPS=2 MATRIX_ARGS="--samples 1000,65536 --reps 2 --workers 1,2 --quiet" \
         sbatch --parsable --ntasks=2 --output="$tmp/job-%j.out" scripts/slurm/hetmc-gpu.sbatch)
 [ -n "$job" ] || { show_logs; bad "sbatch gave no job id"; exit 1; }
 state=
@@ -169,22 +169,24 @@ if [ -n "$col" ]; then
 else
   bad "comparison.csv has no hits_match column"
 fi
-echo "matrix: $(awk -F, 'NR > 1 { n[$1]++ } END { for (b in n) printf "%s ", b }' "$out/matrix-node0/runs.csv" 2>/dev/null)rows ok"
-# Scaling: every mpi row's count equals serial's for its sample count.
+echo "matrix: $(awk -F, 'NR > 1 { n[$4]++ } END { for (b in n) printf "%s ", b }' "$out/matrix-node0/runs.csv" 2>/dev/null)rows ok"
+# Scaling and coexec: every mpi row's count equals serial's for its sample count.
 checked=0
+for csv in mpi-scaling.csv coexec-scaling.csv; do
 while IFS=, read -r n status hits scaling ranks; do
   want=$(serial "$n")
   if [ "$status" = ok ] && [ "$hits" = "$want" ]; then
     checked=$((checked + 1))
   else
-    bad "mpi-scaling: $scaling, $ranks rank(s), N $n: $status $hits, serial $want"
+    bad "$csv: $scaling, $ranks rank(s), N $n: $status $hits, serial $want"
   fi
 done < <(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
-                  { print $c["samples"] "," $10 "," $11 "," $c["scaling"] "," $c["ranks"] }' \
-         "$out/mpi-scaling.csv" 2>/dev/null | sort -u)
-echo "mpi-scaling.csv: $checked distinct (N, scaling, ranks) rows equal serial's count"
-[ "$checked" -ge 3 ] || bad "mpi-scaling.csv: only $checked rows checked"
-note=$(awk -F, 'NR == 2' "$out/mpi-scaling.csv" 2>/dev/null | grep -o 'rank[s]* on [^;]*' | head -n 1)
+                  { print $7 "," $10 "," $11 "," (c["scaling"] ? $c["scaling"] : "coexec") "," (c["ranks"] ? $c["ranks"] : $NF) }' \
+         "$out/$csv" 2>/dev/null | sort -u)
+done
+echo "mpi-scaling.csv, coexec-scaling.csv: $checked distinct (N, scaling, ranks) rows, each serial's count"
+[ "$checked" -ge 5 ] || bad "mpi-scaling.csv: only $checked rows checked"
+note=$(awk -F, 'NR == 2' "$out/mpi-scaling.csv" 2>/dev/null | grep -o '[0-9]* rank[s]* on [^;,]*' | head -n 1)
 echo "first mpi row's note: $note"
 grep -q 'ranks on 1 node' "$out/mpi-scaling.csv" 2>/dev/null || bad "no mpi row names its node"
 exit $fail
