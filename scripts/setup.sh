@@ -17,7 +17,8 @@ shift || true
 #           clang 14, LLVM 14 tools, lld 14 and libclc 14 (OpenCL built-ins for NVIDIA and AMD
 #           GPUs) to compile the kernel for GPUs without one (tests/opencl_portability.sh)
 #   bench: Google Benchmark and a C++ compiler for its shim
-#   mpi: Open MPI
+#   mpi: Open MPI; Slurm and munge for tests/slurm.sh (a one-node Slurm started by the test),
+#        iproute2 for tests/multihost.sh (two hosts as network namespaces)
 #   plots: matplotlib for scripts/plot.py and scripts/report.py
 #   lesson: numba for bench/lesson.py's numba variants
 #   report test: Chromium renders the report page headless (tests/lesson_report.sh)
@@ -26,7 +27,7 @@ PACKAGES=(
   ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo oclgrind
   clang-14 llvm-14 lld-14 libclc-14
   libbenchmark-dev
-  openmpi-bin libopenmpi-dev
+  openmpi-bin libopenmpi-dev slurm-wlm munge iproute2
   python3 python3-matplotlib
   python3-numba
   chromium

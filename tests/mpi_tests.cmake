@@ -59,3 +59,23 @@ hetmc_cli_test(mpi_parts_with_device 2 "--device does not apply with --parts" ru
 hetmc_cli_test(mpi_parts_with_workers 2 "--workers does not apply to --parts" run --backend mpi --parts threads:1 --workers 2)
 set_tests_properties(cli_mpi_parts_with_device cli_mpi_parts_with_workers PROPERTIES
                      LABELS "mpi;cli;coexec" ENVIRONMENT "${HETMC_MPI_ENV}")
+
+# The mpi backend against a real batch system and across hosts (label `cluster`; run alone with
+# `ctest -R 'slurm|multihost'`). Both start daemons or network namespaces of their own, need
+# root and skip (exit 77, with the reason) without it; CI runs them as root. They share the
+# machine's two CPUs with nothing else of theirs: RESOURCE_LOCK keeps them apart.
+foreach(case batch nopmi)
+  add_test(NAME slurm_${case}
+           COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/slurm.sh $<TARGET_FILE:hetmc> ${CMAKE_SOURCE_DIR}
+                   ${case})
+  set_tests_properties(slurm_${case} PROPERTIES LABELS "mpi;cluster;slurm" TIMEOUT 420
+                       SKIP_RETURN_CODE 77 RESOURCE_LOCK hetmc_cluster)
+endforeach()
+foreach(case exact kill)
+  add_test(NAME multihost_${case}
+           COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/multihost.sh ${MPIEXEC_EXECUTABLE}
+                   $<TARGET_FILE:hetmc> ${case})
+  set_tests_properties(multihost_${case} PROPERTIES LABELS "mpi;cluster;multihost" TIMEOUT 300
+                       SKIP_RETURN_CODE 77 RESOURCE_LOCK hetmc_cluster
+                       ENVIRONMENT "${HETMC_MPI_ENV}")
+endforeach()

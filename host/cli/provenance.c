@@ -15,6 +15,9 @@
 #if HETMC_HAVE_OPENCL
 #include "opencl_util.h"
 #endif
+#if HETMC_HAVE_MPI
+#include "mpi/mpi_env.h"
+#endif
 
 #include "hetmc_git_commit.h" /* generated at build time by cmake/gitcommit.cmake */
 #ifndef HETMC_BUILD_FLAGS
@@ -67,6 +70,20 @@ static void opencl_lines(FILE *f)
 #endif
 }
 
+/* The MPI library this binary runs and the launcher that started this process (with its PMI). */
+static void mpi_lines(FILE *f)
+{
+#if HETMC_HAVE_MPI
+    char buf[256];
+    hm_mpi_library(buf, sizeof buf);
+    fprintf(f, "mpi_library: %s\n", buf);
+    hm_mpi_launcher(buf, sizeof buf);
+    fprintf(f, "mpi_launcher: %s\n", buf);
+#else
+    fprintf(f, "mpi: not built into this binary\n");
+#endif
+}
+
 /* The CPU as the scheduler sees it: affinity, frequency policy, SMT, turbo. */
 static void cpu_lines(FILE *f)
 {
@@ -111,5 +128,6 @@ void hm_provenance_write(FILE *f)
     char names[256];
     hm_backend_names(names, sizeof names);
     fprintf(f, "backends: %s\n", names);
+    mpi_lines(f);
     opencl_lines(f);
 }

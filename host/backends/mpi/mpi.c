@@ -41,6 +41,7 @@
 #include "hetmc.h"
 #include "clock.h"
 #include "coexec_parts.h"
+#include "mpi_env.h"
 #include "runner.h"
 #include "sysinfo.h"
 
@@ -57,9 +58,11 @@ static struct {
     int started;
     int rank, size;
     int local_rank, local_size, nodes;
+    MPI_Comm local; /* the ranks of this node (MPI_COMM_TYPE_SHARED) */
+    char hosts[96]; /* the nodes' names, in rank order: "node1,node2" */
     double init_s;
     int saved_stderr; /* rank != 0: the real stderr while fd 2 points to /dev/null; else -1 */
-} world = {.saved_stderr = -1};
+} world = {.saved_stderr = -1, .local = MPI_COMM_NULL};
 
 struct hm_ctx {
     const hm_backend *inner;
@@ -68,6 +71,7 @@ struct hm_ctx {
     int fault_kill, fault_fail, fault_mpi; /* rank to fault in every run; -1 for none */
     int labelled;               /* the device label is completed once, in the first run */
     char label[sizeof(((hm_result *)0)->device)];
+    char pick[128]; /* the device this rank passes to opencl, when --device is given */
     char note[256];
 };
 
@@ -107,10 +111,44 @@ static void on_mpi_error(MPI_Comm *comm, int *code, ...)
     MPI_Abort(*comm, 1);
 }
 
+/* world.hosts: every rank's host name (MPI_Get_processor_name) once, in rank order, cut short
+ * with ",..." when they do not fit. Collective. */
+static void list_hosts(void)
+{
+    enum { NAME = 64 };
+    char mine[MPI_MAX_PROCESSOR_NAME] = "", send[NAME] = "";
+    char *all = calloc((size_t)world.size, NAME);
+    int n = 0;
+    if (!all) { /* the other ranks wait in the gather below: end the job as MPI would */
+        fprintf(stderr, "hetmc mpi: rank %d: out of memory\n", world.rank);
+        MPI_Abort(MPI_COMM_WORLD, 1);
+    }
+    if (MPI_Get_processor_name(mine, &n) != MPI_SUCCESS || n <= 0)
+        hm_hostname(mine, sizeof mine);
+    snprintf(send, sizeof send, "%s", mine);
+    MPI_Allgather(send, NAME, MPI_CHAR, all, NAME, MPI_CHAR, MPI_COMM_WORLD);
+    size_t used = 0;
+    world.hosts[0] = '\0';
+    for (int r = 0; r < world.size; r++) {
+        const char *name = all + (size_t)r * NAME;
+        int seen = 0;
+        for (int q = 0; q < r && !seen; q++)
+            seen = strcmp(name, all + (size_t)q * NAME) == 0;
+        if (seen)
+            continue;
+        if (used + strlen(name) + 5 >= sizeof world.hosts) {
+            snprintf(world.hosts + used, sizeof world.hosts - used, "%s...", used ? "," : "");
+            break;
+        }
+        used += (size_t)snprintf(world.hosts + used, sizeof world.hosts - used, "%s%s",
+                                 used ? "," : "", name);
+    }
+    free(all);
+}
+
 static int mpi_start(hm_error *err)
 {
     int flag = 0, provided = 0;
-    MPI_Comm local = MPI_COMM_NULL;
 
     if (world.started)
         return HM_EOK;
@@ -120,6 +158,9 @@ static int mpi_start(hm_error *err)
     MPI_Initialized(&flag);
     double t0 = hm_now();
     if (!flag) {
+        int rc = hm_mpi_wired(err); /* before MPI_Init, which would abort the process */
+        if (rc < 0)
+            return rc;
         if (MPI_Init_thread(NULL, NULL, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS)
             return hm_fail(err, HM_EUNAVAIL, "mpi: MPI_Init_thread failed");
         atexit(mpi_stop);
@@ -131,12 +172,12 @@ static int mpi_start(hm_error *err)
     MPI_Errhandler_free(&handler);
     MPI_Comm_rank(MPI_COMM_WORLD, &world.rank);
     MPI_Comm_size(MPI_COMM_WORLD, &world.size);
-    MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &local);
-    MPI_Comm_rank(local, &world.local_rank);
-    MPI_Comm_size(local, &world.local_size);
-    MPI_Comm_free(&local);
+    MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &world.local);
+    MPI_Comm_rank(world.local, &world.local_rank);
+    MPI_Comm_size(world.local, &world.local_size);
     int leader = world.local_rank == 0;
     MPI_Allreduce(&leader, &world.nodes, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
+    list_hosts();
     world.started = 1;
     if (world.rank != 0)
         silence_output();
@@ -258,6 +299,7 @@ static int prepare_rank(const hm_config *cfg, hm_ctx *ctx, hm_error *err)
         if ((rc = pick_device(ctx->inner, cfg->device, device, sizeof device, err)) < 0)
             return rc;
         inner.device = device;
+        snprintf(ctx->pick, sizeof ctx->pick, "%s", device);
         /* --workers defaults to the core count, meant for ranks on cores; a device backend
          * that takes fewer gets what it takes. */
         if (ctx->inner->max_workers && inner.workers > ctx->inner->max_workers)
@@ -276,6 +318,30 @@ static int prepare_rank(const hm_config *cfg, hm_ctx *ctx, hm_error *err)
                            cfg->workers, ctx->inner->name, ctx->inner->max_workers);
     }
     return hm_runner_open(ctx->inner, &inner, &ctx->inner_run, err);
+}
+
+/* With --device, whether ranks of one node count on the same device (two ranks on `--device
+ * cpu`, or more ranks than GPUs): the note says so, since each then has a share of it. */
+static void note_shared_device(hm_ctx *ctx)
+{
+    if (!ctx->pick[0])
+        return;
+    uint64_t h = hm_fnv1a(ctx->pick, strlen(ctx->pick));
+    uint64_t *all = calloc((size_t)world.local_size, sizeof *all);
+    int most = 1, sharing = 1;
+    if (!all) { /* the node's other ranks wait in the gather below */
+        fprintf(stderr, "hetmc mpi: rank %d: out of memory\n", world.rank);
+        MPI_Abort(MPI_COMM_WORLD, 1);
+    }
+    MPI_Allgather(&h, 1, MPI_UINT64_T, all, 1, MPI_UINT64_T, world.local);
+    for (int q = 0; q < world.local_size; q++)
+        sharing += q != world.local_rank && all[q] == h;
+    free(all);
+    MPI_Allreduce(&sharing, &most, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    size_t used = strlen(ctx->note);
+    if (most > 1)
+        snprintf(ctx->note + used, sizeof ctx->note - used,
+                 "; device shared: up to %d ranks of a node count on one device", most);
 }
 
 static int mpi_prepare(const hm_config *cfg, hm_ctx **out, hm_error *err)
@@ -303,10 +369,19 @@ static int mpi_prepare(const hm_config *cfg, hm_ctx **out, hm_error *err)
         snprintf(ctx->label, sizeof ctx->label, "%d x %s:%u", world.size, ctx->inner->name,
                  cfg->workers);
     unsigned cores = hm_online_cores();
+    char launcher[96];
+    hm_mpi_launcher(launcher, sizeof launcher);
+    size_t cut = strcspn(launcher, "("); /* "srun --mpi=pmix", "mpirun", "none: a singleton" */
+    while (cut > 0 && launcher[cut - 1] == ' ')
+        cut--;
+    launcher[cut] = '\0';
+    if (strncmp(launcher, "none", 4) == 0)
+        snprintf(launcher, sizeof launcher, "no launcher (a singleton)");
     snprintf(ctx->note, sizeof ctx->note, "MPI_Init %.3g s (once; in no time column); %d rank%s "
-             "on %d node%s",
+             "on %d node%s (%s) by %.40s",
              world.init_s, world.size, world.size == 1 ? "" : "s", world.nodes,
-             world.nodes == 1 ? "" : "s");
+             world.nodes == 1 ? "" : "s", world.hosts, launcher);
+    note_shared_device(ctx);
     if (cfg->parts && world.local_size > 1) {
         size_t used = strlen(ctx->note);
         snprintf(ctx->note + used, sizeof ctx->note - used,
