@@ -177,6 +177,9 @@ void hm_loadavg(char *buf, size_t len)
 const char *hm_self_exe(void)
 {
     static char path[PATH_MAX];
+    const char *spawn_exe = getenv("HETMC_SPAWN_EXE");
+    if (spawn_exe && spawn_exe[0])
+        return spawn_exe;
     if (!path[0]) {
         ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
         if (n <= 0)

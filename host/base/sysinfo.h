@@ -34,7 +34,10 @@ void hm_cpu_turbo(char *buf, size_t len);
 /* The load average as /proc/loadavg has it ("1.02 0.87 0.66 2/123 4567"), or "unknown". */
 void hm_loadavg(char *buf, size_t len);
 
-/* Full path of the running binary (for spawn and for provenance); NULL if unreadable. */
+/* Full path of the running binary (for spawn and for provenance); NULL if unreadable. The
+ * environment variable HETMC_SPAWN_EXE replaces it: under qemu-user, /proc/self/exe is a binary
+ * the kernel cannot start, and a wrapper that starts it through the emulator can (the cross
+ * build's tests/CMakeLists.txt writes one). */
 const char *hm_self_exe(void);
 
 /* The rank and number of ranks an MPI launcher gave this process, read from the environment
