@@ -24,6 +24,11 @@ int hm_bind_pid(pid_t pid, unsigned k);
 /* Host name and CPU model into buf (never fails; "unknown" when unreadable). */
 void hm_hostname(char *buf, size_t len);
 void hm_cpu_model(char *buf, size_t len);
+/* The vector ISA the host kernels choose from: "x86-64 avx2 avx512f ...", or on ARM
+ * "aarch64 asimd sve sve2, sve vector length 128 bits" (getauxval, PR_SVE_GET_VL). On ARM
+ * hm_cpu_model names the core from its MIDR part number ("Neoverse-V2 (implementer 0x41,
+ * part 0xd4f)"), since /proc/cpuinfo has no model name there. */
+void hm_cpu_isa(char *buf, size_t len);
 /* Frequency facts from sysfs and /proc/cpuinfo (CPU 0), each "unknown" when unreadable:
  * the cpufreq governor; "current 2095 MHz, max 3500 MHz"; SMT "on", "off", "notsupported";
  * turbo "on" or "off". */
