@@ -22,6 +22,8 @@ shift || true
 #   plots: matplotlib for scripts/plot.py and scripts/report.py
 #   lesson: numba for bench/lesson.py's numba variants
 #   report test: Chromium renders the report page headless (tests/lesson_report.sh)
+#   aarch64: the cross compiler, its C library and qemu-user, to build hetmc for 64-bit ARM and
+#            run its tests under emulation (cmake/aarch64-linux-gnu.cmake, scripts/test.sh)
 PACKAGES=(
   gcc g++ make cmake git pkg-config librandom123-dev
   ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo oclgrind
@@ -31,6 +33,7 @@ PACKAGES=(
   python3 python3-matplotlib
   python3-numba
   chromium
+  gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
 )
 
 missing=()

@@ -7,7 +7,7 @@ target_link_libraries(test_coexec PRIVATE hetmc_core)
 
 # Host-only part lists never start OpenCL, so their tests keep the leak check under the
 # sanitizers; tests that may reach a device get the OpenCL environment (set_opencl_env).
-set(coexec_env "HETMC_EXE=$<TARGET_FILE:hetmc>")
+set(coexec_env "HETMC_EXE=${HETMC_CLI}")
 set(coexec_cl_env ${coexec_env})
 if(HETMC_HAVE_OPENCL)
   list(APPEND coexec_cl_env ${HETMC_OPENCL_ENV})
@@ -64,7 +64,7 @@ endif()
 # The command line: bad part lists and splits exit 2 naming what is wrong. (The OpenCL
 # environment for all: `matrix --backends coexec` without --parts runs auto.)
 function(coexec_cli_test name rc pattern)
-  add_test(NAME cli_coexec_${name} COMMAND ${EXPECT} ${rc} ${pattern} -- $<TARGET_FILE:hetmc> ${ARGN})
+  add_test(NAME cli_coexec_${name} COMMAND ${EXPECT} ${rc} ${pattern} -- ${HETMC_CLI} ${ARGN})
   set_tests_properties(cli_coexec_${name} PROPERTIES LABELS "coexec;cli" ENVIRONMENT "${coexec_cl_env}")
 endfunction()
 coexec_cli_test(bad_backend 2 "part 'nosuch'" run --backend coexec --parts threads:1,nosuch)
@@ -81,7 +81,7 @@ coexec_cli_test(golden 0 "validates" run --backend coexec --parts threads:1,seri
 coexec_cli_test(static_golden 0 "78539599" run --backend coexec --parts threads:2,serial --split static:3,1 --samples 1e8 --seed 42 --reps 2)
 # One run per repetition (--min-time 0), so that run 2 of the fault hook is repetition 2.
 add_test(NAME cli_coexec_part_fails COMMAND env HETMC_COEXEC_FAULT=part=1,run=2 ${EXPECT} 1
-         "rep 2 failed: part 1 of 2 (serial:1) failed" -- $<TARGET_FILE:hetmc> run --backend coexec
+         "rep 2 failed: part 1 of 2 (serial:1) failed" -- ${HETMC_CLI} run --backend coexec
          --parts threads:1,serial --samples 1e7 --reps 3 --min-time 0)
 set_tests_properties(cli_coexec_part_fails PROPERTIES LABELS "coexec;cli" ENVIRONMENT "${coexec_cl_env}")
 if(HETMC_HAVE_OPENCL)

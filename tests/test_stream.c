@@ -170,7 +170,8 @@ static void validation(void)
 
 int main(void)
 {
-    static const char *const variants[] = {"portable", "avx2", "avx512"};
+    static const char *const variants[] = {"portable", "avx2", "avx512", "neon", "sve",
+                                               "sve2"};
     for (size_t v = 0; v < sizeof variants / sizeof variants[0]; v++) {
         hm_error err = {0};
         if (!hm_kernel_supported(variants[v])) {

@@ -123,10 +123,74 @@ static int cpuinfo_value(const char *key, char *buf, size_t len)
     return found;
 }
 
+/* Arm's cores by MIDR part number ("CPU part" of /proc/cpuinfo, implementer 0x41). */
+static const char *arm_core_name(unsigned long part)
+{
+    static const struct {
+        unsigned long part;
+        const char *name;
+    } cores[] = {
+        {0xd03, "Cortex-A53"},   {0xd05, "Cortex-A55"},   {0xd07, "Cortex-A57"},
+        {0xd08, "Cortex-A72"},   {0xd0b, "Cortex-A76"},   {0xd0c, "Neoverse-N1"},
+        {0xd0d, "Cortex-A77"},   {0xd40, "Neoverse-V1"},  {0xd41, "Cortex-A78"},
+        {0xd44, "Cortex-X1"},    {0xd46, "Cortex-A510"},  {0xd47, "Cortex-A710"},
+        {0xd48, "Cortex-X2"},    {0xd49, "Neoverse-N2"},  {0xd4f, "Neoverse-V2"},
+        {0xd80, "Cortex-A520"},  {0xd81, "Cortex-A720"},  {0xd82, "Cortex-X4"},
+        {0xd84, "Neoverse-V3"},  {0xd8e, "Neoverse-N3"},
+    };
+    for (size_t i = 0; i < sizeof cores / sizeof cores[0]; i++)
+        if (cores[i].part == part)
+            return cores[i].name;
+    return NULL;
+}
+
+/* An ARM CPU, which /proc/cpuinfo names only by numbers: "Neoverse-V2 (implementer 0x41,
+ * part 0xd4f)". -1 when there is no "CPU part" line (not ARM). */
+static int arm_cpu_model(char *buf, size_t len)
+{
+    char part[32], impl[32] = "unknown";
+    if (cpuinfo_value("CPU part", part, sizeof part) < 0)
+        return -1;
+    cpuinfo_value("CPU implementer", impl, sizeof impl);
+    unsigned long p = strtoul(part, NULL, 0);
+    const char *name = strtoul(impl, NULL, 0) == 0x41 ? arm_core_name(p) : NULL;
+    snprintf(buf, len, "%s (implementer %s, part %s)", name ? name : "unknown core", impl, part);
+    return 0;
+}
+
 void hm_cpu_model(char *buf, size_t len)
 {
-    if (cpuinfo_value("model name", buf, len) < 0)
+    if (cpuinfo_value("model name", buf, len) < 0 && arm_cpu_model(buf, len) < 0)
         snprintf(buf, len, "unknown");
+}
+
+#if defined(__aarch64__)
+#include <sys/auxv.h>
+#include <sys/prctl.h>
+#ifndef PR_SVE_GET_VL
+#define PR_SVE_GET_VL 51
+#endif
+#endif
+
+void hm_cpu_isa(char *buf, size_t len)
+{
+#if defined(__aarch64__)
+    /* HWCAP_ASIMD (1 << 1), HWCAP_SVE (1 << 22), HWCAP2_SVE2 (1 << 1) of asm/hwcap.h. */
+    unsigned long hw = getauxval(AT_HWCAP), hw2 = getauxval(AT_HWCAP2);
+    int vl = (hw & (1UL << 22)) ? prctl(PR_SVE_GET_VL) : -1;
+    char sve[48] = "";
+    if (vl > 0) /* the low 16 bits: the vector length in bytes */
+        snprintf(sve, sizeof sve, ", sve vector length %d bits", (vl & 0xffff) * 8);
+    snprintf(buf, len, "aarch64%s%s%s%s", (hw & (1UL << 1)) ? " asimd" : "",
+             (hw & (1UL << 22)) ? " sve" : "", (hw2 & (1UL << 1)) ? " sve2" : "", sve);
+#elif defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    __builtin_cpu_init();
+    snprintf(buf, len, "x86-64%s%s%s", __builtin_cpu_supports("avx2") ? " avx2" : "",
+             __builtin_cpu_supports("avx512f") ? " avx512f" : "",
+             __builtin_cpu_supports("avx512dq") ? " avx512dq" : "");
+#else
+    snprintf(buf, len, "unknown");
+#endif
 }
 
 #define CPUFREQ "/sys/devices/system/cpu/cpu0/cpufreq/"
@@ -177,6 +241,9 @@ void hm_loadavg(char *buf, size_t len)
 const char *hm_self_exe(void)
 {
     static char path[PATH_MAX];
+    const char *spawn_exe = getenv("HETMC_SPAWN_EXE");
+    if (spawn_exe && spawn_exe[0])
+        return spawn_exe;
     if (!path[0]) {
         ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
         if (n <= 0)

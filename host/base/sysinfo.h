@@ -24,6 +24,11 @@ int hm_bind_pid(pid_t pid, unsigned k);
 /* Host name and CPU model into buf (never fails; "unknown" when unreadable). */
 void hm_hostname(char *buf, size_t len);
 void hm_cpu_model(char *buf, size_t len);
+/* The vector ISA the host kernels choose from: "x86-64 avx2 avx512f ...", or on ARM
+ * "aarch64 asimd sve sve2, sve vector length 128 bits" (getauxval, PR_SVE_GET_VL). On ARM
+ * hm_cpu_model names the core from its MIDR part number ("Neoverse-V2 (implementer 0x41,
+ * part 0xd4f)"), since /proc/cpuinfo has no model name there. */
+void hm_cpu_isa(char *buf, size_t len);
 /* Frequency facts from sysfs and /proc/cpuinfo (CPU 0), each "unknown" when unreadable:
  * the cpufreq governor; "current 2095 MHz, max 3500 MHz"; SMT "on", "off", "notsupported";
  * turbo "on" or "off". */
@@ -34,7 +39,10 @@ void hm_cpu_turbo(char *buf, size_t len);
 /* The load average as /proc/loadavg has it ("1.02 0.87 0.66 2/123 4567"), or "unknown". */
 void hm_loadavg(char *buf, size_t len);
 
-/* Full path of the running binary (for spawn and for provenance); NULL if unreadable. */
+/* Full path of the running binary (for spawn and for provenance); NULL if unreadable. The
+ * environment variable HETMC_SPAWN_EXE replaces it: under qemu-user, /proc/self/exe is a binary
+ * the kernel cannot start, and a wrapper that starts it through the emulator can (the cross
+ * build's tests/CMakeLists.txt writes one). */
 const char *hm_self_exe(void);
 
 /* The rank and number of ranks an MPI launcher gave this process, read from the environment

@@ -123,6 +123,8 @@ void hm_provenance_write(FILE *f)
     fprintf(f, "cpu_model: %s\n", cpu);
     fprintf(f, "online_cores: %u\n", hm_online_cores());
     cpu_lines(f);
+    hm_cpu_isa(cpu, sizeof cpu);
+    fprintf(f, "cpu_isa: %s\n", cpu);
     fprintf(f, "host_kernel: %s\n", hm_kernel_name());
     fprintf(f, "date_utc: %s\n", when);
     char names[256];

@@ -104,8 +104,9 @@ static int add_devices(hm_part_list *l, hm_part_spec *spec, const char *selector
         unsigned at = idx[i];
         snprintf(spec->device, sizeof spec->device, "%u", at);
         snprintf(spec->label, sizeof spec->label, "%s@%u", spec->b->name, at);
-        spec->cpu_device = (int)at < d->n && strcmp(d->type[at], "cpu") == 0 ? (int)d->units[at]
-                                                                             : 0;
+        /* Unsigned: an index of 2^31 or more is out of range, not negative. */
+        int listed = d->n > 0 && at < (unsigned)d->n;
+        spec->cpu_device = listed && strcmp(d->type[at], "cpu") == 0 ? (int)d->units[at] : 0;
         rc = add_part(l, spec, item, err);
     }
     free(idx);
