@@ -22,7 +22,7 @@
 
 #define HM_VERSION "0.1.0"
 /* Version of the CSV contract (docs/DESIGN.md); bump on any change of columns or meaning. */
-#define HM_CSV_FORMAT_VERSION 2
+#define HM_CSV_FORMAT_VERSION 3
 /* Largest accepted sample count: 2^63. */
 #define HM_MAX_SAMPLES (UINT64_C(1) << 63)
 /* Largest --item-blocks: Philox blocks one OpenCL work-item counts. */

@@ -219,6 +219,12 @@ void hm_load_between(const hm_load_mark *a, const hm_load_mark *b, hm_load *out)
     out->bound = (double)(hm_allowed_cpus() + coarse) / tick_hz() / wall;
 }
 
+double hm_load_resolve_s(void)
+{
+    double s = (double)hm_allowed_cpus() / tick_hz() / 0.2;
+    return s > 1.0 ? 1.0 : s;
+}
+
 double hm_load_limit(unsigned workers, double bound)
 {
     unsigned cpus = hm_allowed_cpus();

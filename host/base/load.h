@@ -64,6 +64,11 @@ double hm_load_limit(unsigned workers, double bound);
 /* A repetition of `workers` workers with load l is interfered: foreign_cpu over the limit. */
 int hm_load_interfered(const hm_load *l, unsigned workers);
 
+/* How long a repetition should last for its foreign load to be known within 0.2 core: the
+ * allowed CPUs' ticks at either end over that wall time (0.1 s for 2 CPUs at 100 ticks per
+ * second), at most 1 s (where the bound then stays wider). */
+double hm_load_resolve_s(void);
+
 /* "" when foreign load is measured here, else why not (one sentence). */
 const char *hm_load_unavailable(void);
 

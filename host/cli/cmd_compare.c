@@ -2,8 +2,10 @@
  * cmd_compare.c - `hetmc compare A B`: two runs (runs.csv files or results folders) side by
  * side, e.g. a laptop and a GPU node, or before and after a change.
  *
- * Reading: both files must be hetmc results of one CSV format_version that this hetmc reads
- * (1 or 2), every row of a file the same version and both files the same one; a file whose
+ * Reading: both files must be hetmc results of a CSV format_version that this hetmc reads
+ * (1, 2 or 3), every row of a file the same version, and both files the same one, except
+ * that 2 and 3 mix (3 only adds columns at the end: the foreign load, whose interfered rows
+ * the statistics leave out); a file whose
  * numbers are not plain decimal (hex, inf, nan, a negative or missing time, a count with a
  * sign) is rejected naming the row. Every problem is exit 2 with one line on stderr.
  *
@@ -71,8 +73,8 @@ static void compare_help(FILE *f)
     fprintf(f, "usage: hetmc compare A B [--format table|csv]\n"
                "\n"
                "A and B are runs.csv files or results folders (e.g. laptop vs GPU node, before vs\n"
-               "after) of one CSV format_version (1 or 2; mixing them is an error). Cells pair on\n"
-               "backend, workers and samples, and on the device name, or on the device's position\n"
+               "after) of CSV format_version 1, 2 or 3 (2 and 3 mix; 1 only with 1). Cells pair\n"
+               "on backend, workers and samples, and on the device name, or on the device's position\n"
                "among that backend's devices when its name is on one side only (two machines'\n"
                "OpenCL devices); both names are shown, and cells on one side only are listed.\n"
                "For each pair: median wall time of each, ratio = median_B / median_A (< 1: B is\n"
@@ -136,15 +138,15 @@ static int row_error(const side *sd, size_t r, const char *fmt, ...)
     return hm_usage_error("compare", "%s: row %zu after the header: %s", sd->name, r, msg);
 }
 
-/* format_version: 1 or 2, the same on every row of a file. Returns 0, or 2 as check_row. */
+/* format_version: 1, 2 or 3, the same on every row of a file. Returns 0, or 2 as check_row. */
 static int check_version(side *sd, const char *v, size_t r)
 {
-    if (!sd->version && (strcmp(v, "1") == 0 || strcmp(v, "2") == 0))
+    if (!sd->version && (strcmp(v, "1") == 0 || strcmp(v, "2") == 0 || strcmp(v, "3") == 0))
         sd->version = v[0] - '0';
     if (!sd->version || v[0] - '0' != sd->version || v[1])
         return row_error(sd, r, "format_version '%s' %s", v,
                          sd->version ? "differs from the file's first row; a file must hold "
-                                       "one version" : "is not one this hetmc reads (1, 2)");
+                                       "one version" : "is not one this hetmc reads (1, 2, 3)");
     return 0;
 }
 
@@ -428,11 +430,11 @@ static void csv_row(const cell *ca, const cell *cb)
 
 static void table_header(const side *a, const side *b, int bw)
 {
-    printf("# hetmc compare: A = %s, B = %s (CSV format_version %d)\n"
+    printf("# hetmc compare: A = %s, B = %s (CSV format_version %d and %d)\n"
            "# ratio = median wall B / median wall A (< 1: B faster); CI: Hodges-Lehmann ratio's "
            "95%% interval;\n# Mann-Whitney U two-sided, significant at p < 0.05\n"
            "%-*s %-14s %7s %12s %4s %4s %12s %12s %8s %-21s %9s %-13s %s\n",
-           a->name, b->name, a->version, bw, "backend", "device", "workers", "samples", "n_A",
+           a->name, b->name, a->version, b->version, bw, "backend", "device", "workers", "samples", "n_A",
            "n_B",
            "median A (s)", "median B (s)", "ratio", "95% CI of ratio", "p", "significant",
            "hits");
@@ -571,7 +573,7 @@ int hm_cmd_compare(int argc, char **argv)
         status = HM_EXIT_USAGE;
         goto cleanup;
     }
-    if (a.version != b.version) {
+    if (a.version != b.version && (a.version == 1 || b.version == 1)) {
         status = hm_usage_error("compare", "A (%s) has CSV format_version %d and B (%s) %d: "
                                 "compare runs of one version (regenerate the older run)",
                                 a.name, a.version, b.name, b.version);

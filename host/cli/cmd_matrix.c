@@ -20,6 +20,8 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
+#include "load.h"
+#include "matrix.h"
 #include "clock.h"
 #include "csvread.h"
 #include "kernel.h"
@@ -139,194 +141,11 @@ static int matrix_parse(int argc, char **argv, matrix_options *o)
     if (rc >= 0)
         return rc;
     int given = o->parts.n || o->splits.n;
+    if (!hm_opts_given(o, HM_O_ORDER_SEED))
+        o->order_seed = (uint64_t)(hm_now() * 1e9) ^ ((uint64_t)getpid() << 32);
     matrix_defaults(o);
     early_init(o);
     return check_parts(o, given);
-}
-
-/* One (backend, device, workers) to prepare; unavailable when select_devices found none. */
-typedef struct plan_item {
-    const hm_backend *b;
-    char device[16]; /* the index for device backends, "" otherwise */
-    const char *parts, *split; /* coexec: its part list and split (NULL: the defaults) */
-    char label[128];           /* coexec: the parts, for the progress line */
-    unsigned workers;
-    int unavailable;
-    char why[512];
-} plan_item;
-
-/* Every (backend, device, workers) of the matrix, in order; grows as needed. */
-typedef struct plan {
-    plan_item *items;
-    size_t n, cap;
-} plan;
-
-typedef struct progress {
-    int quiet;
-    int open_line; /* a progress line on a terminal waits for its line break */
-    double t0, work_total, work_done;
-    size_t cells_total, cells_done;
-} progress;
-
-/* Everything one matrix run holds; cleaned up in one place. */
-typedef struct matrix {
-    matrix_options o;
-    plan plan;
-    progress pr;
-    char dir[4096];
-    FILE *csv, *prov;
-    uint64_t ref[MAX_LIST]; /* the reference count of each sample size */
-    int have_ref[MAX_LIST];
-    int status;
-    int write_failed;       /* runs.csv could not be written: the matrix stops */
-    double limit;           /* the time limit of one run: --timeout or the default */
-} matrix;
-
-/* One line on stderr, on a line of its own even after a progress line. */
-static void say(matrix *m, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-
-static void say(matrix *m, const char *fmt, ...)
-{
-    va_list ap;
-    if (m->pr.open_line)
-        fputc('\n', stderr);
-    m->pr.open_line = 0;
-    fputs("hetmc matrix: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-}
-
-static plan_item *plan_add(plan *p)
-{
-    if (p->n == p->cap) {
-        size_t cap = p->cap ? 2 * p->cap : 16;
-        plan_item *grown = realloc(p->items, cap * sizeof *grown);
-        if (!grown)
-            return NULL;
-        p->items = grown;
-        p->cap = cap;
-    }
-    plan_item *it = &p->items[p->n++];
-    memset(it, 0, sizeof *it);
-    return it;
-}
-
-/* Adds one item per part list and split (coexec); workers come from the parts. */
-static int plan_parts(matrix *m, const hm_backend *b)
-{
-    for (size_t i = 0; i < m->o.parts.n; i++)
-        for (size_t k = 0; k < m->o.splits.n; k++) {
-            hm_config cfg = {.workers = 1, .parts = m->o.parts.v[i], .split = m->o.splits.v[k]};
-            hm_error err = {0};
-            plan_item *it = plan_add(&m->plan);
-            if (!it)
-                return -1;
-            it->b = b;
-            it->parts = cfg.parts;
-            it->split = cfg.split;
-            int rc = b->plan_parts(&cfg, &it->workers, it->label, sizeof it->label, &err);
-            it->unavailable = rc < 0;
-            snprintf(it->why, sizeof it->why, "%s", err.msg);
-        }
-    return 0;
-}
-
-/* Adds backend b's (device, workers) items: every device --device names (default all).
- * Returns 0, -1 when out of memory, or HM_EXIT_USAGE when --device matches no device. */
-static int plan_backend(matrix *m, const hm_backend *b)
-{
-    if (cells_from_parts(b))
-        return plan_parts(m, b);
-    unsigned *idx = NULL;
-    int ndev = 1, unavailable = 0;
-    char why[512] = "";
-    if (b->select_devices) {
-        hm_error err = {0};
-        ndev = b->select_devices(m->o.device ? m->o.device : "all", &idx, &err);
-        if (ndev == HM_EINVAL)
-            return hm_usage_error("matrix", "%s", err.msg);
-        if (ndev < 0) {
-            unavailable = 1;
-            snprintf(why, sizeof why, "%s", err.msg[0] ? err.msg : hm_strerror(ndev));
-            ndev = 1;
-        }
-    }
-    for (int d = 0; d < ndev; d++)
-        for (size_t w = 0; w < m->o.worker_list.n; w++) {
-            unsigned wk = (unsigned)m->o.worker_list.v[w];
-            if (b->max_workers == 1) {
-                if (w > 0)
-                    break;
-                wk = 1; /* serial: one worker, once */
-            } else if (b->max_workers && wk > b->max_workers) {
-                continue;
-            }
-            plan_item *it = plan_add(&m->plan);
-            if (!it) {
-                free(idx);
-                return -1;
-            }
-            it->b = b;
-            it->workers = wk;
-            it->unavailable = unavailable;
-            snprintf(it->why, sizeof it->why, "%s", why);
-            if (idx)
-                snprintf(it->device, sizeof it->device, "%u", idx[d]);
-        }
-    free(idx);
-    return 0;
-}
-
-/* The plan: every combination, devices expanded, before anything runs; and the work it
- * holds, for the progress line. */
-static int plan_build(matrix *m)
-{
-    int devices = 0;
-    for (size_t i = 0; i < m->o.nbackends; i++) {
-        int rc = plan_backend(m, m->o.backends[i]);
-        if (rc == HM_EXIT_USAGE)
-            return rc;
-        if (rc < 0) {
-            fprintf(stderr, "hetmc matrix: out of memory\n");
-            return -1;
-        }
-        devices |= m->o.backends[i]->select_devices != NULL;
-    }
-    if (m->o.device && !devices)
-        return hm_usage_error("matrix", "--device %s: none of the backends asked for runs on "
-                              "OpenCL devices", m->o.device);
-    for (size_t i = 0; i < m->plan.n; i++)
-        for (size_t k = 0; k < m->o.sample_list.n; k++) {
-            m->pr.cells_total++;
-            m->pr.work_total +=
-                (double)m->o.sample_list.v[k] * (double)(m->o.reps + m->o.warmups) /
-                m->plan.items[i].workers;
-        }
-    return 0;
-}
-
-static void progress_show(progress *p, const plan_item *it, uint64_t samples)
-{
-    if (p->quiet)
-        return;
-    double el = hm_now() - p->t0;
-    char eta[32] = "?";
-    if (p->work_done > 0)
-        snprintf(eta, sizeof eta, "%.0f s", el / p->work_done * (p->work_total - p->work_done));
-    /* On a terminal one line rewritten in place; in a log one line per cell. */
-    int tty = isatty(STDERR_FILENO);
-    fprintf(stderr, "%s[%zu/%zu cells, %zu left, %.0f s elapsed, ETA %s] %s%s%s%s%s w=%u N=%llu%s",
-            tty ? "\r" : "", p->cells_done, p->cells_total, p->cells_total - p->cells_done, el,
-            eta, it->b->name, it->device[0] ? " dev " : "", it->device, it->label[0] ? " " : "",
-            it->label, it->workers, (unsigned long long)samples, tty ? "   " : "\n");
-    p->open_line = tty;
-    fflush(stderr);
 }
 
 static int make_dir(const char *path)
@@ -360,6 +179,9 @@ static void write_load(FILE *prov, const char *key)
     char load[128];
     hm_loadavg(load, sizeof load);
     fprintf(prov, "%s: %s\n", key, load);
+    double psi = hm_cpu_pressure();
+    if (psi >= 0)
+        fprintf(prov, "cpu_pressure_%s: some avg10=%.2f\n", key + strlen("loadavg_"), psi);
 }
 
 static void write_provenance(matrix *m, int argc, char **argv)
@@ -370,6 +192,13 @@ static void write_provenance(matrix *m, int argc, char **argv)
         fprintf(prov, " %s", argv[i]);
     fputc('\n', prov);
     hm_provenance_write(prov);
+    fprintf(prov, "order: %s, shuffled with seed %llu; retries %llu; each repetition at least "
+            "%g s (min_time %g s, foreign load resolved in %g s)\n",
+            m->o.order == HM_ORDER_ROUNDS ? "rounds" : "cells",
+            (unsigned long long)m->o.order_seed, (unsigned long long)m->o.retries,
+            m->o.min_time > 0 && hm_load_resolve_s() > m->o.min_time ? hm_load_resolve_s()
+                                                                      : m->o.min_time,
+            m->o.min_time, hm_load_resolve_s());
     write_load(prov, "loadavg_at_start");
     fflush(prov);
 }
@@ -423,141 +252,6 @@ static int open_outputs(matrix *m, int argc, char **argv)
         return -1;
     }
     return 0;
-}
-
-/* Writes one row to runs.csv. Returns non-zero, which stops the cell, when the write failed
- * (the file then ends with the last whole row). */
-static int write_row(const hm_row *row, void *arg)
-{
-    matrix *m = arg;
-    if (row->status == HM_STATUS_FAILED)
-        m->status = HM_EXIT_FAIL;
-    if (m->write_failed)
-        return 1;
-    if (hm_csv_row(m->csv, row) == 0)
-        return 0;
-    say(m, "writing %s/runs.csv: %s; the matrix stops here (the rows written are whole)",
-        m->dir, strerror(errno));
-    m->write_failed = 1;
-    m->status = HM_EXIT_FAIL;
-    return 1;
-}
-
-/* The one line of a cell that failed. */
-static void say_cell_failed(matrix *m, const plan_item *it, uint64_t n, const hm_cell_out *out)
-{
-    char what[64];
-    if (out->warmup_failed)
-        snprintf(what, sizeof what, "the warm-up failed");
-    else
-        snprintf(what, sizeof what, "%u of %u repetitions failed", out->reps_failed,
-                 out->reps_done);
-    say(m, "%s%s%s w=%u N=%llu: %s: %s", it->b->name, it->device[0] ? " device " : "",
-        it->device, it->workers, (unsigned long long)n, what, out->first_error);
-}
-
-/* The cell of one sample size on an opened runner: serial's first validated run gives the
- * reference count; every other backend is held to it (or to the host kernel's, without
- * serial). */
-static void run_cell(matrix *m, hm_runner *r, const plan_item *it, size_t k, char *devname,
-                     size_t devlen)
-{
-    uint64_t n = m->o.sample_list.v[k];
-    int is_serial = (hm_runner_backend(r)->flags & HM_REFERENCE) != 0;
-    if (!is_serial && !m->have_ref[k]) {
-        /* Outside any timing, but watched: at 2^40 it takes an hour. */
-        hm_runner_watch("the reference count (the host kernel, as serial would count)",
-                        m->limit);
-        m->ref[k] = hm_kernel_hits(m->o.seed, 0, n);
-        hm_runner_unwatch();
-        m->have_ref[k] = 1;
-    }
-    hm_cell cell = {.seed = m->o.seed, .samples = n, .reps = (unsigned)m->o.reps,
-                    .warmups = (unsigned)m->o.warmups, .min_time_s = m->o.min_time,
-                    .expect = m->have_ref[k] ? &m->ref[k] : NULL, .expect_what = "serial's"};
-    hm_cell_out out;
-    hm_runner_cell(r, &cell, write_row, m, &out);
-    if (out.have_ref) {
-        if (is_serial && !m->have_ref[k]) {
-            m->ref[k] = out.ref_hits;
-            m->have_ref[k] = 1;
-        }
-        snprintf(devname, devlen, "%s", out.device);
-    }
-    if ((out.warmup_failed || out.reps_failed) && !m->write_failed)
-        say_cell_failed(m, it, n, &out);
-}
-
-
-/* The hm_config of one plan item. */
-static void item_config(const matrix *m, const plan_item *it, hm_config *cfg)
-{
-    hm_opts_config(&m->o, cfg);
-    cfg->workers = it->workers;
-    cfg->device = it->device[0] ? it->device : NULL;
-    cfg->timeout_s = m->limit;
-    cfg->bind = it->b->uses & HM_USES_BIND ? m->o.bind : HM_BIND_NONE;
-    cfg->parts = it->parts;
-    cfg->split = it->split;
-}
-
-/* The row of a cell whose backend did not open: skipped (unavailable) or failed. */
-static void write_unopened(matrix *m, const plan_item *it, uint64_t n, int rc, const char *why)
-{
-    hm_row row;
-    const char *dev = it->label[0] ? it->label : it->device;
-    if (!dev[0] && cells_from_parts(it->b))
-        dev = it->parts ? it->parts : "auto";
-    hm_runner_unopened_row(&row, it->b, it->workers, dev, m->o.seed, n, rc, why);
-    write_row(&row, m);
-}
-
-/* What provenance.txt keeps of an item: the device behind an index, the parts behind a part
- * list, or why a backend is unavailable (once). */
-static void note_item(matrix *m, const plan_item *it, const char *devname)
-{
-    if (devname[0] && it->device[0])
-        fprintf(m->prov, "device: backend %s index %s = %s\n", it->b->name, it->device, devname);
-    else if (devname[0] && it->label[0])
-        fprintf(m->prov, "coexec: --parts %s --split %s = %s\n", it->parts ? it->parts : "auto",
-                it->split ? it->split : "dynamic", it->label);
-    else if (it->unavailable && it->workers == m->plan.items[0].workers)
-        fprintf(m->prov, "unavailable: backend %s: %s\n", it->b->name, it->why);
-}
-
-/* Opens one plan item and runs its cells, one per sample size. */
-static void run_item(matrix *m, const plan_item *it)
-{
-    hm_config cfg;
-    hm_runner *r = NULL;
-    hm_error err = {0};
-    item_config(m, it, &cfg);
-    int rc = it->unavailable ? HM_EUNAVAIL : hm_runner_open(it->b, &cfg, &r, &err);
-    const char *why = it->unavailable ? it->why : err.msg;
-    char devname[128] = "";
-    if (rc < 0 && rc != HM_EUNAVAIL)
-        say(m, "%s%s%s w=%u could not start: %s", it->b->name, it->device[0] ? " device " : "",
-            it->device, it->workers, why[0] ? why : hm_strerror(rc));
-    for (size_t k = 0; k < m->o.sample_list.n && !hm_stop_signal && !m->write_failed; k++) {
-        uint64_t n = m->o.sample_list.v[k];
-        progress_show(&m->pr, it, n);
-        if (rc < 0)
-            write_unopened(m, it, n, rc, why);
-        else
-            run_cell(m, r, it, k, devname, sizeof devname);
-        m->pr.cells_done++;
-        m->pr.work_done += (double)n * (double)(m->o.reps + m->o.warmups) / it->workers;
-    }
-    hm_runner_close(r);
-    note_item(m, it, devname);
-}
-
-/* Every item of the plan, until a signal or a write error stops it. */
-static void run_plan(matrix *m)
-{
-    m->pr.t0 = hm_now();
-    for (size_t i = 0; i < m->plan.n && !hm_stop_signal && !m->write_failed; i++)
-        run_item(m, &m->plan.items[i]);
 }
 
 /* The noisy cells of the comparison, on stderr. */
@@ -634,6 +328,7 @@ static int write_comparison(matrix *m)
         m->status = HM_EXIT_FAIL;
         goto cleanup;
     }
+    hm_summary_sort(&sum);
     if (save_comparison(m, &sum) < 0)
         goto cleanup;
     report_comparison(m, &sum);
@@ -648,11 +343,7 @@ cleanup:
  * comparison, provenance closed, the closing line. Returns the exit status. */
 static int matrix_finish(matrix *m)
 {
-    if (!m->o.quiet)
-        fprintf(stderr, "%s[%zu/%zu cells done in %.1f s]%*s\n",
-                isatty(STDERR_FILENO) ? "\r" : "", m->pr.cells_done, m->pr.cells_total,
-                hm_now() - m->pr.t0, isatty(STDERR_FILENO) ? 60 : 0, "");
-    m->pr.open_line = 0;
+    hm_matrix_progress_end(m);
     if (hm_stop_signal) {
         say(m, "interrupted by %s; the finished rows are in %s/runs.csv",
             hm_signal_name(hm_stop_signal), m->dir);
@@ -677,7 +368,7 @@ static void matrix_abort(const hm_watch_event *ev, void *arg)
         char rep[32] = "the warm-up";
         if (ev->row->rep)
             snprintf(rep, sizeof rep, "rep %u", ev->row->rep);
-        write_row(ev->row, m);
+        hm_matrix_write_row(ev->row, m);
         say(m, "%s w=%u N=%llu: %s failed: %s", ev->row->backend, ev->row->workers,
             (unsigned long long)ev->row->samples, rep, ev->row->note);
         m->status = HM_EXIT_FAIL;
@@ -729,7 +420,7 @@ int hm_cmd_matrix(int argc, char **argv)
         goto done;
     m->pr.quiet = m->o.quiet;
     m->status = HM_EXIT_OK;
-    if ((rc = plan_build(m)) != 0 || open_outputs(m, argc, argv) < 0) {
+    if ((rc = hm_matrix_plan(m)) != 0 || open_outputs(m, argc, argv) < 0) {
         rc = rc == HM_EXIT_USAGE ? rc : HM_EXIT_FAIL;
         goto done;
     }
@@ -738,7 +429,8 @@ int hm_cmd_matrix(int argc, char **argv)
         rc = HM_EXIT_FAIL;
         goto done;
     }
-    run_plan(m);
+    hm_matrix_check_idle(m);
+    hm_matrix_run(m);
     rc = matrix_finish(m);
     hm_stop_uninstall();
 done:

@@ -17,6 +17,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
 #include "clock.h"
+#include "load.h"
 #include "options.h"
 #include "runner.h"
 #include "stats.h"
@@ -26,6 +27,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -152,6 +154,12 @@ static void emit_header(run_options *o)
            (unsigned long long)o->v.warmups, o->v.warmups == 1 ? "" : "s",
            (unsigned long long)o->v.reps, o->v.reps == 1 ? "" : "s", o->v.min_time,
            hm_clock_resolution(), HM_VALIDATE_SIGMA);
+    if (hm_load_unavailable()[0])
+        printf("# load:   not measured: %s\n", hm_load_unavailable());
+    else if (!(o->v.backend->uses & HM_COLLECTIVE))
+        printf("# load:   other programs' CPU time on the allowed CPUs measured around each "
+               "repetition\n#         (each lasts at least %g s to resolve it)\n",
+               o->v.min_time > 0 ? hm_load_resolve_s() : 0.0);
     hm_table_header(stdout);
 }
 
@@ -174,8 +182,8 @@ static int emit(run_options *o, const hm_row *row)
 /* What the rows of one device add up to, for the closing line of the table. */
 typedef struct run_tally {
     run_options *o;
-    double *walls;
-    size_t nwalls;
+    double *walls, *foreign;
+    size_t nwalls, nforeign, ninterfered;
 } run_tally;
 
 static void say_failed(const hm_row *row)
@@ -193,6 +201,9 @@ static int on_row(const hm_row *row, void *arg)
         t->walls[t->nwalls++] = row->wall_s;
     else
         say_failed(row);
+    if (row->rep > 0 && !isnan(row->foreign_cpu))
+        t->foreign[t->nforeign++] = row->foreign_cpu;
+    t->ninterfered += row->interfered == 1;
     return emit(t->o, row);
 }
 
@@ -214,6 +225,27 @@ static void run_abort(const hm_watch_event *ev, void *arg)
     _exit(hm_stdout_finish(rc));
 }
 
+/* The foreign load of the repetitions on the closing lines, and a warning on stderr when
+ * another program took part of the allowed CPUs during one of them. */
+static void run_load_summary(const run_options *o, const char *backend, run_tally *t)
+{
+    if (!t->nforeign)
+        return;
+    hm_sort(t->foreign, t->nforeign);
+    double median = hm_quantile(t->foreign, t->nforeign, 0.5);
+    if (o->v.format != HM_FORMAT_CSV)
+        printf("# foreign load: median %.2f cores, highest %.2f (other programs' CPU time on "
+               "the %u allowed CPUs); %zu of %zu repetition%s interfered\n", median,
+               t->foreign[t->nforeign - 1], hm_allowed_cpus(), t->ninterfered, t->nforeign,
+               t->nforeign == 1 ? "" : "s");
+    if (t->ninterfered)
+        fprintf(stderr, "hetmc run: interfered: other programs used up to %.2f cores of the "
+                "allowed CPUs during %zu of %zu repetitions of %s (column interfered); their "
+                "times are not %s's alone: a quieter machine, or `hetmc matrix --wait-idle`, "
+                "would tell\n", t->foreign[t->nforeign - 1], t->ninterfered, t->nforeign,
+                backend, backend);
+}
+
 /* The closing line of a table, and a warning on stderr when the wall times vary too much. */
 static void run_summary(const run_options *o, const char *backend, const char *device,
                         run_tally *t)
@@ -230,6 +262,7 @@ static void run_summary(const run_options *o, const char *backend, const char *d
         fprintf(stderr, "hetmc run: noisy: the wall times of %s vary by %.0f%% (coefficient of "
                 "variation above %.0f%%); more --reps, a longer --min-time or a quieter machine "
                 "would tell\n", backend, 100 * cv, 100 * HM_NOISY_CV);
+    run_load_summary(o, backend, t);
 }
 
 /* Opens b with cfg through the runner, runs the cell, prints every row. Returns 0 when every
@@ -252,19 +285,24 @@ static int run_one(run_options *o, const hm_backend *b, const hm_config *cfg)
         return HM_EXIT_FAIL;
     }
 
-    run_tally t = {.o = o, .walls = calloc((size_t)o->v.reps, sizeof *t.walls)};
-    if (!t.walls) {
+    run_tally t = {.o = o, .walls = calloc((size_t)o->v.reps, sizeof *t.walls),
+                   .foreign = calloc((size_t)o->v.reps, sizeof *t.foreign)};
+    if (!t.walls || !t.foreign) {
+        free(t.walls);
+        free(t.foreign);
         fprintf(stderr, "hetmc run: out of memory\n");
         hm_runner_close(r);
         return HM_EXIT_FAIL;
     }
     hm_cell cell = {.seed = o->v.seed, .samples = o->v.samples, .reps = (unsigned)o->v.reps,
-                    .warmups = (unsigned)o->v.warmups, .min_time_s = o->v.min_time};
+                    .warmups = (unsigned)o->v.warmups, .min_time_s = o->v.min_time,
+                    .load_min_s = o->v.min_time > 0 ? hm_load_resolve_s() : 0};
     hm_cell_out out;
     hm_status st = hm_runner_cell(r, &cell, on_row, &t, &out);
     if (t.nwalls && !o->write_failed)
         run_summary(o, b->name, out.device, &t);
     free(t.walls);
+    free(t.foreign);
     hm_runner_close(r);
     return st == HM_STATUS_OK && !o->write_failed ? HM_EXIT_OK : HM_EXIT_FAIL;
 }

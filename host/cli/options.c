@@ -135,6 +135,26 @@ static const option_spec table[HM_O_COUNT] = {
                                 "each repetition repeats the run back to back until it lasts\n"
                                 "this long, times per call (column calls); 0 disables (default"
                                 "\n0.01)"}},
+    [HM_O_ORDER] = {"order", 0, MATRIX, KIND_ENUM, "O", .choices = "rounds|cells",
+                    .what = "an order", .off = AT(order), .wrap = MATRIX,
+                    .help = {NULL, "rounds (default): every cell once per round, in an order "
+                                   "shuffled\nper round, so that a passing load falls on all "
+                                   "cells alike;\ncells: each cell's repetitions back to "
+                                   "back"}},
+    [HM_O_ORDER_SEED] = {"order-seed", 0, MATRIX, KIND_U64, "S", .min = 0, .max = UINT64_MAX,
+                         .off = AT(order_seed),
+                         .help = {NULL, "the seed of the rounds' shuffle (default: from the "
+                                        "clock;\nprovenance.txt records it)"}},
+    [HM_O_RETRIES] = {"retries", 0, MATRIX, KIND_U64, "N", .min = 0, .max = 100, .def = 3,
+                      .off = AT(retries), .wrap = MATRIX,
+                      .help = {NULL, "repetitions a cell may add, in later rounds, for those "
+                                     "measured\nwhile other programs used the CPUs "
+                                     "(interfered), {min}..{max}\n(default 3)"}},
+    [HM_O_WAIT_IDLE] = {"wait-idle", 0, MATRIX, KIND_SECONDS, "T", .lo = 0, .hi = 86400,
+                        .off = AT(wait_idle),
+                        .help = {NULL, "before measuring, wait up to this long for other "
+                                       "programs' CPU\nuse to fall below 0.1 core (default 0: "
+                                       "say how busy the machine\nis, and go on)"}},
     [HM_O_BIND] = {"bind", 0, BOTH, KIND_ENUM, "B", .choices = "none|cores",
                    .what = "a binding", .off = AT(bind), .uses = HM_USES_BIND,
                    .applies = "it pins the workers of {list-and}",

@@ -46,6 +46,10 @@ typedef enum hm_opt_id {
     HM_O_RUN_REPS, /* run: --reps, 1..1000000 */
     HM_O_WARMUP,
     HM_O_MIN_TIME,
+    HM_O_ORDER,      /* matrix: rounds or cells */
+    HM_O_ORDER_SEED, /* matrix: the rounds' shuffle */
+    HM_O_RETRIES,    /* matrix: repetitions added for interfered ones */
+    HM_O_WAIT_IDLE,  /* matrix: wait for a quiet machine first */
     HM_O_BIND,
     HM_O_PARTS,
     HM_O_SPLIT,
@@ -56,6 +60,7 @@ typedef enum hm_opt_id {
 } hm_opt_id;
 
 enum { HM_FORMAT_TABLE = 0, HM_FORMAT_CSV = 1 };
+enum { HM_ORDER_ROUNDS = 0, HM_ORDER_CELLS = 1 };
 
 typedef struct hm_u64_list {
     uint64_t v[HM_OPT_MAX_LIST];
@@ -78,6 +83,9 @@ typedef struct hm_opts {
     hm_u64_list worker_list, sample_list;   /* matrix */
     uint64_t reps, seed, local_size, item_blocks, timeout_s, tasks, warmups;
     double min_time;
+    unsigned order;           /* matrix: HM_ORDER_* */
+    uint64_t order_seed, retries; /* matrix */
+    double wait_idle;         /* matrix: seconds */
     const char *device; /* NULL: the backend's default */
     const char *out;    /* matrix: NULL for results/matrix-<date> */
     hm_str_list parts, splits;

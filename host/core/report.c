@@ -39,6 +39,8 @@ void hm_row_init(hm_row *row, const char *backend, unsigned workers, uint64_t sa
     row->status = HM_STATUS_OK;
     row->wall_s = NAN;
     row->sigmas = NAN;
+    row->foreign_cpu = row->steal = NAN;
+    row->interfered = -1;
     hm_result_init(&row->res);
 }
 
@@ -141,8 +143,8 @@ typedef struct row_ctx {
  * filling a field of hm_row or hm_result); docs/csv.md is regenerated from it.
  */
 #define HM_RUNS_COLUMNS(X)                                                                     \
-    X(format_version, "int", "", "all", "version of this contract: 2 (version 1 ended at "     \
-      "sigmas)", put_u64(f, HM_CSV_FORMAT_VERSION))                                             \
+    X(format_version, "int", "", "all", "version of this contract: 3 (version 2 ended at "     \
+      "balance, version 1 at sigmas)", put_u64(f, HM_CSV_FORMAT_VERSION))                                             \
     X(timestamp_utc, "string", "ISO 8601", "all", "when the row was written, in UTC",          \
       fputs(c->when, f))                                                                       \
     X(host, "string", "", "all", "the host name", hm_csv_field(f, c->host))                    \
@@ -206,7 +208,16 @@ typedef struct row_ctx {
       "fraction of the samples each part counted and its samples/s (mpi with --parts: rank "   \
       "0's)", hm_csv_field(f, r->res.parts))                                                   \
     X(balance, "float", "", "coexec, mpi", "earliest part finish / latest part finish (1: "    \
-      "together; mpi with --parts: the lowest of any rank)", put_num(f, r->res.balance, "%.4g"))
+      "together; mpi with --parts: the lowest of any rank)", put_num(f, r->res.balance, "%.4g")) \
+    X(foreign_cpu, "float", "cores", "all but mpi", "CPU time other programs used on the CPUs " \
+      "hetmc may run on during the repetition, per second of wall (/proc/stat less hetmc's "   \
+      "own; empty where not measured)", put_num(f, r->foreign_cpu, "%.3f"))                     \
+    X(steal, "float", "cores", "all but mpi", "CPU time the hypervisor took from those CPUs, "  \
+      "per second of wall", put_num(f, r->steal, "%.3f"))                                      \
+    X(interfered, "bool", "", "all but mpi", "true when foreign_cpu exceeded its limit (0.1 "  \
+      "core, or 5% of the CPUs the workers left idle, plus the measurement's resolution): "    \
+      "left out of the comparison's medians and measured again; empty when not judged",        \
+      fputs(r->interfered < 0 ? "" : r->interfered ? "true" : "false", f))
 
 typedef void (*col_writer)(FILE *f, const hm_row *r, const row_ctx *c);
 

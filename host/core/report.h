@@ -26,6 +26,10 @@ typedef struct hm_row {
     unsigned calls;     /* back-to-back runs timed as this repetition (times are per call);
                          * 0 when nothing ran */
     char note[512];     /* why skipped or failed, or a warning; no newlines */
+    /* The foreign load during the repetition (load.h), in cores' worth; NAN when not
+     * measured. interfered: 1 when it was over the limit, 0 when not, -1 when not judged. */
+    double foreign_cpu, steal;
+    int interfered;
 } hm_row;
 
 const char *hm_status_name(hm_status s);

@@ -4,6 +4,7 @@
 #include "runner.h"
 
 #include "clock.h"
+#include "load.h"
 #include "stop.h"
 
 #include <math.h>
@@ -311,13 +312,39 @@ static void phases_mean(hm_row *row, const phase_sums *s)
     row->res.transfer_s = s->transfer / n;
 }
 
-/* One timed repetition: calls back to back until they last min_time_s together, every count
- * checked. Returns 0, or -1 when a stop interrupted it (the row is then to be discarded). */
+/* Whether the foreign load of r's repetitions is measured: not for collective backends. */
+static int measures_load(const hm_runner *r)
+{
+    return !(r->b->uses & HM_COLLECTIVE) && !hm_load_unavailable()[0];
+}
+
+/* The row's foreign load between two marks, and whether it was over the limit. */
+static void judge_load(const hm_runner *r, const hm_load_mark *a, hm_row *row)
+{
+    hm_load_mark b;
+    hm_load l;
+    hm_load_mark_now(&b);
+    hm_load_between(a, &b, &l);
+    row->foreign_cpu = l.foreign_cpu;
+    row->steal = l.steal;
+    row->interfered = isnan(l.foreign_cpu) ? -1 : hm_load_interfered(&l, r->cfg.workers);
+}
+
+/* One timed repetition: calls back to back until they last min_time_s together (and
+ * load_min_s when the load is measured), every count checked. Returns 0, or -1 when a stop
+ * interrupted it (the row is then to be discarded). */
 static int repetition(cell_run *c, unsigned rep, hm_row *row)
 {
     const hm_runner *r = c->r;
     phase_sums sums = {0};
+    hm_load_mark mark;
+    int load = measures_load(r);
+    double min_s = c->cell->min_time_s;
+    if (load && c->cell->load_min_s > min_s)
+        min_s = c->cell->load_min_s;
     hm_row_init(row, r->b->name, r->cfg.workers, c->cell->samples, c->cell->seed, rep);
+    if (load)
+        hm_load_mark_now(&mark);
     for (;;) {
         hm_error err = {0};
         double wall;
@@ -332,10 +359,12 @@ static int repetition(cell_run *c, unsigned rep, hm_row *row)
         }
         row->has_hits = 1;
         phases_add(&sums, &row->res, wall);
-        if (!check_count(c, row, 1, "the first repetition's") ||
-            sums.wall >= c->cell->min_time_s || (r->b->uses & HM_COLLECTIVE))
+        if (!check_count(c, row, 1, "the first repetition's") || sums.wall >= min_s ||
+            (r->b->uses & HM_COLLECTIVE))
             break;
     }
+    if (load)
+        judge_load(r, &mark, row);
     phases_mean(row, &sums);
     if (row->res.note[0])
         hm_row_note(row, "%s", row->res.note);

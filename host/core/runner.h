@@ -21,6 +21,11 @@
  * wall_s is the runner's CLOCK_MONOTONIC around the backend's run(), summed over the calls of
  * a repetition and divided by their number.
  *
+ * Foreign load (load.h): the CPU time other programs took from the allowed CPUs is measured
+ * around every timed repetition (not for collective backends, whose other ranks would count
+ * as foreign) and the row says whether it was over the limit (interfered). A cell may ask
+ * that each repetition last long enough for the kernel's tick accounting to resolve it.
+ *
  * Stops and hangs. A cell stops before its next repetition (and between the calls of one) once
  * a signal asked hetmc to stop (stop.h); the repetition the signal interrupted is discarded,
  * never recorded as failed. The runner's watchdog (hm_runner_watchdog) covers what a backend
@@ -58,6 +63,8 @@ typedef struct hm_cell {
     double min_time_s;       /* a repetition repeats the run until it lasts this long; 0: once */
     const uint64_t *expect;  /* hits every run must have; NULL: the first validated run's */
     const char *expect_what; /* whose count *expect is, for the note ("serial's") */
+    double load_min_s;       /* a repetition lasts at least this long too, so that its foreign
+                              * load is resolved (hm_load_resolve_s); 0: min_time_s alone */
 } hm_cell;
 
 /* What a cell gave. */

@@ -30,13 +30,17 @@ static int grow(hm_group *g)
     if (g->n_ok < g->cap)
         return 0;
     size_t cap = g->cap ? 2 * g->cap : 4;
-    double **arrays[] = {&g->wall_s, &g->setup_s, &g->compute_s, &g->collect_s};
+    double **arrays[] = {&g->wall_s, &g->setup_s, &g->compute_s, &g->collect_s, &g->foreign};
     for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++) {
         double *p = realloc(*arrays[i], cap * sizeof *p);
         if (!p)
             return -1;
         *arrays[i] = p;
     }
+    unsigned char *flags = realloc(g->interfered, cap);
+    if (!flags)
+        return -1;
+    g->interfered = flags;
     g->cap = cap;
     return 0;
 }
@@ -48,7 +52,9 @@ static double median_of(const double *sorted, size_t n)
 
 /* The columns hm_summarize reads, in this order. */
 enum { C_BACKEND, C_DEVICE, C_WORKERS, C_SAMPLES, C_SEED, C_STATUS, C_HITS, C_WALL, C_SETUP,
-       C_COMPUTE, C_COLLECT, C_COUNT };
+       C_COMPUTE, C_COLLECT, C_COUNT,
+       /* optional (format 3): -1 when the file has none */
+       C_FOREIGN = C_COUNT, C_INTERFERED, C_ALL };
 
 /* The hash of a cell's keys but the seed (hm_summary_find looks up without it). */
 static size_t key_hash(const char *backend, const char *device, unsigned workers,
@@ -129,6 +135,8 @@ static hm_group *group_of(hm_summary *s, char **row, const int *c)
     g->samples = samples;
     g->seed = seed;
     g->hits_agree = 1;
+    g->under_load = -1;
+    g->foreign_median = NAN;
     slot_put(s, s->n++);
     return g;
 }
@@ -156,8 +164,42 @@ static int add_row(hm_group *g, char **row, const int *c)
     g->setup_s[g->n_ok] = num(row[c[C_SETUP]]);
     g->compute_s[g->n_ok] = num(row[c[C_COMPUTE]]);
     g->collect_s[g->n_ok] = num(row[c[C_COLLECT]]);
+    g->foreign[g->n_ok] = c[C_FOREIGN] >= 0 ? num(row[c[C_FOREIGN]]) : NAN;
+    g->interfered[g->n_ok] = c[C_INTERFERED] >= 0 && strcmp(row[c[C_INTERFERED]], "true") == 0;
+    g->n_interfered += g->interfered[g->n_ok];
+    if (c[C_INTERFERED] >= 0 && row[c[C_INTERFERED]][0])
+        g->under_load = 0; /* judged */
     g->n_ok++;
     return 0;
+}
+
+/* Leaves g's interfered ok rows out of its statistics when it has clean ones; else keeps them
+ * and marks the cell as measured under load. The foreign load's median covers every ok row. */
+static void drop_interfered(hm_group *g)
+{
+    size_t kept = 0, nf = 0;
+    double *f = g->foreign;
+    for (size_t i = 0; i < g->n_ok; i++)
+        if (!isnan(g->foreign[i]))
+            f[nf++] = g->foreign[i]; /* compacted in place: nf <= i */
+    hm_sort(f, nf);
+    g->foreign_median = nf ? median_of(f, nf) : NAN;
+    if (g->under_load < 0 || g->n_interfered == 0)
+        return;
+    if (g->n_interfered == g->n_ok) {
+        g->under_load = 1;
+        return;
+    }
+    for (size_t i = 0; i < g->n_ok; i++) {
+        if (g->interfered[i])
+            continue;
+        g->wall_s[kept] = g->wall_s[i];
+        g->setup_s[kept] = g->setup_s[i];
+        g->compute_s[kept] = g->compute_s[i];
+        g->collect_s[kept] = g->collect_s[i];
+        kept++;
+    }
+    g->n_ok = kept;
 }
 
 double hm_cv(const double *x, size_t n)
@@ -186,6 +228,7 @@ size_t hm_outliers(const double *sorted, size_t n)
 /* Order statistics and noise of one group's wall times. */
 static void describe_group(hm_group *g)
 {
+    drop_interfered(g);
     g->cv_wall = hm_cv(g->wall_s, g->n_ok);
     g->noisy = isnan(g->cv_wall) ? -1 : g->cv_wall > HM_NOISY_CV;
     hm_sort(g->wall_s, g->n_ok);
@@ -339,18 +382,44 @@ static void coexec_efficiency(const hm_csv *csv, hm_summary *s, const int *c)
     }
 }
 
+/* A cell whose figure physics does not allow: a backend of CPU workers (no devices, not
+ * collective, not of parts) faster than its workers allow over serial, or a co-execution
+ * faster than its parts alone. The likelier fault is the baseline's, which the note names. */
+static void judge_plausible(const hm_summary *s, hm_group *g)
+{
+    const hm_backend *b = hm_backend_find(g->backend);
+    const hm_group *ref = hm_summary_find(s, "serial", "cpu", 1, g->samples);
+    g->implausible[0] = '\0';
+    if (!b || !g->n_ok)
+        return;
+    int cpu_workers = !b->select_devices && !(b->uses & HM_COLLECTIVE) &&
+                      !(b->flags & (HM_WORKERS_FROM_PARTS | HM_REFERENCE));
+    if (cpu_workers && g->speedup > g->workers * (1 + HM_IMPLAUSIBLE_TOL))
+        snprintf(g->implausible, sizeof g->implausible,
+                 "speed-up %.2f over serial exceeds %u workers by more than %s: serial's median "
+                 "at this N (%.3g s) is suspect", g->speedup, g->workers,
+                 HM_IMPLAUSIBLE_TOL_TEXT, ref ? ref->median_s : NAN);
+    else if (g->coexec_efficiency > 1 + HM_IMPLAUSIBLE_TOL)
+        snprintf(g->implausible, sizeof g->implausible,
+                 "co-execution efficiency %.2f: faster than its parts alone by more than %s; "
+                 "the parts' solo cells at this N are suspect", g->coexec_efficiency,
+                 HM_IMPLAUSIBLE_TOL_TEXT);
+}
+
 int hm_summarize(const hm_csv *csv, hm_summary *s, char *msg, size_t msglen)
 {
     static const char *need[C_COUNT] = {"backend", "device",  "workers", "samples",
                                         "seed",    "status",  "hits",    "wall_s",
                                         "setup_s", "compute_s", "collect_s"};
-    int c[C_COUNT];
+    int c[C_ALL];
     memset(s, 0, sizeof *s);
     for (size_t i = 0; i < C_COUNT; i++)
         if ((c[i] = hm_csv_col(csv, need[i])) < 0) {
             snprintf(msg, msglen, "no column '%s': not a hetmc results CSV", need[i]);
             return -1;
         }
+    c[C_FOREIGN] = hm_csv_col(csv, "foreign_cpu");
+    c[C_INTERFERED] = hm_csv_col(csv, "interfered");
     for (size_t r = 0; r < csv->nrows; r++) {
         char **row = csv->rows[r];
         if (!*row[c[C_STATUS]])
@@ -370,6 +439,8 @@ int hm_summarize(const hm_csv *csv, hm_summary *s, char *msg, size_t msglen)
         return -1;
     }
     coexec_efficiency(csv, s, c);
+    for (size_t i = 0; i < s->n; i++)
+        judge_plausible(s, &s->g[i]);
     return 0;
 }
 
@@ -380,10 +451,45 @@ void hm_summary_free(hm_summary *s)
         free(s->g[i].setup_s);
         free(s->g[i].compute_s);
         free(s->g[i].collect_s);
+        free(s->g[i].foreign);
+        free(s->g[i].interfered);
     }
     free(s->g);
     free(s->slot);
     memset(s, 0, sizeof *s);
+}
+
+/* A backend's place in the registry; unknown names after every known one. */
+static size_t backend_rank(const char *name)
+{
+    for (size_t i = 0; i < hm_backend_count(); i++)
+        if (strcmp(hm_backend_at(i)->name, name) == 0)
+            return i;
+    return hm_backend_count();
+}
+
+static int plan_order(const void *pa, const void *pb)
+{
+    const hm_group *a = pa, *b = pb;
+    size_t ra = backend_rank(a->backend), rb = backend_rank(b->backend);
+    int c = ra != rb ? (ra < rb ? -1 : 1) : strcmp(a->backend, b->backend);
+    if (!c)
+        c = strcmp(a->device, b->device);
+    if (!c && a->workers != b->workers)
+        c = a->workers < b->workers ? -1 : 1;
+    if (!c && a->samples != b->samples)
+        c = a->samples < b->samples ? -1 : 1;
+    if (!c && a->seed != b->seed)
+        c = a->seed < b->seed ? -1 : 1;
+    return c;
+}
+
+void hm_summary_sort(hm_summary *s)
+{
+    qsort(s->g, s->n, sizeof *s->g, plan_order);
+    memset(s->slot, 0, s->nslot * sizeof *s->slot);
+    for (size_t i = 0; i < s->n; i++)
+        slot_put(s, i);
 }
 
 const hm_group *hm_summary_find(const hm_summary *s, const char *backend, const char *device,
@@ -467,7 +573,17 @@ static void cflag(FILE *f, int v)
       cflag(f, g->noisy))                                                                      \
     X(coexec_efficiency, "float", "", "coexec", "samples_per_s over the sum of its parts' "    \
       "solo samples_per_s (cells of the same samples and seed in this table); empty when a "   \
-      "solo cell is missing", cnum(f, g->coexec_efficiency, "%.4f"))
+      "solo cell is missing", cnum(f, g->coexec_efficiency, "%.4f"))                          \
+    X(reps_interfered, "int", "", "all but mpi", "ok repetitions measured while other programs " \
+      "used the CPUs (runs.csv's interfered), left out of the statistics above unless the "    \
+      "cell has no other", fprintf(f, "%zu", g->n_interfered))                                 \
+    X(foreign_cpu_median, "float", "cores", "all but mpi", "median foreign_cpu of the ok "     \
+      "repetitions", cnum(f, g->foreign_median, "%.3f"))                                       \
+    X(under_load, "bool", "", "all but mpi", "true when every ok repetition was interfered: "  \
+      "the statistics rest on them; empty when not judged", cflag(f, g->under_load))           \
+    X(implausible, "string", "", "all", "why the cell's figure cannot be right (a speed-up "   \
+      "above its workers, a co-execution efficiency above 1, beyond " HM_IMPLAUSIBLE_TOL_TEXT   \
+      "), naming the suspect baseline; empty when plausible", hm_csv_field(f, g->implausible))
 
 typedef void (*col_writer)(FILE *f, const hm_group *g);
 

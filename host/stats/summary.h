@@ -15,6 +15,10 @@
  * level at which pyperf, Python's benchmark runner, warns that a result is unstable). */
 #define HM_NOISY_CV 0.10
 #define HM_NOISY_CV_TEXT "0.10" /* the same, for texts */
+/* A speed-up more than this fraction above the worker count (or a co-execution efficiency
+ * above 1 + this) is implausible: timing noise of a few percent is normal, a tenth is not. */
+#define HM_IMPLAUSIBLE_TOL 0.10
+#define HM_IMPLAUSIBLE_TOL_TEXT "10%"
 
 typedef struct hm_group {
     const char *backend, *device; /* point into the hm_csv it came from */
@@ -37,6 +41,17 @@ typedef struct hm_group {
     /* coexec: the rate over the sum of its parts' solo rates (cells of the same samples and
      * seed in this table); NAN for other backends or when a part has no solo cell. */
     double coexec_efficiency;
+    /* Foreign load (runs.csv format 3). The statistics above rest on the ok rows that were not
+     * interfered; n_interfered ok rows were left out, unless none was clean: then they rest
+     * on the interfered rows and under_load is 1 (0: clean rows; -1: not judged). */
+    size_t n_interfered;
+    double *foreign;              /* foreign_cpu of the ok rows; NAN where empty */
+    unsigned char *interfered;    /* 1 for an ok row marked interfered */
+    double foreign_median;        /* median foreign_cpu of every ok row; NAN when none */
+    int under_load;
+    /* Why the cell's figure cannot be right (a speed-up above its workers, a co-execution
+     * efficiency far above 1), naming the suspect baseline; empty when plausible. */
+    char implausible[200];
 } hm_group;
 
 typedef struct hm_summary {
@@ -52,6 +67,10 @@ void hm_summary_free(hm_summary *s);
 /* Finds the group for these keys (the first one, whatever its seed), or NULL. */
 const hm_group *hm_summary_find(const hm_summary *s, const char *backend, const char *device,
                                 unsigned workers, uint64_t samples);
+
+/* Puts the groups in the order of the registry's backends (others after, by name), then
+ * device, workers, samples and seed: the plan's order, whatever order the rows came in. */
+void hm_summary_sort(hm_summary *s);
 
 /* The comparison CSV: header and one row per group. Returns 0, or -1 when f has an error. */
 int hm_summary_write_csv(FILE *f, const hm_summary *s);
