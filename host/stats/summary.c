@@ -467,7 +467,16 @@ static void cflag(FILE *f, int v)
       cflag(f, g->noisy))                                                                      \
     X(coexec_efficiency, "float", "", "coexec", "samples_per_s over the sum of its parts' "    \
       "solo samples_per_s (cells of the same samples and seed in this table); empty when a "   \
-      "solo cell is missing", cnum(f, g->coexec_efficiency, "%.4f"))
+      "solo cell is missing", cnum(f, g->coexec_efficiency, "%.4f"))                       \
+    X(q1_wall_s, "float", "s", "all", "first quartile of the wall times (linear "              \
+      "interpolation, R type 7, as iqr_wall_s)", cnum(f, hm_quantile(g->wall_s, g->n_ok, 0.25), \
+      "%.9g"))                                                                                 \
+    X(q3_wall_s, "float", "s", "all", "third quartile of the wall times",                      \
+      cnum(f, hm_quantile(g->wall_s, g->n_ok, 0.75), "%.9g"))                                  \
+    X(q1_setup_s, "float", "s", "all", "first quartile of setup_s of the ok repetitions",      \
+      cnum(f, hm_quantile(g->setup_s, g->n_ok, 0.25), "%.9g"))                                 \
+    X(q3_setup_s, "float", "s", "all", "third quartile of setup_s of the ok repetitions",      \
+      cnum(f, hm_quantile(g->setup_s, g->n_ok, 0.75), "%.9g"))
 
 typedef void (*col_writer)(FILE *f, const hm_group *g);
 
