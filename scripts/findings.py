@@ -114,12 +114,13 @@ def start_methods(f):
 
 
 def speedup_over(f, b, n):
-    """The fastest cell of backend b at N = n and its speed-up over its own serial."""
+    """The cell of backend b at N = n with the most workers, and its speed-up over its own
+    serial."""
     base = f.baseline(b).get(n)
     cells = [c for c in f.cells.values() if c.backend == b and c.samples == n]
     if not cells or not base:
         return None, math.nan
-    c = min(cells, key=lambda c: c.stat("wall"))
+    c = max(cells, key=lambda c: c.workers)
     return c, base / c.stat("wall")
 
 

@@ -170,8 +170,8 @@ class Folder:
     def baseline(self, backend):
         """{samples: median wall} of the serial a backend is measured against: hetmc's
         reference backend; for bench/lesson.py's variants py-serial (py-numba for numba)."""
-        base = "py-numba" if backend.startswith("py-numba") else (
-            "py-serial" if backend.startswith("py-") else BK.reference)
+        base = next((own for own in ("py-numba", "py-numpy") if backend.startswith(own)),
+                    "py-serial" if backend.startswith("py-") else BK.reference)
         return {c.samples: c.stat("wall") for c in self.cells.values()
                 if c.backend == base and c.workers == 1}
 
@@ -308,7 +308,7 @@ def speedup_series(f):
     for (b, d), cells in sorted(group_by_device(f, big).items(),
                                 key=lambda kv: order(((kv[0][0], kv[0][1], 0), None))):
         base = f.baseline(b).get(big[b])
-        if base is None or b in (BK.reference, "py-serial", "py-numba"):
+        if base is None or b in (BK.reference, "py-serial", "py-numba", "py-numpy"):
             continue
         pts = []
         for c in cells:
@@ -375,7 +375,7 @@ def startup(folders, out, made):
     ws, n, ys_all = all_workers(folders), 0, []
     for f in folders:
         for (b, d, w), cells in sorted(f.series(lambda c: c.stat("setup") > 0 and c.backend
-                                                not in (BK.reference, "py-serial", "py-numba")
+                                                not in (BK.reference, "py-serial", "py-numba", "py-numpy")
                                                 ).items(), key=order):
             pts = [(c.samples, c.stat("setup"), c.stat("setup", 0.25), c.stat("setup", 0.75))
                    for c in cells if c.stat("setup") > 0]
@@ -477,8 +477,8 @@ def lesson(folders, out, made):
     fig, axes = plt.subplots(1, 2, figsize=(12, 5.2), sharey=True)
     ws = all_workers(fs)
     lesson_py = [b for b in BK.known if b.startswith("py-") and b not in ("py-serial",
-                                                                          "py-numba")]
-    for ax, kinds, title in ((axes[0], lesson_py, "Python (over py-serial; numba over py-numba)"),
+                                                                          "py-numba", "py-numpy")]
+    for ax, kinds, title in ((axes[0], lesson_py, "Python (over py-serial; numba, NumPy over theirs)"),
                              (axes[1], BK.host_parallel(), "hetmc, C (over serial)")):
         n = 0
         for f in fs:

@@ -27,7 +27,7 @@ PACKAGES=(
   clang-14 llvm-14 lld-14 libclc-14
   libbenchmark-dev
   openmpi-bin libopenmpi-dev
-  python3 python3-matplotlib
+  python3 python3-matplotlib python3-numpy
   python3-numba
   chromium
 )
