@@ -469,6 +469,12 @@ def error(folders, out, made):
     save(fig, out, "error", made)
 
 
+def lesson_variants():
+    """bench/lesson.py's variants in the folders but the serial ones (their baselines)."""
+    return [b for b in BK.known if b.startswith("py-") and b not in ("py-serial", "py-numba",
+                                                                     "py-numpy")]
+
+
 def lesson(folders, out, made):
     """Speed-up over serial against N: the Python variants and hetmc's, side by side."""
     fs = [f for f in folders if any(c.backend.startswith("py-") for c in f.cells.values())]
@@ -476,9 +482,7 @@ def lesson(folders, out, made):
         return
     fig, axes = plt.subplots(1, 2, figsize=(12, 5.2), sharey=True)
     ws = all_workers(fs)
-    lesson_py = [b for b in BK.known if b.startswith("py-") and b not in ("py-serial",
-                                                                          "py-numba", "py-numpy")]
-    for ax, kinds, title in ((axes[0], lesson_py, "Python (over py-serial; numba, NumPy over theirs)"),
+    for ax, kinds, title in ((axes[0], lesson_variants(), "Python (over py-serial; numba, NumPy over theirs)"),
                              (axes[1], BK.host_parallel(), "hetmc, C (over serial)")):
         n = 0
         for f in fs:
