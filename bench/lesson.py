@@ -34,6 +34,11 @@ Variants (the backend column; W = workers):
                             run (--tasks; default W), chunksize 1
   py-numba                  numba.njit, one thread (workers 1 only); build_s = JIT compile
   py-numba-nogil            W threading.Threads calling njit(nogil=True): free of the GIL
+  py-numpy                  the stream vectorised in NumPy uint64 arithmetic (exact: 32x32->64
+                            multiplies), 2^16 blocks a batch (a few MB), one thread
+  py-numpy-threading        W threading.Threads running py-numpy on their slices: NumPy
+                            releases the GIL inside its array loops, Python between them does not
+NumPy variants run up to 64 x --python-max samples (default 2^24).
 Pure-Python variants run up to --python-max samples (default 2^18: about 0.35 M samples/s
 here, so 2^18 takes under a second); ask for more with --python-max 2^22.
 
@@ -68,9 +73,11 @@ METHODS = ("spawn", "fork", "forkserver")
 PURE = ["py-serial", "py-threading"] + ["py-%s-%s" % (k, m) for k in ("process", "pool")
                                         for m in METHODS]
 NUMBA = ["py-numba", "py-numba-nogil"]
-VARIANTS = PURE + NUMBA
-ONE_WORKER = ("py-serial", "py-numba")
-C_BACKENDS = ("serial", "threads", "openmp", "fork", "forkserver", "spawn", "pool")
+NUMPY = ["py-numpy", "py-numpy-threading"]
+NUMPY_FACTOR = 64  # NumPy variants run up to this times --python-max
+VARIANTS = PURE + NUMBA + NUMPY
+ONE_WORKER = ("py-serial", "py-numba", "py-numpy")
+C_FAMILIES = ("threads", "openmp", "procs")  # hetmc's backends on the host's cores
 TIMER = "python-time.monotonic"
 LIMIT_S = 3600.0  # a worker that has not answered by then has hung
 
@@ -111,6 +118,50 @@ def count_py(seed, first, count):
         if 2 * j + 1 < end and c2 * c2 + c3 * c3 < lim:
             hits += 1
     return hits
+
+
+# ---- the same in NumPy (imported only by the NumPy variants) ----------------------------------
+BATCH = 1 << 16  # Philox blocks per NumPy batch: 2 samples each, a few MB of uint64 arrays
+
+
+def philox_np(np, c, keys):
+    """philox4x32_10 on uint64 arrays c = [c0, c1, c2, c3] holding 32-bit words (products of
+    two 32-bit words fit uint64 exactly), with the round keys as uint64 scalars."""
+    c0, c1, c2, c3 = c
+    m0, m1, s32, mask = np.uint64(M0), np.uint64(M1), np.uint64(32), np.uint64(MASK)
+    for k0, k1 in keys:
+        p0, p1 = m0 * c0, m1 * c2
+        c0, c1, c2, c3 = (p1 >> s32) ^ c1 ^ k0, p1 & mask, (p0 >> s32) ^ c3 ^ k1, p0 & mask
+    return c0, c1, c2, c3
+
+
+def numpy_kernels():
+    """(count, philox) in NumPy; ImportError without NumPy."""
+    import numpy as np
+    top = np.uint64(2**64 - 1)
+
+    def ph(ctr, key):
+        keys = [(np.uint64(a), np.uint64(b)) for a, b in round_keys(*key)]
+        out = philox_np(np, [np.array([x], dtype=np.uint64) for x in ctr], keys)
+        return tuple(int(w[0]) for w in out)
+
+    def hits_of(x, y):  # x^2 + y^2 < 2^64, without overflow: x^2 <= 2^64 - 1 - y^2
+        return x * x <= top - y * y
+
+    def count(seed, first, n):
+        keys = [(np.uint64(a), np.uint64(b)) for a, b in round_keys(seed & MASK, seed >> 32)]
+        end, hits = first + n, 0
+        for j0 in range(first >> 1, (end + 1) >> 1, BATCH):
+            j = np.arange(j0, min(j0 + BATCH, (end + 1) >> 1), dtype=np.uint64)
+            zero = np.zeros_like(j)
+            c0, c1, c2, c3 = philox_np(np, [j & np.uint64(MASK), j >> np.uint64(32), zero, zero],
+                                       keys)
+            h0, h1 = hits_of(c0, c1), hits_of(c2, c3)
+            h0 &= 2 * j >= np.uint64(first)
+            h1 &= 2 * j + np.uint64(1) < np.uint64(end)
+            hits += int(np.count_nonzero(h0)) + int(np.count_nonzero(h1))
+        return hits
+    return count, ph
 
 
 # ---- the same in numba (imported only by the numba variants) ---------------------------------
@@ -363,6 +414,9 @@ def make_variant(name, tasks):
     if name in NUMBA:
         count, _ = numba_kernels()
         return Serial(count) if name == "py-numba" else Threads(count)
+    if name in NUMPY:
+        count, _ = numpy_kernels()
+        return Serial(count) if name == "py-numpy" else Threads(count)
     if name == "py-serial":
         return Serial(count_py)
     if name == "py-threading":
@@ -475,7 +529,7 @@ class Cell:
         self.name, self.workers, self.variant, self.build_s = name, workers, variant, build_s
 
     def runs(self, n, python_max):
-        return self.name in NUMBA or n <= python_max
+        return sizes_of(self.name, [n], python_max) == [n]
 
     def row(self, out, n, seed, rep, res, wall, status, note):
         out.row(self.name, self.workers, n, seed, rep, status, res, wall, note, self.build_s)
@@ -521,10 +575,12 @@ def run_size(out, cells, n, args, ref):
 # ---- hetmc's side: the C rows of the same sizes -----------------------------------------------
 
 def hetmc_backends(hetmc):
-    """The backends of C_BACKENDS built into this hetmc, in order."""
-    text = subprocess.run([hetmc, "--help"], capture_output=True, text=True, check=True).stdout
-    built = text.split("backends in this build:")[1].split("\n\n")[0].split()
-    return [b for b in C_BACKENDS if b in built]
+    """[(name, is the reference)] of this hetmc's backends on the host's cores (threads,
+    OpenMP, processes), in its order (hetmc --list-backends)."""
+    text = subprocess.run([hetmc, "--list-backends"], capture_output=True, text=True,
+                          check=True).stdout
+    return [(r["name"], "reference" in r["flags"].split()) for r in csv.DictReader(
+        io.StringIO(text)) if r["family"] in C_FAMILIES]
 
 
 def hetmc_csv(hetmc, backend, workers, n, seed):
@@ -671,7 +727,9 @@ def prepare_variant(name, tasks, workers):
     try:
         v = make_variant(name, tasks)
     except ImportError as e:
-        return None, None, "unavailable: numba is not installed (Debian: python3-numba): %s" % e
+        what = "numpy" if name in NUMPY else "numba"
+        return None, None, "unavailable: %s is not installed (Debian: python3-%s): %s" % (
+            what, what, e)
     build_s = None
     if name in NUMBA and "build_s" not in _NUMBA:
         t0 = time.monotonic()
@@ -681,30 +739,51 @@ def prepare_variant(name, tasks, workers):
         _NUMBA["check"] = self_check("numba", count, ph, 10**8)
     if name in NUMBA:
         build_s = _NUMBA["build_s"]
+    if name in NUMPY and "numpy_check" not in _NUMBA:
+        count, ph = numpy_kernels()
+        _NUMBA["numpy_check"] = self_check("numpy", count, ph, 10**7)
     v.prepare(workers)
     return v, build_s, ""
+
+
+def sizes_of(name, samples, python_max):
+    """The sizes a variant runs: numba all, NumPy up to NUMPY_FACTOR x python_max, pure Python
+    up to python_max."""
+    limit = math.inf if name in NUMBA else python_max * (NUMPY_FACTOR if name in NUMPY else 1)
+    return [n for n in samples if n <= limit]
+
+
+def hetmc_cells(args):
+    """hetmc's cells: its host backends at each worker count (the reference at 1)."""
+    if args.hetmc == "none":
+        return []
+    return [HetmcCell(args.hetmc, b, w) for b, ref in hetmc_backends(args.hetmc)
+            for w in ([1] if ref else args.workers)]
+
+
+def variant_cells(out, args, name):
+    """The prepared Cells of one variant, or its `skipped` rows when it is unavailable."""
+    cells = []
+    for w in ([1] if name in ONE_WORKER else args.workers):
+        sizes = sizes_of(name, args.samples, args.python_max)
+        if not sizes:
+            continue
+        v, build_s, why = prepare_variant(name, args.tasks, w)
+        if v is None:
+            for n in sizes:
+                out.row(name, w, n, args.seed, 0, "skipped", None, None, why, None)
+            say(args.quiet, "lesson: %s skipped: %s" % (name, why))
+            break
+        cells.append(Cell(name, w, v, build_s))
+    return cells
 
 
 def prepare_all(out, args):
     """hetmc's cells, then a prepared Cell per variant and worker count (pools created, numba
     compiled); an unavailable variant gets `skipped` rows instead."""
-    cells = []
-    if args.hetmc != "none":
-        for b in hetmc_backends(args.hetmc):
-            cells += [HetmcCell(args.hetmc, b, w) for w in ([1] if b == "serial"
-                                                             else args.workers)]
+    cells = hetmc_cells(args)
     for name in [v for v in VARIANTS if v in args.variants]:
-        for w in ([1] if name in ONE_WORKER else args.workers):
-            sizes = [n for n in args.samples if name in NUMBA or n <= args.python_max]
-            if not sizes:
-                continue
-            v, build_s, why = prepare_variant(name, args.tasks, w)
-            if v is None:
-                for n in sizes:
-                    out.row(name, w, n, args.seed, 0, "skipped", None, None, why, None)
-                say(args.quiet, "lesson: %s skipped: %s" % (name, why))
-                break
-            cells.append(Cell(name, w, v, build_s))
+        cells += variant_cells(out, args, name)
     return cells
 
 
@@ -733,7 +812,8 @@ def provenance(out_dir, hetmc, argv, load_before):
               "lesson_python_executable: %s" % sys.executable,
               "lesson_numba_version: %s" % _NUMBA.get("version", "not installed"),
               "lesson_checks: %s" % "; ".join(x for x in (_NUMBA.get("py_check"),
-                                                          _NUMBA.get("check")) if x)]
+                                                          _NUMBA.get("check"),
+                                                          _NUMBA.get("numpy_check")) if x)]
     with open(os.path.join(out_dir, "provenance.txt"), "w") as f:
         f.write("\n".join(lines) + "\n")
 
@@ -786,8 +866,10 @@ def lesson(argv):
         out.close()
     provenance(out_dir, args.hetmc, argv, load_before)
     say(args.quiet, "lesson: numba " + _NUMBA.get("check", "not run"))
+    say(args.quiet, "lesson: numpy " + _NUMBA.get("numpy_check", "not run"))
+    write_comparison(out_dir, args.hetmc, args.quiet)
     lesson_md(out_dir, args)
-    draw(out_dir, args.quiet)
+    draw(out_dir, args.hetmc, args.quiet)
     print("lesson.py: %s (runs.csv, provenance.txt, lesson.md%s)" % (
         out_dir, ", figures, report.html" if have_matplotlib() else ""))
     return 1 if failed else 0
@@ -796,7 +878,14 @@ def lesson(argv):
 # ---- lesson.md and the figures ---------------------------------------------------------------
 
 def medians(path):
-    """{(backend, workers, N): (median wall, median setup)} of the ok rows."""
+    """{(backend, workers, N): (median wall, median setup)}: comparison.csv's (hetmc's) beside
+    runs.csv; without hetmc (--hetmc none) the medians of the ok rows."""
+    comparison = os.path.join(os.path.dirname(path), "comparison.csv")
+    if os.path.exists(comparison):
+        with open(comparison, newline="") as f:
+            return {(r["backend"], int(r["workers"]), int(r["samples"])):
+                    (float(r["median_wall_s"]), float(r["median_setup_s"] or 0))
+                    for r in csv.DictReader(f) if int(r["reps_ok"]) > 0}
     cells = {}
     with open(path, newline="") as f:
         for r in csv.DictReader(f):
@@ -809,8 +898,9 @@ def medians(path):
 
 def baseline(backend):
     """Whose speed a variant is measured against: its own kind's serial."""
-    if backend.startswith("py-numba"):
-        return "py-numba"
+    for own in ("py-numba", "py-numpy"):
+        if backend.startswith(own):
+            return own
     return "py-serial" if backend.startswith("py-") else "serial"
 
 
@@ -830,7 +920,7 @@ def lesson_md(out_dir, args):
     rows = sorted({(b, w) for b, w, _ in m}, key=lambda x: (not x[0].startswith("py-"), x))
     lines = ["# The lesson on hetmc's stream", "",
              "Speed-up over serial (median wall) at each N: the pure-Python variants over "
-             "py-serial, the numba ones", "over py-numba, hetmc's over serial. Break-even: the "
+             "py-serial, the numba ones", "over py-numba, the NumPy ones over py-numpy, hetmc's over serial. Break-even: the "
              "smallest N from which the variant beats its", "serial at every larger N measured. "
              "Command: `%s`" % " ".join(["/usr/bin/python3 bench/lesson.py"] + sys.argv[1:]),
              "", "| variant | workers | " + " | ".join(pow2(n) for n in sizes) +
@@ -860,17 +950,33 @@ def have_matplotlib():
     return True
 
 
-def draw(out_dir, quiet):
+def write_comparison(out_dir, hetmc, quiet):
+    """comparison.csv, derived by `hetmc summarize`, as a matrix writes it."""
+    if hetmc == "none":
+        say(quiet, "lesson: no comparison.csv (--hetmc none)")
+        return
+    r = subprocess.run([hetmc, "summarize", out_dir], capture_output=True)
+    if r.returncode != 0:
+        say(False, "lesson: hetmc summarize: %s" % r.stderr.decode(errors="replace").strip())
+        return
+    with open(os.path.join(out_dir, "comparison.csv"), "wb") as f:
+        f.write(r.stdout)
+
+
+def draw(out_dir, hetmc, quiet):
     """The figures and the report page, when matplotlib is here."""
     if not have_matplotlib():
         say(quiet, "lesson: no matplotlib: no figures (Debian: python3-matplotlib)")
         return
+    extra_hetmc = [] if hetmc == "none" else ["--hetmc", hetmc]
     for script, extra in (("plot.py", ["--out", out_dir]),
                           ("report.py", ["--out", os.path.join(out_dir, "report.html")])):
         path = os.path.join(REPO, "scripts", script)
         if os.path.exists(path):
-            subprocess.run([sys.executable, path, out_dir] + extra, check=True,
-                           stdout=subprocess.DEVNULL if quiet else None)
+            r = subprocess.run([sys.executable, path, out_dir] + extra + extra_hetmc,
+                               stdout=subprocess.DEVNULL if quiet else None)
+            if r.returncode != 0:
+                say(False, "lesson: %s exited %d (its line above)" % (script, r.returncode))
 
 
 if __name__ == "__main__":

@@ -29,9 +29,10 @@ One colour per backend (the same in every figure, never shared by two backends),
 style per worker count, one marker per folder.
 """
 import argparse
-import csv
+import io
 import math
 import os
+import statistics
 import sys
 
 import matplotlib
@@ -41,31 +42,58 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.legend import Legend  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import hetmc_data  # noqa: E402  (what the tools ask hetmc: backends, verdicts, statistics)
+from hetmc_data import Fail  # noqa: E402
+
 plt.rcParams.update({"font.size": 10, "axes.grid": True, "grid.alpha": 0.3,
                      "savefig.dpi": 110, "figure.figsize": (8, 5), "svg.fonttype": "none"})
 
-# Backends in a fixed order, so that each keeps its colour in every figure and folder.
-KNOWN = ["serial", "openmp", "threads", "fork", "forkserver", "spawn", "pool", "opencl", "mpi",
-         "coexec", "py-serial", "py-threading", "py-process-spawn", "py-process-fork",
-         "py-process-forkserver", "py-pool-spawn", "py-pool-fork", "py-pool-forkserver",
-         "py-numba", "py-numba-nogil"]
 # Kelly's colours of maximum contrast (white and the palest left out): one per backend.
 PALETTE = ["#222222", "#0067a5", "#008856", "#be0032", "#875692", "#882d17", "#e68fac",
            "#2f9fd8", "#8db600", "#f38400", "#848482", "#2b3d26", "#654522", "#e25822",
            "#604e97", "#c2b280", "#f6a600", "#b3446c", "#dcd300", "#f99379", "#a1caf1"]
 STYLES = ["-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1, 1, 1))]
 MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
-DEVICE_BACKENDS = {"opencl"}  # their `workers` are not cores: no efficiency point
-PROCESS = ("fork", "forkserver", "spawn", "pool")
 
 
-def colour(backend, seen={}):
-    """The backend's colour: fixed for the known ones, the next free one for others."""
-    if backend in KNOWN:
-        return PALETTE[KNOWN.index(backend) % len(PALETTE)]
-    if backend not in seen:
-        seen[backend] = PALETTE[(len(KNOWN) + len(seen)) % len(PALETTE)]
-    return seen[backend]
+class Backends:
+    """What hetmc says of its backends (hetmc --list-backends), and the order and colours of
+    every backend in the folders: hetmc's in its order, then the others (bench/lesson.py's
+    py-* variants) by name. Colours repeat only past 21 backends."""
+
+    def __init__(self, hetmc):
+        rows = hetmc_data.backends(hetmc)
+        self.family = {r["name"]: r["family"] for r in rows}
+        self.reference = next((r["name"] for r in rows if "reference" in r["flags"].split()),
+                              "serial")
+        self.known = [r["name"] for r in rows]
+        self.units = hetmc_data.device_units(hetmc)
+
+    def add(self, names):
+        self.known += sorted(set(names) - set(self.known))
+
+    def index(self, backend):
+        return self.known.index(backend) if backend in self.known else len(self.known)
+
+    def is_device(self, backend):
+        """Its `workers` are not cores (an OpenCL device runs on its compute units)."""
+        return self.family.get(backend) == "opencl"
+
+    def is_process(self, backend):
+        return self.family.get(backend) == "procs"
+
+    def host_parallel(self):
+        """hetmc's backends that run on the host's cores (threads, OpenMP, processes)."""
+        return [b for b in self.known if self.family.get(b) in ("threads", "openmp", "procs")
+                and b != self.reference]
+
+
+BK = None  # the Backends of this run (set by load)
+
+
+def colour(backend):
+    return PALETTE[BK.index(backend) % len(PALETTE)]
 
 
 def style(workers, all_workers):
@@ -80,44 +108,47 @@ def num(s):
     return v if math.isfinite(v) else math.nan
 
 
-def quantile(xs, q):
-    """Quantile q of sorted xs by linear interpolation (R type 7, hetmc's hm_quantile)."""
-    if not xs:
-        return math.nan
-    h = (len(xs) - 1) * q
-    lo = math.floor(h)
-    return xs[lo] + (h - lo) * (xs[min(lo + 1, len(xs) - 1)] - xs[lo])
+# comparison.csv's column of each statistic a figure draws: (quantity, quantile) -> column.
+COLUMNS = {("wall", 0.5): "median_wall_s", ("wall", 0.25): "q1_wall_s",
+           ("wall", 0.75): "q3_wall_s", ("setup", 0.5): "median_setup_s",
+           ("setup", 0.25): "q1_setup_s", ("setup", 0.75): "q3_setup_s",
+           ("compute", 0.5): "median_compute_s", ("collect", 0.5): "median_collect_s"}
 
 
 class Cell:
-    """One backend x device x workers x samples of one folder: its ok repetitions."""
+    """One backend x device x workers x samples of one folder: its comparison.csv row."""
 
-    def __init__(self, backend, device, workers, samples):
-        self.backend, self.device, self.workers, self.samples = backend, device, workers, samples
-        self.wall, self.setup, self.compute, self.collect, self.error = [], [], [], [], []
-
-    def add(self, r):
-        self.wall.append(num(r["wall_s"]))
-        for name in ("setup", "compute", "collect"):
-            v = num(r.get(name + "_s"))
-            if v == v:
-                getattr(self, name).append(v)
-        self.error.append(num(r.get("abs_error")))
+    def __init__(self, row):
+        self.row = row
+        self.backend, self.device = row["backend"], row["device"]
+        self.workers, self.samples = int(row["workers"]), int(row["samples"])
+        self.reps = int(row["reps_ok"])
+        hits = num(row.get("hits"))
+        self.error = abs(4 * hits / self.samples - math.pi) if self.samples else math.nan
 
     def stat(self, name, q=0.5):
-        return quantile(sorted(getattr(self, name)), q)
+        return num(self.row.get(COLUMNS[(name, q)]))
+
+    def get(self, column):
+        """Any comparison.csv column as a number (NaN when empty or absent)."""
+        return num(self.row.get(column))
+
+    def flag(self, column):
+        return (self.row.get(column) or "").strip().lower() == "true"
 
 
 class Folder:
-    """A results folder: its cells and its label (host, CPU, devices)."""
+    """A results folder: its cells (comparison.csv's rows with ok repetitions; the first seed
+    of a cell when there are several) and its label (host, CPU, devices)."""
 
-    def __init__(self, path, index):
+    def __init__(self, path, index, hetmc):
         self.path, self.index, self.cells = path, index, {}
         self.prov = read_provenance(os.path.join(path, "provenance.txt"))
-        with open(os.path.join(path, "runs.csv"), newline="") as f:
-            for r in csv.DictReader(f):
-                if r.get("status") == "ok" and num(r.get("wall_s")) > 0:
-                    self.cell(r).add(r)
+        self.runs = hetmc_data.read_rows(os.path.join(path, "runs.csv"))
+        for r in hetmc_data.comparison(hetmc, path):
+            if int(r["reps_ok"] or 0) > 0 and num(r["median_wall_s"]) > 0:
+                c = Cell(r)
+                self.cells.setdefault((c.backend, c.device, c.workers, c.samples), c)
         devices = sorted({ln.split("=", 1)[1].strip()[:32] for ln in self.prov.get("device", [])
                           if "=" in ln})
         self.label = "%s: %s, %s%s" % (os.path.basename(os.path.normpath(path)),
@@ -125,14 +156,6 @@ class Folder:
                                        self.prov.get("cpu_model", ["?"])[0],
                                        "; " + ", ".join(devices) if devices else "")
         self.marker = MARKERS[index % len(MARKERS)]
-
-    def cell(self, r):
-        # mpi is one series: its device column says what each rank ran, which varies.
-        dev = "" if r["backend"] == "mpi" else r["device"]
-        key = (r["backend"], dev, int(r["workers"]), int(r["samples"]))
-        if key not in self.cells:
-            self.cells[key] = Cell(*key)
-        return self.cells[key]
 
     def series(self, keep=lambda c: True):
         """{(backend, device, workers): [cells by samples]}."""
@@ -145,24 +168,43 @@ class Folder:
         return out
 
     def baseline(self, backend):
-        """{samples: median wall} of the serial a backend is measured against."""
-        base = "py-numba" if backend.startswith("py-numba") else (
-            "py-serial" if backend.startswith("py-") else "serial")
+        """{samples: median wall} of the serial a backend is measured against: hetmc's
+        reference backend; for bench/lesson.py's variants py-serial (py-numba for numba)."""
+        base = next((own for own in ("py-numba", "py-numpy") if backend.startswith(own)),
+                    "py-serial" if backend.startswith("py-") else BK.reference)
         return {c.samples: c.stat("wall") for c in self.cells.values()
                 if c.backend == base and c.workers == 1}
+
+
+def load(dirs, hetmc_path):
+    """The folders, each checked by hetmc compare first (its verdict, its line)."""
+    global BK
+    hetmc = hetmc_data.find_hetmc(hetmc_path)
+    for d in dirs:
+        hetmc_data.check(hetmc, d)
+    BK = Backends(hetmc)
+    folders = [Folder(d, i, hetmc) for i, d in enumerate(dirs)]
+    BK.add({c.backend for f in folders for c in f.cells.values()})
+    return folders
+
+
+def device_units(c):
+    """The compute units of an OpenCL cell's device (as this machine's hetmc devices lists
+    them), or None when unknown."""
+    return BK.units.get(c.device)
 
 
 def order(item):
     """Series in the backends' fixed order, then device, then workers."""
     (b, d, w), _ = item
-    return (KNOWN.index(b) if b in KNOWN else len(KNOWN), b, d, w)
+    return (BK.index(b), b, d, w)
 
 
 def read_provenance(path):
     """{key: [values]} of provenance.txt's "key: value" lines (device: lines repeat)."""
     out = {}
-    if os.path.exists(path):
-        for line in open(path):
+    if os.path.isfile(path):
+        for line in open(path, encoding="utf-8", errors="replace"):
             k, sep, v = line.partition(":")
             if sep:
                 out.setdefault(k.strip(), []).append(v.strip())
@@ -192,8 +234,10 @@ def save(fig, out, fname, made):
     # Every legend counts for the tight box, also those kept with add_artist.
     legends = [a for ax in fig.axes for a in ax.get_children() if isinstance(a, Legend)]
     for ext in ("png", "svg"):
-        fig.savefig(os.path.join(out, fname + "." + ext), bbox_inches="tight",
+        buf = io.BytesIO()
+        fig.savefig(buf, format=ext, bbox_inches="tight",
                     bbox_extra_artists=legends + list(fig.legends))
+        hetmc_data.write_file(os.path.join(out, fname + "." + ext), buf.getvalue())
     plt.close(fig)
     made.append(fname)
 
@@ -249,43 +293,65 @@ def throughput(folders, out, made):
     save(fig, out, "throughput", made)
 
 
+def scaling_x(c):
+    """The x of a cell on the scaling axis: its workers, or a device's compute units (None:
+    unknown, the cell is left off)."""
+    return device_units(c) if BK.is_device(c.backend) else c.workers
+
+
+def speedup_series(f):
+    """[(backend, device, [(x, speed-up, low, high)])] at each backend's largest N; and the
+    device cells left off (compute units unknown)."""
+    big, out, left = {}, [], []
+    for c in f.cells.values():
+        big[c.backend] = max(big.get(c.backend, 0), c.samples)
+    for (b, d), cells in sorted(group_by_device(f, big).items(),
+                                key=lambda kv: order(((kv[0][0], kv[0][1], 0), None))):
+        base = f.baseline(b).get(big[b])
+        if base is None or b in (BK.reference, "py-serial", "py-numba", "py-numpy"):
+            continue
+        pts = []
+        for c in cells:
+            x = scaling_x(c)
+            if x is None:
+                left.append(c)
+                continue
+            pts.append((x, base / c.stat("wall"), base / c.stat("wall", 0.75),
+                        base / c.stat("wall", 0.25)))
+        if pts:
+            out.append((b, d, sorted(pts)))
+    return out, left
+
+
 def speedup(folders, out, made):
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.8))
-    ws, wmax, n = all_workers(folders), 1, 0
+    ticks, wmax, left = all_workers(folders) | {1}, 1, []
     for f in folders:
-        big = {}
-        for c in f.cells.values():
-            big[c.backend] = max(big.get(c.backend, 0), c.samples)
-        for (b, d), cells in sorted(group_by_device(f, big).items(),
-                                    key=lambda kv: order(((kv[0][0], kv[0][1], 0), None))):
-            base = f.baseline(b).get(big[b])
-            if base is None or b in ("serial", "py-serial", "py-numba"):
-                continue
-            cells.sort(key=lambda c: c.workers)
-            xs = [c.workers for c in cells]
-            sp = [base / c.stat("wall") for c in cells]
-            lo = [base / c.stat("wall", 0.75) for c in cells]
-            hi = [base / c.stat("wall", 0.25) for c in cells]
+        series, off = speedup_series(f)
+        left += off
+        for b, d, pts in series:
+            xs, sp, lo, hi = zip(*pts)
             label = name(b, d, 0).replace(" w=0", "")
+            if BK.is_device(b):
+                label += " (x: %d compute units)" % xs[0]
             kw = dict(color=colour(b), marker=f.marker, ms=4, lw=1.3)
             a1.errorbar(xs, sp, yerr=[[max(0, s - l) for s, l in zip(sp, lo)],
                                       [max(0, h - s) for s, h in zip(sp, hi)]], label=label,
                         capsize=2, **kw)
-            if b not in DEVICE_BACKENDS:
-                a2.plot(xs, [s / x for s, x in zip(sp, xs)], **kw)
-            wmax, n = max(wmax, xs[-1]), n + 1
+            a2.plot(xs, [s / x for s, x in zip(sp, xs)], **kw)
+            wmax, ticks = max(wmax, xs[-1]), ticks | set(xs)
     a1.plot([1, wmax], [1, wmax], "k--", lw=1, label="ideal")
     a2.axhline(1.0, color="k", ls="--", lw=1, label="ideal")
     a1.set_ylim(bottom=0)  # from zero: a difference of 2% must look like 2%
     a2.set_ylim(0, max(1.15, a2.get_ylim()[1]))
-    ticks = sorted(ws | {1})
     for ax in (a1, a2):
-        ax.set_xticks(ticks)
-        ax.set_xlabel("workers (count)")
+        ax.set_xticks(sorted(ticks))
+        ax.set_xlabel("workers; OpenCL devices: compute units (count)")
     a1.set_ylabel("speed-up over serial (x; median wall, IQR bars)")
-    a2.set_ylabel("parallel efficiency (speed-up / workers)")
+    a2.set_ylabel("parallel efficiency (speed-up / workers or compute units)")
     a1.set_title("How well do workers scale? (each backend's largest N)")
-    a2.set_title("Efficiency (no point for device backends)")
+    a2.set_title("Efficiency" + ("; left off (compute units unknown): " + ", ".join(
+        sorted({c.device[:24] for c in left})) if left else ""), fontsize=9 if left else 10)
     h, lab = a1.get_legend_handles_labels()
     for hh, ll in zip(h, lab):  # the legend goes right of the second panel
         a2.plot([], [], color=hh[0].get_color() if isinstance(hh, tuple) else hh.get_color(),
@@ -308,8 +374,9 @@ def startup(folders, out, made):
     fig, ax = plt.subplots()
     ws, n, ys_all = all_workers(folders), 0, []
     for f in folders:
-        for (b, d, w), cells in sorted(f.series(lambda c: c.setup and c.backend not in (
-                "serial", "py-serial", "py-numba")).items(), key=order):
+        for (b, d, w), cells in sorted(f.series(lambda c: c.stat("setup") > 0 and c.backend
+                                                not in (BK.reference, "py-serial", "py-numba", "py-numpy")
+                                                ).items(), key=order):
             pts = [(c.samples, c.stat("setup"), c.stat("setup", 0.25), c.stat("setup", 0.75))
                    for c in cells if c.stat("setup") > 0]
             if not pts:
@@ -379,8 +446,8 @@ def error(folders, out, made):
     for f in folders:
         pts = {}
         for c in f.cells.values():
-            if c.error and c.error[0] == c.error[0]:
-                pts[c.samples] = c.error[0]  # the same for every exact backend
+            if c.error == c.error:
+                pts[c.samples] = c.error  # the same for every exact backend
         if pts:
             xs = sorted(pts)
             ax.plot(xs, [max(pts[x], 1e-18) for x in xs], f.marker, color=PALETTE[f.index],
@@ -402,8 +469,10 @@ def error(folders, out, made):
     save(fig, out, "error", made)
 
 
-LESSON_PY = [b for b in KNOWN if b.startswith("py-") and b not in ("py-serial", "py-numba")]
-LESSON_C = ["threads", "openmp", "fork", "forkserver", "spawn", "pool"]
+def lesson_variants():
+    """bench/lesson.py's variants in the folders but the serial ones (their baselines)."""
+    return [b for b in BK.known if b.startswith("py-") and b not in ("py-serial", "py-numba",
+                                                                     "py-numpy")]
 
 
 def lesson(folders, out, made):
@@ -413,8 +482,8 @@ def lesson(folders, out, made):
         return
     fig, axes = plt.subplots(1, 2, figsize=(12, 5.2), sharey=True)
     ws = all_workers(fs)
-    for ax, kinds, title in ((axes[0], LESSON_PY, "Python (over py-serial; numba over py-numba)"),
-                             (axes[1], LESSON_C, "hetmc, C (over serial)")):
+    for ax, kinds, title in ((axes[0], lesson_variants(), "Python (over py-serial; numba, NumPy over theirs)"),
+                             (axes[1], BK.host_parallel(), "hetmc, C (over serial)")):
         n = 0
         for f in fs:
             for (b, d, w), cells in sorted(f.series(lambda c: c.backend in kinds).items(),
@@ -461,32 +530,26 @@ def coexec_rows(f):
     """{(device, samples): [ok coexec rows]} of folder f, whose parts and balance columns the
     cells do not keep."""
     out = {}
-    with open(os.path.join(f.path, "runs.csv"), newline="") as fh:
-        for r in csv.DictReader(fh):
-            if r.get("backend") == "coexec" and r.get("status") == "ok" and r.get("parts"):
-                out.setdefault((r["device"], int(r["samples"])), []).append(r)
+    for r in f.runs:
+        if BK.family.get(r.get("backend")) == "coexec" and r.get("status") == "ok" and \
+                r.get("parts"):
+            out.setdefault((r["device"], int(r["samples"])), []).append(r)
     return out
 
 
-def solo_rate(f, label, samples):
-    """Median samples/s of a part's solo cell: "openmp:3" is openmp with 3 workers on the cpu,
-    "opencl:<name>" opencl on that device; NaN when the folder has none."""
-    backend, _, rest = label.partition(":")
-    for c in f.cells.values():
-        if c.backend == backend and c.samples == samples and (
-                c.device == rest or (rest.isdigit() and c.device == "cpu" and
-                                     c.workers == int(rest))):
-            return c.samples / c.stat("wall")
-    return math.nan
+def median(xs):
+    """The median of one coexec cell's per-repetition parts and balance (columns that
+    comparison.csv does not summarise); NaN when there are none."""
+    xs = [x for x in xs if x == x]
+    return statistics.median(xs) if xs else math.nan
 
 
 def coexec_point(f, dev, samples, rows):
-    """(efficiency, median balance) of one coexec cell."""
-    cell = next((c for c in f.cells.values() if c.backend == "coexec" and c.device == dev and
-                 c.samples == samples), None)
-    solo = sum(solo_rate(f, p[0], samples) for p in parts_of(rows[0]["parts"]))
-    eff = samples / cell.stat("wall") / solo if cell and solo > 0 else math.nan
-    return eff, quantile(sorted(num(r.get("balance")) for r in rows), 0.5)
+    """(efficiency from comparison.csv's coexec_efficiency, median balance) of one cell."""
+    cell = next((c for c in f.cells.values() if BK.family.get(c.backend) == "coexec" and
+                 c.device == dev and c.samples == samples), None)
+    eff = cell.get("coexec_efficiency") if cell else math.nan
+    return eff, median(num(r.get("balance")) for r in rows)
 
 
 def coexec_bars(ax, f, rows):
@@ -497,8 +560,8 @@ def coexec_bars(ax, f, rows):
         n = max(s for d, s in rows if d == dev)
         cell_rows, left = rows[(dev, n)], 0.0
         for i, (label, _, _) in enumerate(parts_of(cell_rows[0]["parts"])):
-            share = quantile(sorted(parts_of(r["parts"])[i][1] for r in cell_rows), 0.5)
-            rate = quantile(sorted(parts_of(r["parts"])[i][2] for r in cell_rows), 0.5)
+            share = median(parts_of(r["parts"])[i][1] for r in cell_rows)
+            rate = median(parts_of(r["parts"])[i][2] for r in cell_rows)
             first = label not in colours
             col = colours.setdefault(label, PALETTE[(3 + len(colours)) % len(PALETTE)])
             ax.barh(y, share, left=left, color=col, edgecolor="white",
@@ -548,21 +611,22 @@ def coexec(folders, out, made):
 def main(argv):
     p = argparse.ArgumentParser(prog="plot.py", description=__doc__.split("\n\n")[0])
     p.add_argument("dirs", nargs="+", metavar="DIR", help="results folders (with runs.csv)")
-    p.add_argument("--out", help="where the figures go (default: the first DIR)")
+    p.add_argument("--out", help="the folder the figures go to (default: the first DIR)")
+    p.add_argument("--hetmc", help="the hetmc binary (default: build/hetmc of this checkout, "
+                   "else hetmc on PATH)")
+    p.error = lambda msg: (_ for _ in ()).throw(Fail(msg))
     a = p.parse_args(argv)
-    for d in a.dirs:
-        if not os.path.isfile(os.path.join(d, "runs.csv")):
-            sys.stderr.write("plot.py: %s has no runs.csv: not a hetmc results folder\n" % d)
-            return 2
+    folders = load(a.dirs, a.hetmc)
     out = a.out or a.dirs[0]
-    os.makedirs(out, exist_ok=True)
-    folders = [Folder(d, i) for i, d in enumerate(a.dirs)]
+    hetmc_data.out_folder(out)
     made = []
-    for fig in (throughput, speedup, startup, phases, error, lesson, coexec):
+    for fig in FIGURES:
         fig(folders, out, made)
     print("plot.py: figures in %s (%s; .png and .svg)" % (out, ", ".join(made)))
     return 0
 
 
+FIGURES = (throughput, speedup, startup, phases, error, lesson, coexec)
+
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(hetmc_data.run_main("plot.py", main, sys.argv[1:]))

@@ -7,6 +7,8 @@ writes one HTML file that opens from disk with nothing else: no script, no link,
 inline as SVG (drawn by scripts/plot.py, the folders overlaid). Sections, in order:
 
   summary     the folders and what they ran on
+  findings    what the results say, in words, each with its number, figure and cell
+              (scripts/findings.py; also written as Markdown with --summary-md PATH)
   figures     throughput, speed-up, start-up, phases, error (and the lesson's and
               co-execution's figures when the folders have such rows)
   compare     with several folders: `hetmc compare --format csv FIRST OTHER` for each other
@@ -14,12 +16,20 @@ inline as SVG (drawn by scripts/plot.py, the folders overlaid). Sections, in ord
               the hetmc binary (--hetmc, default build/hetmc)
   comparison  per folder, per cell: repetitions, median wall, IQR, samples/s, speed-up over
               its serial and whether every count equals serial's
-  noisy       the cells whose repetitions disagree: comparison.csv's `noisy` column where the
-              folder has one, else a coefficient of variation of wall_s above 10%
+  noisy       the cells whose repetitions disagree (comparison.csv's `noisy`), and, when
+              comparison.csv has those columns, the cells measured under load
+              (reps_interfered) or implausible
   lesson      lesson.md's table, for bench/lesson.py folders
   provenance  every folder's provenance.txt
 
-Exit status: 0 written, 2 bad usage (one line on stderr).
+Statistics are comparison.csv's (hetmc's), never computed here: each folder's own when it
+describes its runs.csv, else derived by `hetmc summarize`; every input is first checked by
+`hetmc compare` (its rules, its one line). --out is written as hetmc writes: a regular file
+through a unique temporary file renamed into place; a FIFO or a device (/dev/stdout,
+/dev/full) written through, checked; a symbolic link or a folder refused.
+
+Exit status: 0 written, 1 an output could not be written, 2 bad usage or bad input (one line
+on stderr, never a traceback).
 """
 import argparse
 import csv
@@ -28,16 +38,14 @@ import io
 import math
 import os
 import re
-import statistics
-import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import plot  # noqa: E402  (scripts/plot.py: the figures and the statistics of a folder)
-
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-NOISY_CV = 0.10
+import findings  # noqa: E402  (scripts/findings.py: the findings in words)
+import hetmc_data  # noqa: E402  (what the tools ask hetmc)
+import plot  # noqa: E402  (scripts/plot.py: the figures and the cells of a folder)
+from hetmc_data import Fail  # noqa: E402
 CAPTIONS = {
     "throughput": "How fast? Median samples/s against N (IQR bars).",
     "speedup": "How well do workers scale? Speed-up over serial and efficiency against workers.",
@@ -57,6 +65,7 @@ td.t,th.t{text-align:left}tr.bad td{background:#fde2e2}tr.noisy td{background:#f
 figure{margin:1em 0 2em}figcaption{font-weight:600;margin-bottom:.3em}
 svg{max-width:100%;height:auto}code{background:#f3f3f3;padding:0 .2em}
 .note{color:#555;font-size:.9em}
+ul.findings li{margin:.3em 0}
 """
 
 
@@ -100,8 +109,7 @@ def figures(folders):
     out = []
     with tempfile.TemporaryDirectory() as tmp:
         made = []
-        for fig in (plot.throughput, plot.speedup, plot.startup, plot.phases, plot.error,
-                    plot.lesson, plot.coexec):
+        for fig in plot.FIGURES:
             fig(folders, tmp, made)
         for k, name in enumerate(made):
             out.append((name, inline_svg(os.path.join(tmp, name + ".svg"), "f%d" % k)))
@@ -110,72 +118,34 @@ def figures(folders):
 
 # ---- the sections -----------------------------------------------------------------------------
 
-def read_csv(path):
-    if not os.path.exists(path):
-        return None
-    with open(path, newline="") as f:
-        return list(csv.DictReader(f))
-
-
-def noisy_flags(path):
-    """{(backend, device, workers, samples): noisy?} from comparison.csv's `noisy` column, or
-    None when the folder has none."""
-    rows = read_csv(os.path.join(path, "comparison.csv"))
-    if not rows or "noisy" not in rows[0]:
-        return None
-    return {(r["backend"], r["device"], int(r["workers"]), int(r["samples"])):
-            r["noisy"].strip().lower() in ("true", "yes", "1", "noisy") for r in rows}
-
-
 def cells_table(f):
-    """The comparison of one folder, and its noisy cells as (cell, why)."""
-    flags = noisy_flags(f.path)
-    hits = {}
-    for r in read_csv(os.path.join(f.path, "runs.csv")):
-        if r["status"] == "ok":
-            hits.setdefault((r["backend"], r["device"], int(r["workers"]), int(r["samples"])),
-                            set()).add(r["hits"])
-    rows, classes, noisy = [], [], []
+    """The comparison of one folder (comparison.csv's rows), and its doubtful cells."""
+    rows, classes, doubtful = [], [], []
     for c in sorted(f.cells.values(), key=lambda c: (plot.order(((c.backend, c.device,
                                                                    c.workers), None)), c.samples)):
         med, base = c.stat("wall"), f.baseline(c.backend).get(c.samples)
-        serial_hits = hits_of(hits, c, f)
-        mine = hits_of_cell(hits, c)
-        match = "" if serial_hits is None else ("yes" if mine == serial_hits else "NO")
-        cv = statistics.pstdev(c.wall) / statistics.mean(c.wall) if len(c.wall) > 1 else 0.0
-        key = (c.backend, c.device, c.workers, c.samples)
-        why = None
-        if flags is not None and flags.get(key):
-            why = "flagged noisy in comparison.csv (cv %.2f)" % cv
-        elif flags is None and cv > NOISY_CV:
-            why = "cv of wall_s %.2f > %.2f" % (cv, NOISY_CV)
+        match = {"true": "yes", "false": "NO"}.get(c.row.get("hits_match", ""), "")
+        why = findings.doubts(c)
         if why:
-            noisy.append((c, why))
-        rows.append([c.backend, c.device or "(mpi)", c.workers, plot.pow2(c.samples),
-                     len(c.wall), fmt(med, "%.4g"), fmt(c.stat("wall", .75) - c.stat("wall", .25),
-                                                         "%.2g"),
-                     fmt(c.samples / med, "%.3g"), fmt(base / med if base else None, "%.3g"),
-                     fmt(cv, "%.2f"), match])
+            doubtful.append((c, ", ".join(why)))
+        rows.append([c.backend, c.device or "(mpi)", c.workers, plot.pow2(c.samples), c.reps,
+                     fmt(med, "%.4g"), fmt(c.get("iqr_wall_s"), "%.2g"),
+                     fmt(c.get("samples_per_s"), "%.3g"),
+                     fmt(base / med if base else None, "%.3g"), fmt(c.get("cv_wall"), "%.2f"),
+                     match])
         classes.append("bad" if match == "NO" else ("noisy" if why else ""))
     head = ["backend", "device", "workers", "N", "ok reps", "median wall (s)", "IQR (s)",
             "samples/s", "speed-up", "cv", "hits = serial's"]
-    return table(head, rows, left=2, classes=classes), noisy
+    return table(head, rows, left=2, classes=classes), doubtful
 
 
-def hits_of_cell(hits, c):
-    vals = [v for k, v in hits.items() if k[0] == c.backend and k[2] == c.workers and
-            k[3] == c.samples and (c.backend == "mpi" or k[1] == c.device)]
-    merged = set().union(*vals) if vals else set()
-    return next(iter(merged)) if len(merged) == 1 else None
-
-
-def hits_of(hits, c, f):
-    """The serial count at c's N (hetmc's serial; for Python rows too: the same stream)."""
-    for b in ("serial", "py-serial", "py-numba"):
-        vals = hits.get((b, "cpu", 1, c.samples))
-        if vals and len(vals) == 1:
-            return next(iter(vals))
-    return None
+def compare_rows(hetmc, a, b):
+    """`hetmc compare --format csv A B` as rows, or the line it said."""
+    try:
+        text = hetmc_data.ask([hetmc, "compare", "--format", "csv", a, b], "hetmc compare")
+    except Fail as e:
+        return str(e)
+    return list(csv.reader(io.StringIO(text)))
 
 
 def compare_section(folders, hetmc):
@@ -188,16 +158,10 @@ def compare_section(folders, hetmc):
                  folders[0].label)]
     for f in folders[1:]:
         parts.append("<h3>A = %s, B = %s</h3>" % (esc(folders[0].label), esc(f.label)))
-        if not hetmc:
-            parts.append("<p>hetmc not found (--hetmc): run <code>hetmc compare %s %s</code>"
-                         "</p>" % (esc(folders[0].path), esc(f.path)))
+        rows = compare_rows(hetmc, folders[0].path, f.path)
+        if isinstance(rows, str):
+            parts.append("<p>hetmc compare said: %s</p>" % esc(rows))
             continue
-        r = subprocess.run([hetmc, "compare", "--format", "csv", folders[0].path, f.path],
-                           capture_output=True, text=True)
-        if r.returncode != 0:
-            parts.append("<p>hetmc compare said: %s</p>" % esc(r.stderr.strip()))
-            continue
-        rows = list(csv.reader(io.StringIO(r.stdout)))
         keep = ["backend", "workers", "samples", "device_a", "device_b", "paired_on",
                 "median_wall_s_a", "median_wall_s_b", "ratio_b_over_a", "ratio_ci_low",
                 "ratio_ci_high", "p_value", "hits_equal"]
@@ -215,7 +179,7 @@ def lesson_section(folders):
         path = os.path.join(f.path, "lesson.md")
         if not os.path.exists(path):
             continue
-        lines = open(path).read().splitlines()
+        lines = open(path, encoding="utf-8", errors="replace").read().splitlines()
         rows = [[c.strip() for c in ln.strip().strip("|").split("|")] for ln in lines
                 if ln.startswith("|") and not ln.startswith("|---")]
         text = " ".join(ln for ln in lines if ln and not ln.startswith(("|", "#")))
@@ -236,7 +200,8 @@ def provenance_section(folders):
         path = os.path.join(f.path, "provenance.txt")
         rows = []
         if os.path.exists(path):
-            rows = [ln.partition(":")[::2] for ln in open(path).read().splitlines() if ":" in ln]
+            rows = [ln.partition(":")[::2] for ln in open(
+                path, encoding="utf-8", errors="replace").read().splitlines() if ":" in ln]
         parts.append("<h3>%s</h3>" % esc(f.label))
         parts.append(table(["key", "value"], [[k.strip(), v.strip()] for k, v in rows], left=2)
                      if rows else "<p>no provenance.txt in %s</p>" % esc(f.path))
@@ -244,35 +209,45 @@ def provenance_section(folders):
     return "\n".join(parts)
 
 
-def page(folders, hetmc):
+def findings_section(found):
+    items = "".join("<li>%s%s</li>" % (esc(text), ' <a href="#fig-%s">(figure: %s)</a>' % (
+        fig, fig) if fig else "") for text, fig, _ in found)
+    return ('<section id="findings"><h2>Findings</h2><ul class="findings">%s</ul>'
+            '<p class="note">Each from comparison.csv (medians of the ok repetitions; speed-up '
+            'over the serial of the same kind: py-* over py-serial, numba over py-numba).</p>'
+            '</section>' % items)
+
+
+def doubtful_section(doubtful):
+    rows = [[chr(65 + f.index), c.backend, c.device, c.workers, plot.pow2(c.samples), c.reps,
+             why] for f, c, why in doubtful]
+    return ('<section id="noisy"><h2>Noisy cells</h2><p class="note">%d cell%s whose '
+            'repetitions disagree (comparison.csv\'s noisy column), or, where comparison.csv '
+            'says so, measured under load or implausible: repeat them on a quiet machine.</p>%s'
+            '</section>' % (len(doubtful), "" if len(doubtful) == 1 else "s",
+                            table(["", "backend", "device", "workers", "N", "ok reps", "why"],
+                                  rows, left=3) if rows else ""))
+
+
+def page(folders, hetmc, found):
     figs = figures(folders)
-    tables, noisy = [], []
+    tables, doubtful = [], []
     for f in folders:
         t, n = cells_table(f)
         tables.append("<h3>%s</h3>%s" % (esc(f.label), t))
-        noisy += [(f, c, why) for c, why in n]
+        doubtful += [(f, c, why) for c, why in n]
     summary = table(["", "folder", "host, CPU, devices", "ok cells"],
                     [[chr(65 + f.index), f.path, f.label, len(f.cells)] for f in folders], left=3)
-    noisy_rows = [[chr(65 + f.index), c.backend, c.device, c.workers, plot.pow2(c.samples),
-                   len(c.wall), why] for f, c, why in noisy]
     out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
            "<title>hetmc report</title><style>%s</style></head><body>" % STYLE,
-           '<section id="summary"><h1>hetmc report</h1>%s<p class="note">Statistics from each '
-           'runs.csv: medians and quartiles of the ok repetitions; speed-up over the serial of '
-           'the same kind (py-* over py-serial, numba over py-numba).</p></section>' % summary,
-           '<section id="figures"><h2>Figures</h2>']
+           '<section id="summary"><h1>hetmc report</h1>%s</section>' % summary,
+           findings_section(found), '<section id="figures"><h2>Figures</h2>']
     for name, svg in figs:
         out.append('<figure id="fig-%s"><figcaption>%s</figcaption>%s</figure>' % (
             name, esc(CAPTIONS.get(name, name)), svg))
     out += ["</section>", compare_section(folders, hetmc),
             '<section id="comparison"><h2>Comparison, per folder</h2>%s</section>' %
-            "\n".join(tables),
-            '<section id="noisy"><h2>Noisy cells</h2><p class="note">%d cell%s whose '
-            'repetitions disagree (comparison.csv\'s noisy column where present, else a '
-            'coefficient of variation above %.0f%%): repeat them on a quiet machine.</p>%s'
-            '</section>' % (len(noisy), "" if len(noisy) == 1 else "s", NOISY_CV * 100,
-                            table(["", "backend", "device", "workers", "N", "ok reps", "why"],
-                                  noisy_rows, left=3) if noisy else ""),
+            "\n".join(tables), doubtful_section(doubtful),
             lesson_section(folders), provenance_section(folders), "</body></html>"]
     return "\n".join(x for x in out if x)
 
@@ -281,23 +256,23 @@ def main(argv):
     p = argparse.ArgumentParser(prog="report.py", description=__doc__.split("\n\n")[0])
     p.add_argument("dirs", nargs="+", metavar="DIR", help="results folders (with runs.csv)")
     p.add_argument("--out", required=True, help="the HTML file to write")
-    p.add_argument("--hetmc", default=os.path.join(REPO, "build", "hetmc"),
-                   help="hetmc binary for the compare section (default build/hetmc)")
-    p.error = lambda msg: (sys.stderr.write("report.py: %s\n" % msg), sys.exit(2))
+    p.add_argument("--summary-md", metavar="PATH", help="also write the findings as Markdown")
+    p.add_argument("--hetmc", help="the hetmc binary (default: build/hetmc of this checkout, "
+                   "else hetmc on PATH)")
+    p.error = lambda msg: (_ for _ in ()).throw(Fail(msg))
     a = p.parse_args(argv)
-    for d in a.dirs:
-        if not os.path.isfile(os.path.join(d, "runs.csv")):
-            p.error("%s has no runs.csv: not a hetmc results folder" % d)
-    hetmc = a.hetmc if os.access(a.hetmc, os.X_OK) else None
-    folders = [plot.Folder(d, i) for i, d in enumerate(a.dirs)]
-    text = page(folders, hetmc)
-    tmp = a.out + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(tmp, a.out)
-    print("report.py: %s" % a.out)
+    for path in [a.out] + ([a.summary_md] if a.summary_md else []):
+        if os.path.isdir(path) or os.path.islink(path):
+            hetmc_data.write_file(path, b"")  # its one line: a folder or a link is refused
+    folders = plot.load(a.dirs, a.hetmc)
+    hetmc = hetmc_data.find_hetmc(a.hetmc)
+    found = findings.all_findings(folders)
+    hetmc_data.write_file(a.out, page(folders, hetmc, found))
+    if a.summary_md:
+        hetmc_data.write_file(a.summary_md, findings.markdown(folders, found))
+    print("report.py: %s%s" % (a.out, " and " + a.summary_md if a.summary_md else ""))
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(hetmc_data.run_main("report.py", main, sys.argv[1:]))

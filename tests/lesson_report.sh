@@ -41,7 +41,7 @@ done
 echo "ok: lesson.py refuses bad arguments"
 
 # 2. A small lesson beside hetmc.
-variants=py-serial,py-threading,py-process-fork,py-pool-forkserver,py-numba-nogil
+variants=py-serial,py-threading,py-process-fork,py-pool-forkserver,py-numba-nogil,py-numpy,py-numpy-threading
 "$py" "$src/bench/lesson.py" --samples 2^10,4097 --workers 1,2 --reps 2 --variants "$variants" \
   --hetmc "$hetmc" --out "$tmp/lesson" --quiet >"$tmp/lesson.out" || fail "lesson.py exited $?"
 cat "$tmp/lesson.out"
@@ -91,7 +91,7 @@ mkdir -p "$HOME"
 chrome() { timeout 120 "$browser" --headless --no-sandbox --disable-gpu --no-first-run \
   --user-data-dir="$tmp/profile" "$@" 2>>"$tmp/chromium.log"; }
 chrome --dump-dom "file://$tmp/report.html" >"$tmp/dom.html" || fail "chromium --dump-dom exited $?"
-for id in summary figures compare comparison noisy lesson provenance; do
+for id in summary findings figures compare comparison noisy lesson provenance; do
   grep -q "<section id=\"$id\"" "$tmp/dom.html" || fail "the rendered page has no section $id"
 done
 svgs=$(grep -o '<svg' "$tmp/dom.html" | wc -l)

@@ -95,7 +95,7 @@ done
 
 # The figures, when this Python has matplotlib.
 if [ -n "$py" ] && "$py" -c 'import matplotlib' 2>/dev/null; then
-  "$py" "$(dirname "$0")/../scripts/plot.py" "$tmp/a" || fail "plot.py exited $?"
+  "$py" "$(dirname "$0")/../scripts/plot.py" "$tmp/a" --hetmc "$hetmc" || fail "plot.py exited $?"
   for f in throughput speedup phases error; do
     for e in png svg; do [ -s "$tmp/a/$f.$e" ] || fail "no $f.$e"; done
   done

@@ -75,5 +75,6 @@ int hm_cmd_compare(int argc, char **argv);
 int hm_cmd_devices(int argc, char **argv);
 int hm_cmd_verify(int argc, char **argv);
 int hm_cmd_schema(int argc, char **argv);
+int hm_cmd_summarize(int argc, char **argv);
 
 #endif /* HETMC_CLI_H */

@@ -24,6 +24,7 @@ static const command commands[] = {
     {"devices", hm_cmd_devices, "every OpenCL device with its index (what --device takes)"},
     {"verify", hm_cmd_verify, "known answers and golden counts on every backend and device"},
     {"schema", hm_cmd_schema, "the columns of runs.csv and comparison.csv (csv, json, markdown)"},
+    {"summarize", hm_cmd_summarize, "the comparison.csv of any runs.csv, as the matrix derives it"},
 };
 
 static void print_help(FILE *f)

@@ -583,7 +583,16 @@ static void cflag(FILE *f, int v)
       "the statistics rest on them; empty when not judged", cflag(f, g->under_load))           \
     X(implausible, "string", "", "all", "why the cell's figure cannot be right (a speed-up "   \
       "above its workers, a co-execution efficiency above 1, beyond " HM_IMPLAUSIBLE_TOL_TEXT   \
-      "), naming the suspect baseline; empty when plausible", hm_csv_field(f, g->implausible))
+      "), naming the suspect baseline; empty when plausible", hm_csv_field(f, g->implausible)) \
+    X(q1_wall_s, "float", "s", "all", "first quartile of the wall times (linear "              \
+      "interpolation, R type 7, as iqr_wall_s)", cnum(f, hm_quantile(g->wall_s, g->n_ok, 0.25), \
+      "%.9g"))                                                                                 \
+    X(q3_wall_s, "float", "s", "all", "third quartile of the wall times",                      \
+      cnum(f, hm_quantile(g->wall_s, g->n_ok, 0.75), "%.9g"))                                  \
+    X(q1_setup_s, "float", "s", "all", "first quartile of setup_s of the ok repetitions",      \
+      cnum(f, hm_quantile(g->setup_s, g->n_ok, 0.25), "%.9g"))                                 \
+    X(q3_setup_s, "float", "s", "all", "third quartile of setup_s of the ok repetitions",      \
+      cnum(f, hm_quantile(g->setup_s, g->n_ok, 0.75), "%.9g"))
 
 typedef void (*col_writer)(FILE *f, const hm_group *g);
 
