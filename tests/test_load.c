@@ -144,6 +144,19 @@ static void live(void)
         printf("skipped the live checks: %s\n", why);
         return;
     }
+    /* Whatever else runs on the machine is foreign too: with more than a third of a core of
+     * it already, the checks below would measure the neighbours, not hetmc. */
+    hm_load_mark a, b;
+    hm_load quiet;
+    hm_load_mark_now(&a);
+    hm_sleep(0.3);
+    hm_load_mark_now(&b);
+    hm_load_between(&a, &b, &quiet);
+    if (quiet.foreign_cpu > 0.3) {
+        printf("skipped the live checks: other programs already use %.2f cores here\n",
+               quiet.foreign_cpu);
+        return;
+    }
     const char *what[] = {"hetmc's thread", "hetmc's child", "a foreign burner"};
     for (int w = 0; w < 3; w++) {
         hm_load l = measure(w, 0.5);

@@ -218,7 +218,9 @@ interrupted_long() {
 }
 
 case_watchdog() {
-  run_hetmc matrix --backends serial --samples 1000,2^40 --reps 2 --timeout 2 --out "$tmp/w" --quiet
+  # Cell after cell (--order cells), so that the small cell is measured before the hang.
+  run_hetmc matrix --backends serial --samples 1000,2^40 --reps 2 --timeout 2 --order cells \
+    --out "$tmp/w" --quiet
   rc=$?
   [ $rc -eq 1 ] || fail "serial past --timeout: exit $rc, expected 1"
   grep -q "^hetmc matrix: serial w=1 N=1099511627776: the warm-up failed: did not finish within" \
