@@ -136,6 +136,18 @@ class Cell:
     def flag(self, column):
         return (self.row.get(column) or "").strip().lower() == "true"
 
+    def suspect(self):
+        """Measured under load (no clean repetition) or implausible: drawn marked."""
+        return self.flag("under_load") or bool((self.row.get("implausible") or "").strip())
+
+
+def mark_suspect(ax, pts):
+    """A red ring around each (x, y) of a cell measured under load or implausible."""
+    if pts:
+        xs, ys = zip(*pts)
+        ax.scatter(xs, ys, s=90, facecolors="none", edgecolors="#d62728", lw=1.4, zorder=5,
+                   label="ringed: under load or implausible")
+
 
 class Folder:
     """A results folder: its cells (comparison.csv's rows with ok repetitions; the first seed
@@ -282,6 +294,7 @@ def throughput(folders, out, made):
             lo = [c.samples / c.stat("wall", 0.75) for c in cells]
             hi = [c.samples / c.stat("wall", 0.25) for c in cells]
             errbar(ax, xs, ys, lo, hi, f, b, w, ws, name(b, d, w))
+            mark_suspect(ax, [(x, y) for x, y, c in zip(xs, ys, cells) if c.suspect()])
             ys_all += ys
             n += 1
     ax.set_xscale("log", base=2)
@@ -317,7 +330,7 @@ def speedup_series(f):
                 left.append(c)
                 continue
             pts.append((x, base / c.stat("wall"), base / c.stat("wall", 0.75),
-                        base / c.stat("wall", 0.25)))
+                        base / c.stat("wall", 0.25), c.suspect()))
         if pts:
             out.append((b, d, sorted(pts)))
     return out, left
@@ -330,7 +343,8 @@ def speedup(folders, out, made):
         series, off = speedup_series(f)
         left += off
         for b, d, pts in series:
-            xs, sp, lo, hi = zip(*pts)
+            xs, sp, lo, hi, bad = zip(*pts)
+            mark_suspect(a1, [(x, y) for x, y, k in zip(xs, sp, bad) if k])
             label = name(b, d, 0).replace(" w=0", "")
             if BK.is_device(b):
                 label += " (x: %d compute units)" % xs[0]
@@ -354,6 +368,9 @@ def speedup(folders, out, made):
         sorted({c.device[:24] for c in left})) if left else ""), fontsize=9 if left else 10)
     h, lab = a1.get_legend_handles_labels()
     for hh, ll in zip(h, lab):  # the legend goes right of the second panel
+        if not isinstance(hh, (tuple, Line2D)):  # the rings of suspect cells
+            a2.scatter([], [], s=90, facecolors="none", edgecolors="#d62728", lw=1.4, label=ll)
+            continue
         a2.plot([], [], color=hh[0].get_color() if isinstance(hh, tuple) else hh.get_color(),
                 ls=hh[0].get_linestyle() if isinstance(hh, tuple) else hh.get_linestyle(),
                 marker=None, label=ll)
@@ -383,6 +400,7 @@ def startup(folders, out, made):
                 continue
             xs, ys, lo, hi = zip(*pts)
             errbar(ax, xs, ys, lo, hi, f, b, w, ws, name(b, d, w))
+            mark_suspect(ax, [(x, y) for x, y, c in zip(xs, ys, cells) if c.suspect()])
             ys_all += ys
             n += 1
     if not n:

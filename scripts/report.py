@@ -118,6 +118,15 @@ def figures(folders):
 
 # ---- the sections -----------------------------------------------------------------------------
 
+def under_load(c):
+    """How a cell's repetitions met other programs: "" (none interfered, or not measured),
+    "k re-measured" (k interfered, left out), or "ALL k" (no clean one: figures under load)."""
+    k = c.get("reps_interfered")
+    if not k or k != k:
+        return ""
+    return "ALL %d" % k if c.flag("under_load") else "%d re-measured" % k
+
+
 def cells_table(f):
     """The comparison of one folder (comparison.csv's rows), and its doubtful cells."""
     rows, classes, doubtful = [], [], []
@@ -132,10 +141,10 @@ def cells_table(f):
                      fmt(med, "%.4g"), fmt(c.get("iqr_wall_s"), "%.2g"),
                      fmt(c.get("samples_per_s"), "%.3g"),
                      fmt(base / med if base else None, "%.3g"), fmt(c.get("cv_wall"), "%.2f"),
-                     match])
+                     fmt(c.get("foreign_cpu_median"), "%.2f"), under_load(c), match])
         classes.append("bad" if match == "NO" else ("noisy" if why else ""))
     head = ["backend", "device", "workers", "N", "ok reps", "median wall (s)", "IQR (s)",
-            "samples/s", "speed-up", "cv", "hits = serial's"]
+            "samples/s", "speed-up", "cv", "foreign load (cores)", "under load", "hits = serial's"]
     return table(head, rows, left=2, classes=classes), doubtful
 
 
