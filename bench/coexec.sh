@@ -19,9 +19,10 @@
 # PoCL is held to one thread (POCL_MAX_PTHREAD_COUNT=1, unless set already), so that on a
 # machine of C cores the host part's W = C - 1 threads and PoCL's one leave no core idle and
 # none shared. The machine may be shared: each round also prints the load average and `other`,
-# the cores that processes other than hetmc kept busy during the round (from /proc/stat), so a
-# noisy round shows; rerun when it is high. QUIET=SECONDS makes each round first wait (at most
-# that long) until the machine has been idle for 5 s (under 0.05 cores busy). The raw CSV is kept
+# the cores that programs other than hetmc kept busy during the round (the median foreign_cpu
+# of its repetitions, as hetmc measures it), so a noisy round shows; rerun when it is high.
+# QUIET=SECONDS makes each round first wait (at most that long) for a quiet machine (hetmc run
+# --wait-idle: other programs under 0.1 core). The raw CSV is kept
 # (path printed). Exit 1 if a run failed; 0 otherwise, whether or not the targets hold.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,15 +42,6 @@ hb=${host%%:*} hw=${host#*:}
 [ "$hb" != "$host" ] || { echo "coexec.sh: HOST '$host' is not BACKEND:WORKERS" >&2; exit 2; }
 parts="$host,opencl@$device"
 status=0
-
-# Busy and total jiffies of the whole machine, from /proc/stat.
-jiffies() { awk '/^cpu / { b = $2 + $3 + $4 + $7 + $8 + $9; t = b + $5 + $6; print b, t }' /proc/stat; }
-# CPU seconds used by this shell's finished children: `times` (second line) must run in this
-# shell, not in a subshell, whose children are others.
-child_cpu() {
-  times >"$out/times"
-  awk 'NR == 2 { for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); s += a[1] * 60 + a[2] } print s }' "$out/times"
-}
 
 # run NAME ARGS...: one hetmc run, its CSV rows appended to $out/all.csv with NAME first.
 run() {
@@ -73,6 +65,16 @@ median() {
           print (k % 2 ? v[(k + 1) / 2] : (v[k / 2] + v[k / 2 + 1]) / 2) }' "$out/header.csv" "$out/all.csv"
 }
 
+# median of the column COL of every ok row of this round.
+median_round() {
+  awk -F, -v r="$round" -v c="$1" '
+    FNR == 1 { for (i = 1; i <= NF; i++) col[$i] = i + 2; next }
+    $1 == r && $12 == "ok" && $col[c] != "" { v[++k] = $col[c] }
+    END { if (!k) { print "nan"; exit }
+          for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (v[j] + 0 < v[i] + 0) { t = v[i]; v[i] = v[j]; v[j] = t }
+          printf "%.2f\n", (k % 2 ? v[(k + 1) / 2] : (v[k / 2] + v[k / 2 + 1]) / 2) }' "$out/header.csv" "$out/all.csv"
+}
+
 # The shares of the last ok row of NAME: "openmp:1=0.79 opencl=0.21".
 shares() {
   awk -F, -v r="$round" -v n="$1" '
@@ -92,34 +94,17 @@ printf '# POCL_MAX_PTHREAD_COUNT=%s; %s; %s cores; load at start: %s\n' "$POCL_M
 printf '%-5s %5s %5s %10s %10s %10s  %-15s %10s %10s %8s  %s\n' round load other "$host" opencl sum \
   split coexec efficiency balance shares
 : >"$out/summary.txt"
-# Waits up to $QUIET seconds until 5 s pass with under 0.05 cores busy.
-wait_quiet() {
-  local until=$((SECONDS + ${QUIET:-0})) b0 t0 b1 t1
-  while [ "$SECONDS" -lt "$until" ]; do
-    read -r b0 t0 < <(jiffies)
-    sleep 5
-    read -r b1 t1 < <(jiffies)
-    awk -v b="$((b1 - b0))" -v t="$((t1 - t0))" -v n="$(nproc)" 'BEGIN { exit !(b * n / t < 0.05) }' && return
-  done
-}
-
 for round in $(seq 1 "$rounds"); do
-  wait_quiet
-  read -r b0 t0 < <(jiffies)
-  child_cpu >"$out/c0"
-  run host --backend "$hb" --workers "$hw"
+  run host --backend "$hb" --workers "$hw" --wait-idle "${QUIET:-0}"
   run device --backend opencl --device "$device"
   run dynamic --backend coexec --parts "$parts"
   run static --backend coexec --parts "$parts" --split static
   hr=$(median host samples_per_s) dr=$(median device samples_per_s)
   run solo-ratio --backend coexec --parts "$parts" --split "static:$hr,$dr"
-  read -r b1 t1 < <(jiffies)
-  child_cpu >"$out/c1"
-  c0=$(cat "$out/c0") c1=$(cat "$out/c1")
   load=$(cut -d' ' -f1 /proc/loadavg)
-  # Cores busy with anything but hetmc during the round: machine busy time less hetmc's CPU time.
-  other=$(awk -v b="$((b1 - b0))" -v t="$((t1 - t0))" -v c0="$c0" -v c1="$c1" -v n="$(nproc)" -v hz="$(getconf CLK_TCK)" \
-    'BEGIN { wall = t / n / hz; o = (b / hz - (c1 - c0)) / wall; printf "%.2f", o < 0 ? 0 : o }')
+  # Cores other programs kept busy during the round: hetmc's foreign_cpu, the median of every
+  # repetition of the round.
+  other=$(median_round foreign_cpu)
   for split in dynamic static solo-ratio; do
     cr=$(median "$split" samples_per_s) bal=$(median "$split" balance)
     eff=$(awk -v c="$cr" -v h="$hr" -v d="$dr" 'BEGIN { printf "%.3f", c / (h + d) }')

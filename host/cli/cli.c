@@ -1,8 +1,11 @@
 /* cli.c - argument checks shared by every subcommand, and the checked standard output. */
 #define _GNU_SOURCE /* fopencookie */
 #include "cli.h"
+#include "clock.h"
+#include "load.h"
 #include "numparse.h"
 #include "runner.h"
+#include "stop.h"
 #include "sysinfo.h"
 
 #include <ctype.h>
@@ -245,4 +248,42 @@ int hm_stdout_finish(int rc)
     fprintf(stderr, "hetmc: writing standard output: %s\n",
             strerror(stdout_errno ? stdout_errno : EIO));
     return rc == HM_EXIT_OK ? HM_EXIT_FAIL : rc;
+}
+
+#define IDLE_SAMPLE_S 1.0 /* how long each look at the machine's load lasts */
+
+/* One look: the foreign load over IDLE_SAMPLE_S and the busiest other processes. Returns 1
+ * when the machine is quiet enough (or the load cannot be measured). */
+static int look_idle(double *foreign, char *busiest, size_t len)
+{
+    int n = hm_load_busiest(IDLE_SAMPLE_S, 3, busiest, len, foreign);
+    double bound = (double)hm_allowed_cpus() / 100.0 / IDLE_SAMPLE_S;
+    return n < 0 || isnan(*foreign) || *foreign <= hm_load_limit(1, bound);
+}
+
+int hm_wait_idle(const char *cmd, double seconds, double *foreign, char *busiest, size_t len)
+{
+    double t0 = hm_now();
+    *foreign = NAN;
+    busiest[0] = '\0';
+    if (hm_load_unavailable()[0])
+        return 1;
+    int idle = look_idle(foreign, busiest, len);
+    if (!idle && seconds > 0) {
+        fprintf(stderr, "hetmc %s: other programs use %.2f cores of the %u allowed CPUs (%s); "
+                "waiting up to %g s for them to finish (--wait-idle)\n", cmd, *foreign,
+                hm_allowed_cpus(), busiest[0] ? busiest : "short-lived processes", seconds);
+        while (!idle && !hm_stop_signal && hm_now() - t0 < seconds)
+            idle = look_idle(foreign, busiest, len);
+        if (idle)
+            fprintf(stderr, "hetmc %s: the machine is quiet now (foreign load %.2f cores, after "
+                    "%.0f s)\n", cmd, *foreign, hm_now() - t0);
+    }
+    if (!idle)
+        fprintf(stderr, "hetmc %s: the machine is busy: other programs use %.2f cores of the %u "
+                "allowed CPUs (%s); repetitions they disturb are marked interfered%s, and "
+                "--wait-idle SECONDS waits for a quiet machine\n", cmd, *foreign,
+                hm_allowed_cpus(), busiest[0] ? busiest : "short-lived processes, e.g. a build",
+                strcmp(cmd, "matrix") == 0 ? " and measured again" : "");
+    return idle;
 }

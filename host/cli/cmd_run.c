@@ -353,6 +353,11 @@ int hm_cmd_run(int argc, char **argv)
     /* Before the watchdog's thread (or any other) exists: the fork server starts here; if it
      * cannot, preparing the backend says why. */
     hm_backend_early_init(o.v.backend, &cfg);
+    if (o.v.wait_idle > 0) {
+        char busiest[512];
+        double foreign;
+        hm_wait_idle("run", o.v.wait_idle, &foreign, busiest, sizeof busiest);
+    }
     if (hm_stop_install() != 0 || hm_runner_watchdog(run_abort, &o) != 0) {
         fprintf(stderr, "hetmc run: cannot set up signal handling: %s\n", strerror(errno));
         return HM_EXIT_FAIL;

@@ -181,43 +181,18 @@ int hm_matrix_plan(matrix *m)
 
 /* --- Before measuring ---------------------------------------------------------------------- */
 
-#define IDLE_SAMPLE_S 1.0 /* how long each look at the machine's load lasts */
-
-/* One look: the foreign load over IDLE_SAMPLE_S and the busiest other processes. Returns 1
- * when the machine is quiet enough (or the load cannot be measured). */
-static int look_idle(double *foreign, char *busiest, size_t len)
-{
-    int n = hm_load_busiest(IDLE_SAMPLE_S, 3, busiest, len, foreign);
-    double bound = (double)hm_allowed_cpus() / 100.0 / IDLE_SAMPLE_S;
-    return n < 0 || isnan(*foreign) || *foreign <= hm_load_limit(1, bound);
-}
-
 void hm_matrix_check_idle(matrix *m)
 {
     char busiest[512];
-    double foreign = NAN, t0 = hm_now();
+    double foreign, t0 = hm_now();
     if (hm_load_unavailable()[0]) {
         fprintf(m->prov, "foreign_load_at_start: not measured: %s\n", hm_load_unavailable());
         return;
     }
-    int idle = look_idle(&foreign, busiest, sizeof busiest);
-    if (!idle && m->o.wait_idle > 0) {
-        say(m, "other programs use %.2f cores of the %u allowed CPUs (%s); waiting up to %g s "
-            "for them to finish (--wait-idle)", foreign, hm_allowed_cpus(),
-            busiest[0] ? busiest : "short-lived processes", m->o.wait_idle);
-        while (!idle && !hm_stop_signal && hm_now() - t0 < m->o.wait_idle)
-            idle = look_idle(&foreign, busiest, sizeof busiest);
-    }
+    hm_wait_idle("matrix", m->o.wait_idle, &foreign, busiest, sizeof busiest);
     fprintf(m->prov, "foreign_load_at_start: %.2f cores of %u CPUs%s%s (after %.0f s)\n",
             foreign, hm_allowed_cpus(), busiest[0] ? "; busiest: " : "", busiest,
             hm_now() - t0);
-    if (!idle)
-        say(m, "the machine is busy: other programs use %.2f cores of the %u allowed CPUs "
-            "(%s); repetitions they disturb are marked interfered and measured again, and "
-            "--wait-idle SECONDS waits for a quiet machine", foreign, hm_allowed_cpus(),
-            busiest[0] ? busiest : "short-lived processes, e.g. a build");
-    else if (m->o.wait_idle > 0 && hm_now() - t0 > 2 * IDLE_SAMPLE_S)
-        say(m, "the machine is quiet now (foreign load %.2f cores)", foreign);
 }
 
 /* --- Cells and rounds ---------------------------------------------------------------------- */

@@ -150,9 +150,11 @@ static const option_spec table[HM_O_COUNT] = {
                       .help = {NULL, "repetitions a cell may add, in later rounds, for those "
                                      "measured\nwhile other programs used the CPUs "
                                      "(interfered), {min}..{max}\n(default 3)"}},
-    [HM_O_WAIT_IDLE] = {"wait-idle", 0, MATRIX, KIND_SECONDS, "T", .lo = 0, .hi = 86400,
-                        .off = AT(wait_idle),
-                        .help = {NULL, "before measuring, wait up to this long for other "
+    [HM_O_WAIT_IDLE] = {"wait-idle", 0, BOTH, KIND_SECONDS, "T", .lo = 0, .hi = 86400,
+                        .off = AT(wait_idle), .wrap = RUN,
+                        .help = {"before measuring, wait up to this long for other programs'\n"
+                                 "CPU use to fall below 0.1 core (default 0: no look)",
+                                 "before measuring, wait up to this long for other "
                                        "programs' CPU\nuse to fall below 0.1 core (default 0: "
                                        "say how busy the machine\nis, and go on)"}},
     [HM_O_BIND] = {"bind", 0, BOTH, KIND_ENUM, "B", .choices = "none|cores",

@@ -49,7 +49,7 @@ typedef enum hm_opt_id {
     HM_O_ORDER,      /* matrix: rounds or cells */
     HM_O_ORDER_SEED, /* matrix: the rounds' shuffle */
     HM_O_RETRIES,    /* matrix: repetitions added for interfered ones */
-    HM_O_WAIT_IDLE,  /* matrix: wait for a quiet machine first */
+    HM_O_WAIT_IDLE,  /* wait for a quiet machine first */
     HM_O_BIND,
     HM_O_PARTS,
     HM_O_SPLIT,
@@ -85,7 +85,7 @@ typedef struct hm_opts {
     double min_time;
     unsigned order;           /* matrix: HM_ORDER_* */
     uint64_t order_seed, retries; /* matrix */
-    double wait_idle;         /* matrix: seconds */
+    double wait_idle;         /* seconds */
     const char *device; /* NULL: the backend's default */
     const char *out;    /* matrix: NULL for results/matrix-<date> */
     hm_str_list parts, splits;
