@@ -30,7 +30,7 @@ PACKAGES=(
   clang-14 llvm-14 lld-14 libclc-14
   libbenchmark-dev
   openmpi-bin libopenmpi-dev slurm-wlm munge iproute2
-  python3 python3-matplotlib python3-numpy
+  python3 python3-matplotlib python3-numpy python3-pandas python3-jsonschema groff-base man-db
   python3-numba
   chromium
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user

@@ -19,11 +19,12 @@
  * For each pair: the median wall times, their ratio B/A (< 1: B faster), the Hodges-Lehmann
  * estimate of the ratio with its distribution-free 95% interval (shift.h), and a two-sided
  * Mann-Whitney U test of the repetitions, significant at p < 0.05. As a table (default) or
- * as CSV (--format csv, RFC 4180).
+ * as CSV (--format csv, RFC 4180), JSON or a Markdown table (export.h).
  */
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
 #include "csvread.h"
+#include "export.h"
 #include "report.h"
 #include "shift.h"
 #include "stats.h"
@@ -37,7 +38,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define COMPARE_ACCEPTED "A B (runs.csv files or results folders), --format table|csv, --help"
+#define COMPARE_ACCEPTED                                                                     \
+    "A B (runs.csv files or results folders), --format table|csv|json|markdown, --help"
+
+/* The output formats, in the order of format_names. */
+enum { F_TABLE, F_CSV, F_JSON, F_MARKDOWN, F_COUNT };
+static const char *const format_names[F_COUNT] = {"table", "csv", "json", "markdown"};
 
 enum pairing { PAIR_NONE, PAIR_NAME, PAIR_POSITION };
 
@@ -70,7 +76,7 @@ typedef struct side {
 
 static void compare_help(FILE *f)
 {
-    fprintf(f, "usage: hetmc compare A B [--format table|csv]\n"
+    fprintf(f, "usage: hetmc compare A B [--format table|csv|json|markdown]\n"
                "\n"
                "A and B are runs.csv files or results folders (e.g. laptop vs GPU node, before vs\n"
                "after) of CSV format_version 1, 2 or 3 (2 and 3 mix; 1 only with 1). Cells pair\n"
@@ -82,7 +88,10 @@ static void compare_help(FILE *f)
                "two-sided Mann-Whitney U test of the repetitions (exact without ties up to 40\n"
                "repetitions, else normal approximation); significant when p < 0.05. With 3\n"
                "repetitions a side the smallest possible p is 0.1 and the interval covers 90%%;\n"
-               "use 4 or more (the default).\n");
+               "use 4 or more (the default).\n"
+               "--format: table (default, for people), csv (one row per pair, then the cells of\n"
+               "one side only), json (the same rows as a document naming A and B) or markdown\n"
+               "(a table ready to paste into an issue or a pull request).\n");
 }
 
 /* ---- reading and checking --------------------------------------------------------------- */
@@ -373,59 +382,84 @@ static const char *how_name(enum pairing how, int b_only)
                                      : b_only ? "b_only" : "a_only";
 }
 
-static void csv_header(void)
+/* The columns of --format csv, json and markdown, in file order (schema.h's hm_column). */
+static const hm_column compare_columns[] = {
+    {"backend", "string", "", "all", "the cell's backend"},
+    {"workers", "int", "", "all", "the cell's workers"},
+    {"samples", "int", "samples", "all", "the cell's samples"},
+    {"device_a", "string", "", "all", "A's device (empty: the cell is B's only)"},
+    {"device_b", "string", "", "all", "B's device (empty: the cell is A's only)"},
+    {"paired_on", "string", "", "all", "name, position, a_only or b_only"},
+    {"reps_a", "int", "", "all", "A's ok repetitions"},
+    {"reps_b", "int", "", "all", "B's ok repetitions"},
+    {"median_wall_s_a", "float", "s", "all", "A's median wall time"},
+    {"median_wall_s_b", "float", "s", "all", "B's median wall time"},
+    {"ratio_b_over_a", "float", "", "all", "median B / median A (< 1: B faster)"},
+    {"ratio_hl", "float", "", "all", "Hodges-Lehmann estimate of the ratio"},
+    {"ratio_ci_low", "float", "", "all", "its distribution-free interval: low end"},
+    {"ratio_ci_high", "float", "", "all", "its high end"},
+    {"ratio_ci_coverage", "float", "", "all", "the interval's exact coverage"},
+    {"samples_per_s_a", "float", "samples/s", "all", "A's samples / median wall"},
+    {"samples_per_s_b", "float", "samples/s", "all", "B's samples / median wall"},
+    {"mann_whitney_u", "float", "", "all", "the Mann-Whitney U statistic"},
+    {"p_value", "float", "", "all", "its two-sided p"},
+    {"significant", "bool", "", "all", "p < 0.05"},
+    {"hits_equal", "string", "", "all", "equal, DIFFER, or other seed"},
+};
+#define COMPARE_NCOL (sizeof compare_columns / sizeof compare_columns[0])
+
+static void csv_header(FILE *f)
 {
-    printf("backend,workers,samples,device_a,device_b,paired_on,reps_a,reps_b,median_wall_s_a,"
-           "median_wall_s_b,ratio_b_over_a,ratio_hl,ratio_ci_low,ratio_ci_high,"
-           "ratio_ci_coverage,samples_per_s_a,samples_per_s_b,mann_whitney_u,p_value,"
-           "significant,hits_equal\n");
+    for (size_t i = 0; i < COMPARE_NCOL; i++)
+        fprintf(f, "%s%s", i ? "," : "", compare_columns[i].name);
+    fputc('\n', f);
 }
 
-static void csv_num(double v, const char *fmt)
+static void csv_num(FILE *f, double v, const char *fmt)
 {
-    putchar(',');
+    fputc(',', f);
     if (!isnan(v))
-        printf(fmt, v);
+        fprintf(f, fmt, v);
 }
 
 /* The fields of a CSV row that name the cell: backend, workers, samples, the devices, how
  * the cells were paired, and the ok repetitions of each side. */
-static void csv_key(const cell *ca, const cell *cb)
+static void csv_key(FILE *f, const cell *ca, const cell *cb)
 {
     const hm_group *a = ca ? ca->g : NULL, *b = cb ? cb->g : NULL, *any = a ? a : b;
-    hm_csv_field(stdout, any->backend);
-    printf(",%u,%llu,", any->workers, (unsigned long long)any->samples);
-    hm_csv_field(stdout, a ? a->device : "");
-    putchar(',');
-    hm_csv_field(stdout, b ? b->device : "");
-    printf(",%s,", how_name(ca ? ca->how : cb->how, !a));
+    hm_csv_field(f, any->backend);
+    fprintf(f, ",%u,%llu,", any->workers, (unsigned long long)any->samples);
+    hm_csv_field(f, a ? a->device : "");
+    fputc(',', f);
+    hm_csv_field(f, b ? b->device : "");
+    fprintf(f, ",%s,", how_name(ca ? ca->how : cb->how, !a));
     if (a)
-        printf("%zu", a->n_ok);
-    putchar(',');
+        fprintf(f, "%zu", a->n_ok);
+    fputc(',', f);
     if (b)
-        printf("%zu", b->n_ok);
+        fprintf(f, "%zu", b->n_ok);
 }
 
 /* One CSV row: a pair, or a cell of one side (the other's fields empty). */
-static void csv_row(const cell *ca, const cell *cb)
+static void csv_row(FILE *f, const cell *ca, const cell *cb)
 {
     const hm_group *a = ca ? ca->g : NULL, *b = cb ? cb->g : NULL;
     pair_stats s = {NAN, NAN, NAN, {NAN, NAN, NAN, NAN}, ""};
     if (a && b)
         s = pair_of(a, b);
-    csv_key(ca, cb);
-    csv_num(a ? a->median_s : NAN, "%.9g");
-    csv_num(b ? b->median_s : NAN, "%.9g");
-    csv_num(s.ratio, "%.6g");
-    csv_num(s.ci.estimate, "%.6g");
-    csv_num(s.ci.lo, "%.6g");
-    csv_num(s.ci.hi, "%.6g");
-    csv_num(s.ci.coverage, "%.4f");
-    csv_num(a ? a->rate : NAN, "%.6g");
-    csv_num(b ? b->rate : NAN, "%.6g");
-    csv_num(s.u, "%.1f");
-    csv_num(s.p, "%.4g");
-    printf(",%s,%s\n", a && b ? (s.p < 0.05 ? "true" : "false") : "", s.hits);
+    csv_key(f, ca, cb);
+    csv_num(f, a ? a->median_s : NAN, "%.9g");
+    csv_num(f, b ? b->median_s : NAN, "%.9g");
+    csv_num(f, s.ratio, "%.6g");
+    csv_num(f, s.ci.estimate, "%.6g");
+    csv_num(f, s.ci.lo, "%.6g");
+    csv_num(f, s.ci.hi, "%.6g");
+    csv_num(f, s.ci.coverage, "%.4f");
+    csv_num(f, a ? a->rate : NAN, "%.6g");
+    csv_num(f, b ? b->rate : NAN, "%.6g");
+    csv_num(f, s.u, "%.1f");
+    csv_num(f, s.p, "%.4g");
+    fprintf(f, ",%s,%s\n", a && b ? (s.p < 0.05 ? "true" : "false") : "", s.hits);
 }
 
 static void table_header(const side *a, const side *b, int bw)
@@ -500,24 +534,67 @@ static void print_table(const side *a, const side *b)
                a->left_out == 1 ? "" : "s", b->left_out);
 }
 
-static void print_csv(const side *a, const side *b)
+static void print_csv(FILE *f, const side *a, const side *b)
 {
-    csv_header();
+    csv_header(f);
     for (size_t i = 0; i < a->ncells; i++)
         if (a->cells[i].to)
-            csv_row(&a->cells[i], a->cells[i].to);
+            csv_row(f, &a->cells[i], a->cells[i].to);
     for (size_t i = 0; i < a->ncells; i++)
         if (!a->cells[i].to)
-            csv_row(&a->cells[i], NULL);
+            csv_row(f, &a->cells[i], NULL);
     for (size_t i = 0; i < b->ncells; i++)
         if (!b->cells[i].to)
-            csv_row(NULL, &b->cells[i]);
+            csv_row(f, NULL, &b->cells[i]);
+}
+
+/* The columns of --format markdown: the pair, its medians, ratio, interval and test. */
+static const char *const md_columns[] = {
+    "backend", "workers", "samples", "device_a", "device_b", "reps_a", "reps_b",
+    "median_wall_s_a", "median_wall_s_b", "ratio_b_over_a", "ratio_ci_low", "ratio_ci_high",
+    "p_value", "significant", "hits_equal", NULL};
+
+/* The CSV rows as JSON (a document with both names) or as a Markdown table to paste, through
+ * their CSV text (export.h). Returns 0, or -1 when out of memory. */
+static int print_export(int format, const side *a, const side *b)
+{
+    char *text = NULL, msg[128];
+    size_t len = 0, idx[COMPARE_NCOL];
+    hm_csv csv;
+    FILE *m = open_memstream(&text, &len);
+    if (!m)
+        return -1;
+    print_csv(m, a, b);
+    int rc = fclose(m) == 0 ? hm_csv_parse(text, len, &csv, msg, sizeof msg) : -1;
+    free(text);
+    if (rc < 0)
+        return -1;
+    if (format == F_JSON) {
+        printf("{\n  \"format_version\": %d,\n  \"csv_format_version\": %d,\n  \"a\": ",
+               HM_JSON_FORMAT_VERSION, a->version);
+        hm_json_string(stdout, a->name);
+        printf(",\n  \"b\": ");
+        hm_json_string(stdout, b->name);
+        printf(",\n  \"pairs\": ");
+        hm_json_rows(stdout, &csv, compare_columns, COMPARE_NCOL, "  ");
+        printf("\n}\n");
+    } else {
+        size_t n = hm_md_pick(&csv, md_columns, idx);
+        printf("hetmc compare: A = `%s`, B = `%s`; ratio = median wall B / median wall A "
+               "(< 1: B faster), 95%% interval of the Hodges-Lehmann ratio, Mann-Whitney U "
+               "p (significant: p < 0.05)\n\n", a->name, b->name);
+        hm_md_header(stdout, &csv, idx, n, compare_columns, COMPARE_NCOL);
+        for (size_t r = 0; r < csv.nrows; r++)
+            hm_md_row(stdout, &csv, r, idx, n);
+    }
+    hm_csv_free(&csv);
+    return 0;
 }
 
 /* ---- the command ------------------------------------------------------------------------ */
 
-/* Options: sets *csv_out. Returns -1 to go on, else the exit code. */
-static int compare_parse(int argc, char **argv, int *csv_out)
+/* Options: sets *format (F_*). Returns -1 to go on, else the exit code. */
+static int compare_parse(int argc, char **argv, int *format)
 {
     static const struct option longopts[] = {
         {"format", required_argument, NULL, 'f'},
@@ -531,11 +608,12 @@ static int compare_parse(int argc, char **argv, int *csv_out)
     while ((c = getopt_long(argc, argv, ":f:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'f':
-            if (strcmp(optarg, "csv") == 0)
-                *csv_out = 1;
-            else if (strcmp(optarg, "table") != 0)
-                return hm_usage_error(cmd, "--format '%s' is not a format; accepted: table, csv",
-                                      optarg);
+            *format = -1;
+            for (int i = 0; i < F_COUNT; i++)
+                *format = strcmp(optarg, format_names[i]) == 0 ? i : *format;
+            if (*format < 0)
+                return hm_usage_error(cmd, "--format '%s' is not a format; accepted: table, "
+                                      "csv, json, markdown", optarg);
             break;
         case 'h':
             compare_help(stdout);
@@ -562,9 +640,9 @@ static void side_free(side *sd)
 
 int hm_cmd_compare(int argc, char **argv)
 {
-    int csv_out = 0, status = HM_EXIT_OK;
+    int format = F_TABLE, status = HM_EXIT_OK;
     side a = {0}, b = {0};
-    int rc = compare_parse(argc, argv, &csv_out);
+    int rc = compare_parse(argc, argv, &format);
     if (rc >= 0)
         return rc;
     a.name = argv[optind];
@@ -585,10 +663,14 @@ int hm_cmd_compare(int argc, char **argv)
         status = HM_EXIT_FAIL;
         goto cleanup;
     }
-    if (csv_out)
-        print_csv(&a, &b);
-    else
+    if (format == F_CSV) {
+        print_csv(stdout, &a, &b);
+    } else if (format == F_TABLE) {
         print_table(&a, &b);
+    } else if (print_export(format, &a, &b) < 0) {
+        fprintf(stderr, "hetmc compare: out of memory\n");
+        status = HM_EXIT_FAIL;
+    }
     fflush(stdout);
 cleanup:
     side_free(&a);

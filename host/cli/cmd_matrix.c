@@ -24,6 +24,7 @@
 #include "matrix.h"
 #include "clock.h"
 #include "csvread.h"
+#include "export.h"
 #include "kernel.h"
 #include "options.h"
 #include "provenance.h"
@@ -52,7 +53,8 @@ static const hm_opt_command matrix_cmd = {HM_CMD_MATRIX, "matrix", matrix_help};
     "prepared once, each cell gets K untimed warm-ups and R timed repetitions. Writes\n"      \
     "runs.csv (one row per repetition, each written whole), comparison.csv (derived from\n"   \
     "it: median, spread, 95% CI of the median, speedup, efficiency, hits_match, cv_wall,\n"   \
-    "outliers, noisy) and provenance.txt to DIR. Every ok row's hits must equal serial's.\n"
+    "outliers, noisy), provenance.txt and results.json (all three as one JSON document,\n"   \
+    "docs/results.schema.json) to DIR. Every ok row's hits must equal serial's.\n"
 
 #define MATRIX_TAIL                                                                          \
     "\n"                                                                                     \
@@ -62,7 +64,9 @@ static const hm_opt_command matrix_cmd = {HM_CMD_MATRIX, "matrix", matrix_help};
     "cell, so the largest N dominates; for a quick look: --samples 2^16..2^26x4.\n"           \
     "SIGINT, SIGTERM and SIGHUP stop between repetitions and still write the\n"               \
     "comparison (exit 130). Under an MPI launcher with several ranks the matrix refuses to\n" \
-    "run: use `mpirun -np R hetmc run --backend mpi` (scripts/mpi_scaling.sh).\n"
+    "run: use `mpirun -np R hetmc run --backend mpi` (scripts/mpi_scaling.sh).\n"        \
+    "Figures and a report page of DIR: scripts/plot.py DIR, scripts/report.py DIR --out\n"   \
+    "DIR/report.html (installed: PREFIX/share/hetmc/scripts/; Python 3 + matplotlib).\n"
 
 static void matrix_help(FILE *f)
 {
@@ -339,6 +343,22 @@ cleanup:
     return rc;
 }
 
+/* results.json beside the CSVs (export.h), made of them and provenance.txt; then where the
+ * installed scripts that draw the figures and the report are. Returns 0 or -1. */
+static int write_results_json(matrix *m)
+{
+    char msg[600], report[4200];
+    if (hm_export_results(m->dir, msg, sizeof msg) < 0) {
+        say(m, "%s", msg);
+        m->status = HM_EXIT_FAIL;
+        return -1;
+    }
+    if (!m->o.quiet && hm_share_path("scripts/report.py", report, sizeof report) == 0)
+        fprintf(stderr, "hetmc matrix: figures and report page: python3 %s %s --out "
+                "%s/report.html\n", report, m->dir, m->dir);
+    return 0;
+}
+
 /* The end of a matrix, also from the watchdog: the progress line, runs.csv closed, the
  * comparison, provenance closed, the closing line. Returns the exit status. */
 static int matrix_finish(matrix *m)
@@ -353,9 +373,10 @@ static int matrix_finish(matrix *m)
     wrote &= write_comparison(m) == 0;
     write_load(m->prov, "loadavg_at_end");
     wrote &= close_checked(m, &m->prov, "provenance.txt") == 0;
+    wrote = wrote && write_results_json(m) == 0;
     if (wrote)
-        printf("hetmc matrix: %s/runs.csv, %s/comparison.csv, %s/provenance.txt\n", m->dir,
-               m->dir, m->dir);
+        printf("hetmc matrix: %s/runs.csv, %s/comparison.csv, %s/provenance.txt, "
+               "%s/results.json\n", m->dir, m->dir, m->dir, m->dir);
     return m->status;
 }
 

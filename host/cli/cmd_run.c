@@ -17,6 +17,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
 #include "clock.h"
+#include "export.h"
 #include "load.h"
 #include "options.h"
 #include "runner.h"
@@ -35,6 +36,7 @@
 typedef struct run_options {
     hm_opts v; /* the command line */
     int header_done;
+    size_t rows_done; /* rows printed (JSON: a comma before every row but the first) */
     int write_failed; /* standard output failed: the run stops, main says why */
 } run_options;
 
@@ -132,17 +134,24 @@ static int run_parse(int argc, char **argv, run_options *o)
     return rc >= 0 ? rc : run_check(&o->v);
 }
 
-/* Prints the header before the first row, so that a run rejected while preparing writes
- * nothing to stdout. */
-static void emit_header(run_options *o)
+/* The columns of `--format markdown`: what a reader of an issue or a pull request needs;
+ * --format csv or json has them all. */
+static const char *const md_columns[] = {"backend", "device", "workers", "samples", "seed",
+                                         "rep", "status", "hits", "pi_estimate", "sigmas",
+                                         "calls", "wall_s", "samples_per_s", "note", NULL};
+
+/* The opening of the JSON document: its versions, this run's provenance, the rows' array. */
+static void json_open(void)
 {
-    if (o->header_done)
-        return;
-    o->header_done = 1;
-    if (o->v.format == HM_FORMAT_CSV) {
-        o->write_failed |= hm_csv_header(stdout) != 0;
-        return;
-    }
+    printf("{\n  \"format_version\": %d,\n  \"csv_format_version\": %d,\n  \"provenance\": ",
+           HM_JSON_FORMAT_VERSION, HM_CSV_FORMAT_VERSION);
+    hm_json_provenance_now(stdout, "  ");
+    printf(",\n  \"runs\": [");
+}
+
+/* The header of the human table: what ran and the method. */
+static void table_open(const run_options *o)
+{
     printf("# hetmc %s run: backend %s, %llu worker%s%s, %llu samples, seed %llu\n", HM_VERSION,
            o->v.backend->name, (unsigned long long)o->v.workers, o->v.workers == 1 ? "" : "s",
            o->v.bind == HM_BIND_CORES ? " bound to cores" : "", (unsigned long long)o->v.samples,
@@ -163,20 +172,79 @@ static void emit_header(run_options *o)
     hm_table_header(stdout);
 }
 
+/* Prints the header before the first row, so that a run rejected while preparing writes
+ * nothing to stdout. */
+static void emit_header(run_options *o, const hm_csv *row)
+{
+    if (o->header_done)
+        return;
+    o->header_done = 1;
+    if (o->v.format == HM_FORMAT_CSV) {
+        o->write_failed |= hm_csv_header(stdout) != 0;
+    } else if (o->v.format == HM_FORMAT_JSON) {
+        json_open();
+    } else if (o->v.format == HM_FORMAT_MARKDOWN) {
+        size_t ncols, idx[64];
+        const hm_column *cols = hm_runs_columns(&ncols);
+        size_t n = hm_md_pick(row, md_columns, idx);
+        hm_md_header(stdout, row, idx, n, cols, ncols);
+    } else {
+        table_open(o);
+    }
+}
+
+/* One row as JSON or Markdown, through its CSV text (export.h). */
+static void emit_export(run_options *o, const hm_csv *csv)
+{
+    size_t ncols, idx[64];
+    const hm_column *cols = hm_runs_columns(&ncols);
+    if (o->v.format == HM_FORMAT_JSON) {
+        printf("%s\n    ", o->rows_done ? "," : "");
+        hm_json_object(stdout, csv, 0, cols, ncols);
+    } else {
+        hm_md_row(stdout, csv, 0, idx, hm_md_pick(csv, md_columns, idx));
+    }
+    o->rows_done++;
+}
+
 /* Prints one row; returns non-zero (which stops the run) when stdout fails. */
 static int emit(run_options *o, const hm_row *row)
 {
-    emit_header(o);
+    hm_csv csv = {0};
+    int exported = o->v.format == HM_FORMAT_JSON || o->v.format == HM_FORMAT_MARKDOWN;
+    if (exported && hm_row_to_csv(row, &csv) != 0) {
+        fprintf(stderr, "hetmc run: out of memory\n");
+        o->write_failed = 1;
+        return 1;
+    }
+    emit_header(o, &csv);
     if (o->v.format == HM_FORMAT_CSV) {
         o->write_failed |= hm_csv_row(stdout, row) != 0;
+    } else if (exported) {
+        emit_export(o, &csv);
     } else {
         hm_table_row(stdout, row);
         if (row->res.parts[0])
             printf("  parts: %s; balance %.4f; %u chunks\n", row->res.parts, row->res.balance,
                    row->res.tasks);
     }
+    hm_csv_free(&csv);
     o->write_failed |= fflush(stdout) != 0 || ferror(stdout);
     return o->write_failed;
+}
+
+/* The end of the output: the closing line of a table, the end of the JSON document. */
+static void emit_end(run_options *o, int status)
+{
+    if (!o->header_done || o->write_failed)
+        return;
+    if (o->v.format == HM_FORMAT_TABLE)
+        printf("# %s\n", status == HM_EXIT_INTERRUPTED ? "INTERRUPTED"
+                         : status ? "FAILED: see the notes above"
+                                  : "validates: every count checked");
+    else if (o->v.format == HM_FORMAT_JSON)
+        printf("\n  ]\n}\n");
+    o->write_failed |= fflush(stdout) != 0 || ferror(stdout);
 }
 
 /* What the rows of one device add up to, for the closing line of the table. */
@@ -222,6 +290,7 @@ static void run_abort(const hm_watch_event *ev, void *arg)
                 "within %g s and was dropped\n", hm_signal_name(hm_stop_signal),
                 o->v.backend->name, ev->limit_s);
     }
+    emit_end(o, rc);
     _exit(hm_stdout_finish(rc));
 }
 
@@ -252,7 +321,7 @@ static void run_summary(const run_options *o, const char *backend, const char *d
 {
     double cv = hm_cv(t->walls, t->nwalls);
     hm_sort(t->walls, t->nwalls);
-    if (o->v.format != HM_FORMAT_CSV)
+    if (o->v.format == HM_FORMAT_TABLE)
         printf("# %s on %s: median %.4g samples/s, best %.4g samples/s over %zu ok "
                "repetition%s; cv of wall %.1f%%\n",
                backend, device, (double)o->v.samples / hm_quantile(t->walls, t->nwalls, 0.5),
@@ -368,10 +437,7 @@ int hm_cmd_run(int argc, char **argv)
                 hm_signal_name(hm_stop_signal));
         status = HM_EXIT_INTERRUPTED;
     }
-    if (o.v.format != HM_FORMAT_CSV && o.header_done && !o.write_failed)
-        printf("# %s\n", status == HM_EXIT_INTERRUPTED ? "INTERRUPTED"
-                         : status ? "FAILED: see the notes above"
-                                  : "validates: every count checked");
+    emit_end(&o, status);
     hm_stop_uninstall();
     return status;
 }

@@ -182,9 +182,11 @@ static const option_spec table[HM_O_COUNT] = {
                              "static (one slice per part by measured rates), static:3,1",
                              "dynamic (default), static or static:W1,W2,...; repeat to run\n"
                              "every part list with every split"}},
-    [HM_O_FORMAT] = {"format", 'f', RUN, KIND_ENUM, "F", .choices = "table|csv",
+    [HM_O_FORMAT] = {"format", 'f', RUN, KIND_ENUM, "F", .choices = "table|csv|json|markdown",
                      .what = "a format", .off = AT(format),
-                     .help = {"table (default, for people) or csv (docs/DESIGN.md contract)"}},
+                     .help = {"table (default, for people), csv (docs/DESIGN.md contract),\n"
+                              "json (the rows and provenance; docs/results.schema.json)\n"
+                              "or markdown (a table to paste)"}},
     [HM_O_QUIET] = {"quiet", 'q', MATRIX, KIND_FLAG, .off = AT(quiet),
                     .help = {NULL, "no progress on stderr"}},
     [HM_O_HELP] = {"help", 'h', BOTH, KIND_HELP},

@@ -59,7 +59,7 @@ typedef enum hm_opt_id {
     HM_O_COUNT
 } hm_opt_id;
 
-enum { HM_FORMAT_TABLE = 0, HM_FORMAT_CSV = 1 };
+enum { HM_FORMAT_TABLE = 0, HM_FORMAT_CSV = 1, HM_FORMAT_JSON = 2, HM_FORMAT_MARKDOWN = 3 };
 enum { HM_ORDER_ROUNDS = 0, HM_ORDER_CELLS = 1 };
 
 typedef struct hm_u64_list {

@@ -165,20 +165,18 @@ static int take_records(builder *b, hm_csv *csv)
     return 0;
 }
 
-int hm_csv_read(const char *path, hm_csv *csv, char *msg, size_t msglen)
+/* Parses buf (len bytes, NUL-terminated, malloc'ed), which csv takes over even on failure;
+ * name is for the messages. Returns 0, or -1 with msg. */
+static int parse_owned(char *buf, size_t len, const char *name, hm_csv *csv, char *msg,
+                       size_t msglen)
 {
-    char *buf = NULL;
     builder b = {0};
-    size_t len = 0;
     int rc = -1;
 
-    memset(csv, 0, sizeof *csv);
-    if (slurp(path, &buf, &len, msg, msglen) < 0)
-        return -1;
     if (parse(buf, len, &b) < 0)
         goto oom;
     if (b.nrec == 0) {
-        snprintf(msg, msglen, "%s: no header row", path);
+        snprintf(msg, msglen, "%s: no header row", name);
         goto cleanup;
     }
     csv->buf = buf;
@@ -188,7 +186,7 @@ int hm_csv_read(const char *path, hm_csv *csv, char *msg, size_t msglen)
     rc = 0;
     goto cleanup;
 oom:
-    snprintf(msg, msglen, "%s: out of memory", path);
+    snprintf(msg, msglen, "%s: out of memory", name);
 cleanup:
     if (rc < 0)
         hm_csv_free(csv);
@@ -199,6 +197,31 @@ cleanup:
     free(b.fields);
     free(buf);
     return rc;
+}
+
+int hm_csv_read(const char *path, hm_csv *csv, char *msg, size_t msglen)
+{
+    char *buf = NULL;
+    size_t len = 0;
+
+    memset(csv, 0, sizeof *csv);
+    if (slurp(path, &buf, &len, msg, msglen) < 0)
+        return -1;
+    return parse_owned(buf, len, path, csv, msg, msglen);
+}
+
+int hm_csv_parse(const char *text, size_t len, hm_csv *csv, char *msg, size_t msglen)
+{
+    char *buf = malloc(len + 1);
+
+    memset(csv, 0, sizeof *csv);
+    if (!buf) {
+        snprintf(msg, msglen, "CSV text: out of memory");
+        return -1;
+    }
+    memcpy(buf, text, len);
+    buf[len] = '\0';
+    return parse_owned(buf, len, "CSV text", csv, msg, msglen);
 }
 
 int hm_csv_col(const hm_csv *csv, const char *name)

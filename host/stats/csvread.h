@@ -17,6 +17,9 @@ typedef struct hm_csv {
 
 /* Reads path. Returns 0, or -1 with a one-line reason in msg. */
 int hm_csv_read(const char *path, hm_csv *csv, char *msg, size_t msglen);
+/* Parses len bytes of CSV text (a header line, then rows), as hm_csv_read does a file.
+ * Returns 0, or -1 with a one-line reason in msg. */
+int hm_csv_parse(const char *text, size_t len, hm_csv *csv, char *msg, size_t msglen);
 /* Index of the column named name, or -1. */
 int hm_csv_col(const hm_csv *csv, const char *name);
 void hm_csv_free(hm_csv *csv);
