@@ -302,7 +302,7 @@ static void run_load_summary(const run_options *o, const char *backend, run_tall
         return;
     hm_sort(t->foreign, t->nforeign);
     double median = hm_quantile(t->foreign, t->nforeign, 0.5);
-    if (o->v.format != HM_FORMAT_CSV)
+    if (o->v.format == HM_FORMAT_TABLE)
         printf("# foreign load: median %.2f cores, highest %.2f (other programs' CPU time on "
                "the %u allowed CPUs); %zu of %zu repetition%s interfered\n", median,
                t->foreign[t->nforeign - 1], hm_allowed_cpus(), t->ninterfered, t->nforeign,
