@@ -62,10 +62,12 @@ doc = json.load(open("cmp.json"))
 assert doc["a"] == "a" and len(doc["pairs"]) == 3, doc
 p = doc["pairs"][0]
 assert p["device_a"] == 'd|e\\"f', p["device_a"]
-assert p["ratio_b_over_a"] == 1 and p["significant"] is False and p["reps_a"] == 2, p
+# 2 repetitions, more when some were interfered and measured again (the same file: equal).
+assert p["ratio_b_over_a"] == 1 and p["significant"] is False, p
+assert p["reps_a"] == p["reps_b"] and p["reps_a"] >= 1, p
 PY
 "$hetmc" compare a b --format markdown >cmp.md || fail "compare --format markdown"
-grep -qF '| serial | 1 | 65536 | d\|e\\"f | d\|e\\"f | 2 | 2 |' cmp.md ||
+grep -qF '| serial | 1 | 65536 | d\|e\\"f | d\|e\\"f |' cmp.md ||
   fail "compare markdown: $(cat cmp.md)"
 cols=$(grep -c '^|' cmp.md)
 [ "$cols" = 5 ] || fail "compare markdown: $cols table lines, not 5: $(cat cmp.md)"
