@@ -33,7 +33,7 @@ typedef struct progress {
     int quiet, tty;
     int open_line;      /* a progress line on a terminal waits for its line break */
     int ended;          /* the closing line is out */
-    double t0, shown;   /* when the matrix began; when the line was last drawn */
+    double t0;          /* when the matrix began */
     size_t cells_total; /* cells of the plan */
     size_t reps_total;  /* timed repetitions planned (retries come on top) */
     size_t reps_done;

@@ -355,6 +355,20 @@ static void fmt_eta(double s, char *buf, size_t len)
         snprintf(buf, len, "%.1f h", s / 3600);
 }
 
+/* In a log, the line at the start of a round after the first; returns 1 when it printed. */
+static int progress_round_line(const matrix *m, double el, const char *eta)
+{
+    const progress *p = &m->pr;
+    if (p->round > p->rounds)
+        fprintf(stderr, "[re-measuring interfered repetitions: retry round %u of at most %u, "
+                "%zu repetitions done, %.0f s elapsed]\n", p->round - p->rounds,
+                (unsigned)m->o.retries, p->reps_done, el);
+    else if (p->round > 1)
+        fprintf(stderr, "[round %u of %u: %zu of %zu repetitions done, %.0f s elapsed, ETA "
+                "%s]\n", p->round, p->rounds, p->reps_done, p->reps_total, el, eta);
+    return p->round > 1;
+}
+
 /* The progress before cell s's next repetition: one line rewritten in place on a terminal;
  * in a log a line per cell in the first round and one per later round. */
 static void progress_show(rounds *R, const slot *s, int round_start)
@@ -364,26 +378,20 @@ static void progress_show(rounds *R, const slot *s, int round_start)
     const plan_item *it = &m->plan.items[s->item];
     if (p->quiet || (!p->tty && !(p->round <= 1 && s->done == 0) && !round_start))
         return;
-    char eta[32];
+    char eta[32], where[96];
     double el = hm_now() - p->t0;
     fmt_eta(R->c_s > 0 ? time_left(R) : NAN, eta, sizeof eta);
-    if (!p->tty && round_start && p->round > p->rounds) {
-        fprintf(stderr, "[re-measuring interfered repetitions: retry round %u of at most %u, "
-                "%zu repetitions done, %.0f s elapsed]\n", p->round - p->rounds,
-                (unsigned)m->o.retries, p->reps_done, el);
+    if (!p->tty && round_start && progress_round_line(m, el, eta))
         return;
-    }
-    if (!p->tty && round_start && p->round > 1) {
-        fprintf(stderr, "[round %u of %u: %zu of %zu repetitions done, %.0f s elapsed, ETA "
-                "%s]\n", p->round, p->rounds, p->reps_done, p->reps_total, el, eta);
-        return;
-    }
-    fprintf(stderr, "%s[%s%u/%u, %zu/%zu reps, %.0f s elapsed, ETA %s] %s%s%s%s%s w=%u N=%llu%s",
-            p->tty ? "\r" : "", p->round > p->rounds ? "retry " : "round ",
-            p->round > p->rounds ? p->round - p->rounds : p->round,
-            p->round > p->rounds ? (unsigned)m->o.retries : p->rounds, p->reps_done,
-            p->reps_total, el, eta, it->b->name, it->device[0] ? " dev " : "", it->device,
-            it->label[0] ? " " : "", it->label, it->workers,
+    if (p->round > p->rounds)
+        snprintf(where, sizeof where, "re-measuring, round %u of at most %u, %zu reps",
+                 p->round - p->rounds, (unsigned)m->o.retries, p->reps_done);
+    else
+        snprintf(where, sizeof where, "round %u/%u, %zu/%zu reps", p->round, p->rounds,
+                 p->reps_done, p->reps_total);
+    fprintf(stderr, "%s[%s, %.0f s elapsed, ETA %s] %s%s%s%s%s w=%u N=%llu%s",
+            p->tty ? "\r" : "", where, el, eta, it->b->name, it->device[0] ? " dev " : "",
+            it->device, it->label[0] ? " " : "", it->label, it->workers,
             (unsigned long long)m->o.sample_list.v[s->k], p->tty ? "\033[K" : "\n");
     p->open_line = p->tty;
     fflush(stderr);
@@ -617,36 +625,51 @@ static void say_interfered(rounds *R)
             "more --retries would tell", unclean, unclean == 1 ? "" : "s");
 }
 
-void hm_matrix_run(matrix *m)
+/* The slots of every cell, the items and the round order. Returns 0, or -1 out of memory. */
+static int rounds_init(rounds *R, matrix *m)
 {
     size_t ns = m->o.sample_list.n;
-    rounds R = {.m = m, .n = m->plan.n * ns, .rng = m->o.order_seed | 1};
-    R.s = calloc(R.n ? R.n : 1, sizeof *R.s);
-    R.items = calloc(m->plan.n ? m->plan.n : 1, sizeof *R.items);
-    R.order = calloc(R.n ? R.n : 1, sizeof *R.order);
-    m->pr.t0 = m->pr.shown = hm_now();
+    *R = (rounds){.m = m, .n = m->plan.n * ns, .rng = m->o.order_seed | 1};
+    R->s = calloc(R->n ? R->n : 1, sizeof *R->s);
+    R->items = calloc(m->plan.n ? m->plan.n : 1, sizeof *R->items);
+    R->order = calloc(R->n ? R->n : 1, sizeof *R->order);
+    if (!R->s || !R->items || !R->order)
+        return -1;
+    for (size_t i = 0; i < R->n; i++) {
+        R->s[i].item = i / ns;
+        R->s[i].k = i % ns;
+    }
+    return 0;
+}
+
+/* Items [lo, hi): prepared, their cells run (in rounds or one after the other), released. */
+static void run_group(rounds *R, size_t lo, size_t hi)
+{
+    matrix *m = R->m;
+    size_t ns = m->o.sample_list.n;
+    for (size_t i = lo; i < hi && !hm_stop_signal && !m->write_failed; i++)
+        open_item(R, i);
+    if (!hm_stop_signal && !m->write_failed)
+        (m->o.order == HM_ORDER_ROUNDS ? run_rounds : run_cells)(R, lo * ns, hi * ns);
+    close_items(R, lo, hi);
+}
+
+void hm_matrix_run(matrix *m)
+{
+    rounds R;
+    m->pr.t0 = hm_now();
     m->pr.tty = isatty(STDERR_FILENO);
     m->pr.rounds = m->o.order == HM_ORDER_ROUNDS ? (unsigned)m->o.reps : 1;
-    if (!R.s || !R.items || !R.order) {
+    if (rounds_init(&R, m) < 0) {
         say(m, "out of memory");
         m->status = HM_EXIT_FAIL;
-        goto done;
+    } else {
+        for (size_t lo = 0; lo < m->plan.n && !hm_stop_signal && !m->write_failed;
+             lo += MAX_OPEN)
+            run_group(&R, lo, lo + MAX_OPEN < m->plan.n ? lo + MAX_OPEN : m->plan.n);
+        hm_matrix_progress_end(m);
+        say_interfered(&R);
     }
-    for (size_t i = 0; i < R.n; i++) {
-        R.s[i].item = i / ns;
-        R.s[i].k = i % ns;
-    }
-    for (size_t lo = 0; lo < m->plan.n && !hm_stop_signal && !m->write_failed; lo += MAX_OPEN) {
-        size_t hi = lo + MAX_OPEN < m->plan.n ? lo + MAX_OPEN : m->plan.n;
-        for (size_t i = lo; i < hi && !hm_stop_signal && !m->write_failed; i++)
-            open_item(&R, i);
-        if (!hm_stop_signal && !m->write_failed)
-            (m->o.order == HM_ORDER_ROUNDS ? run_rounds : run_cells)(&R, lo * ns, hi * ns);
-        close_items(&R, lo, hi);
-    }
-    hm_matrix_progress_end(m);
-    say_interfered(&R);
-done:
     free(R.s);
     free(R.items);
     free(R.order);
