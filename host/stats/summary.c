@@ -486,6 +486,8 @@ static int plan_order(const void *pa, const void *pb)
 
 void hm_summary_sort(hm_summary *s)
 {
+    if (!s->n)
+        return;
     qsort(s->g, s->n, sizeof *s->g, plan_order);
     memset(s->slot, 0, s->nslot * sizeof *s->slot);
     for (size_t i = 0; i < s->n; i++)

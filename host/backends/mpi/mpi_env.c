@@ -46,10 +46,16 @@ static const char *slurm_step(void)
     return step;
 }
 
+/* The launcher as the environment described it when first asked: MPI_Init of a singleton sets
+ * PMIx variables of its own, so the mpi backend asks once before it starts MPI. */
+static char launcher[160];
+
+static void describe(char *buf, size_t len);
+
 int hm_mpi_wired(hm_error *err)
 {
-    char unused[8];
-    hm_mpi_launcher(unused, sizeof unused); /* remembered before MPI_Init changes the env */
+    if (!launcher[0]) /* remembered before MPI_Init changes the environment */
+        describe(launcher, sizeof launcher);
     if (env("HETMC_MPI_ASSUME_WIRED") && strcmp(env("HETMC_MPI_ASSUME_WIRED"), "0") != 0)
         return HM_EOK;
     if (wiring() || !slurm_step())
@@ -62,11 +68,6 @@ int hm_mpi_wired(hm_error *err)
                    type ? type : "unset");
 }
 
-/* The launcher as the environment described it when first asked: MPI_Init of a singleton sets
- * PMIx variables of its own, so the mpi backend asks once before it starts MPI. */
-static char launcher[160];
-
-static void describe(char *buf, size_t len);
 
 void hm_mpi_launcher(char *buf, size_t len)
 {
