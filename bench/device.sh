@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # device.sh - the device kernel's figures, in one run.
 #
-#   bash bench/device.sh [BUILD_DIR] [SAMPLES] [REPS] [DEVICE]   (defaults: build, 2^31, 5, cpu)
+#   bash bench/device.sh [BUILD_DIR] [SAMPLES] [REPS] [DEVICE]   (defaults: build, 2^30, 5, cpu)
 #
 # 1. Rate, on an OpenCL device of this machine (DEVICE: a `--device` selector; the CPU through
-#    PoCL by default): hetmc's opencl backend against bench/naive.cl, a naive kernel of the same
-#    stream (a run-time loop of blocks per work-item, one total each), alternating runs, every
-#    count checked against the host (build/hetmc-device-bench). Target: ratio >= 1.0, aim 1.5.
+#    PoCL by default): hetmc's opencl backend, hetmc's host kernel (the openmp backend) on the
+#    same cores, and bench/naive.cl, the plain kernel of the same stream (each work-item its own
+#    contiguous range of blocks, no bounds check in the loop, Random123's defaults, one total
+#    each), in rotating order, best and median, every count checked against the host
+#    (build/hetmc-device-bench); once at 1 thread (POCL_MAX_PTHREAD_COUNT=1, 1 host thread) and
+#    once on all cores. Targets: hetmc opencl and the host kernel >= 1.0x the plain kernel at
+#    both, aim 1.2x; the host kernel >= hetmc opencl.
 # 2. SASS for an NVIDIA H100 (sm_90), no GPU needed: the kernels' OpenCL C through clang-14 +
 #    libclc to PTX for sm_86 (clang-14's newest), ptxas -arch=sm_90, nvdisasm; then
 #    bench/sass_loop.py counts the instructions of the counting loop per sample, for hetmc's GPU
@@ -20,7 +24,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
-samples=${2:-2^31}
+samples=${2:-2^30}
 reps=${3:-5}
 device=${4:-cpu}
 cuda=${CUDA_HOME:-/usr/local/cuda}
@@ -32,9 +36,13 @@ export POCL_CACHE_DIR=${POCL_CACHE_DIR:-$build/tests/pocl-cache}
 mkdir -p "$POCL_CACHE_DIR"
 echo "# bench/device.sh on $(lscpu | sed -n 's/^Model name: *//p' | head -n 1), $(nproc) cores," \
   "load average $(cut -d' ' -f1-3 /proc/loadavg); $("$build/hetmc" --version | grep -E 'git_commit' | tr '\n' ' ')"
+echo "# ISA: $(grep -m1 '^flags' /proc/cpuinfo | tr ' ' '\n' | grep -E '^(sse4_2|avx|avx2|fma|avx512[a-z_0-9]*)$' | tr '\n' ' ')"
 
-echo "## 1. rate on OpenCL device '$device', $samples samples"
-"$build/hetmc-device-bench" "$samples" "$reps" "$device" || status=1
+cores=$(nproc)
+echo "## 1a. rate on OpenCL device '$device', $samples samples, 1 thread (load $(cut -d' ' -f1-3 /proc/loadavg))"
+POCL_MAX_PTHREAD_COUNT=1 "$build/hetmc-device-bench" "$samples" "$reps" "$device" 1 || status=1
+echo "## 1b. rate on OpenCL device '$device', $samples samples, $cores threads (load $(cut -d' ' -f1-3 /proc/loadavg))"
+POCL_MAX_PTHREAD_COUNT=$cores "$build/hetmc-device-bench" "$samples" "$reps" "$device" "$cores" || status=1
 
 echo "## 2. SASS instructions per sample of the counting loop, sm_90"
 nvdisasm_path() {
