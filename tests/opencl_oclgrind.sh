@@ -9,7 +9,7 @@ command -v oclgrind >/dev/null || { echo "SKIP: oclgrind not installed"; [ "${CI
 err=$(mktemp); out=$(mktemp)
 trap 'rm -f "$err" "$out"' EXIT
 want=$("$hetmc" run --backend serial --samples 10001 --reps 1 --format csv | tail -n 1 | cut -d, -f11)
-for form in mulhi wide; do
+for form in mulhi wide plain; do
   HETMC_CL_KERNEL=$form HETMC_CL_LAUNCH_BLOCKS=200 oclgrind --check-api --data-races \
     --uninitialized "$hetmc" run --backend opencl --samples 10001 --reps 1 --local-size 48 \
     --item-blocks 3 --format csv >"$out" 2>"$err"

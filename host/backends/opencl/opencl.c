@@ -10,6 +10,10 @@
  * are 32-bit; the blocks left over (fewer than item_blocks) go in a launch of one block per
  * work-item.
  *
+ * Kernel form and shape: opencl_tune.c picks the form of kernels/mcpi.cl (wide, mulhi, plain),
+ * the local size and the blocks per work-item by timing them on the device at prepare, once
+ * per device, driver and hetmc build (then from the cache), or takes HETMC_CL_KERNEL's form.
+ *
  * Launch sizing: prepare checks a few launches against the host (which also compiles every
  * shape a run uses), then times launches of known size, growing until one takes
  * HM_CL_PROBE_S, and sizes launches for about HM_CL_LAUNCH_S each from that rate: long enough
@@ -19,6 +23,7 @@
  * 2^63 samples holds bounded host and device memory.
  */
 #include "opencl_util.h"
+#include "opencl_tune.h"
 #include "clock.h"
 #include "kernel.h"
 #include "numparse.h"
@@ -56,7 +61,7 @@ struct hm_ctx {
     uint64_t launch_blocks; /* blocks per launch: a multiple of local * item_blocks */
     uint64_t max_blocks;    /* the most launch_blocks may be */
     size_t groups;          /* partials the buffers hold */
-    const char *form;       /* "wide" or "mulhi": which of the kernel's two forms runs */
+    hm_cl_choice choice;    /* which of the kernel's forms runs, with what shape, and why */
     char sized[64];         /* how launch_blocks was chosen, for the row's note */
     double build_s;
     hm_cl_device dev;
@@ -264,22 +269,6 @@ static int choose_item_blocks(hm_ctx *c, unsigned asked, hm_error *err)
     return HM_EOK;
 }
 
-/* The kernel's form: HETMC_CL_KERNEL (wide, mulhi), else wide on CPUs (64-bit lanes, what they
- * vectorise best) and mulhi on every other device (Random123 through mul_hi, what GPUs run
- * best; kernels/mcpi.cl). */
-static int choose_form(hm_ctx *c, hm_error *err)
-{
-    const char *env = getenv("HETMC_CL_KERNEL");
-    if (!env || !*env || strcmp(env, "auto") == 0)
-        c->form = strcmp(c->dev.type, "cpu") == 0 ? "wide" : "mulhi";
-    else if (strcmp(env, "wide") == 0 || strcmp(env, "mulhi") == 0)
-        c->form = env[0] == 'w' ? "wide" : "mulhi";
-    else
-        return hm_fail(err, HM_EINVAL, "HETMC_CL_KERNEL '%s' is not a kernel form; accepted: "
-                       "auto, wide, mulhi", env);
-    return HM_EOK;
-}
-
 /* Context, queue, program, kernel, local size, blocks per work-item and buffers of c->dev. */
 static int open_device(hm_ctx *c, const hm_config *cfg, hm_error *err)
 {
@@ -293,16 +282,17 @@ static int open_device(hm_ctx *c, const hm_config *cfg, hm_error *err)
                        hm_cl_strerror(st));
     if ((rc = hm_cl_build(c->context, c->dev.id, &c->program, &c->build_s, err)) < 0)
         return rc;
-    if ((rc = choose_form(c, err)) < 0)
+    if ((rc = hm_cl_tune(c->context, c->queue, c->program, &c->dev, cfg->local_size,
+                         cfg->item_blocks, &c->choice, err)) < 0)
         return rc;
     char name[32];
-    snprintf(name, sizeof name, "hm_mcpi_%s", c->form);
+    snprintf(name, sizeof name, "hm_mcpi_%s", c->choice.form);
     c->kernel = clCreateKernel(c->program, name, &st);
     if (st != CL_SUCCESS)
         return hm_fail(err, HM_EDEVICE, "clCreateKernel: %s", hm_cl_strerror(st));
-    if ((rc = choose_local_size(c, cfg->local_size, err)) < 0)
+    if ((rc = choose_local_size(c, c->choice.local, err)) < 0)
         return rc;
-    return choose_item_blocks(c, cfg->item_blocks, err);
+    return choose_item_blocks(c, c->choice.item_blocks, err);
 }
 
 /* Untimed, checked against the host so that a broken device fails here: launches of one
@@ -440,10 +430,13 @@ static int opencl_run(hm_ctx *c, uint64_t seed, uint64_t first, uint64_t count, 
     out->item_blocks = c->item_blocks;
     snprintf(out->device, sizeof out->device, "%s", c->dev.name);
     snprintf(out->timer, sizeof out->timer, "kernel+transfer=cl-event-profiling;wall+build=host-monotonic");
-    snprintf(out->note, sizeof out->note, "kernel hm_mcpi_%s; launches of up to %llu blocks "
-             "(%s); build_s is this process's clBuildProgram (%.3f s; drivers such as PoCL "
-             "serve repeats from a cache)", c->form, (unsigned long long)c->launch_blocks,
-             c->sized, c->build_s);
+    char note[512];
+    snprintf(note, sizeof note, "kernel hm_mcpi_%s (%s, choice %.3f s%s%s); launches of up "
+             "to %llu blocks (%s); build_s is this process's clBuildProgram", c->choice.form,
+             c->choice.how, c->choice.cost_s, c->choice.rates[0] ? "; S/s " : "",
+             c->choice.rates, (unsigned long long)c->launch_blocks,
+             c->sized);
+    snprintf(out->note, sizeof out->note, "%.*s", (int)sizeof out->note - 1, note);
     return HM_EOK;
 }
 
