@@ -72,22 +72,39 @@ static cl_int reserve(tuner *t, size_t groups)
     return st;
 }
 
+/* The arguments of kernel k for items work-items of ib blocks from block 0 of seed 1. */
+static cl_int set_args(tuner *t, cl_kernel k, cl_uint items, cl_uint ib)
+{
+    cl_ulong seed = 1;
+    cl_uint zero = 0;
+    cl_int st = clSetKernelArg(k, 0, sizeof seed, &seed);
+    for (cl_uint a = 1; st == CL_SUCCESS && a < 6; a++)
+        st = clSetKernelArg(k, a, sizeof zero, a == 3 ? &items : a == 4 ? &ib : &zero);
+    if (st == CL_SUCCESS)
+        st = clSetKernelArg(k, 6, sizeof t->partials, &t->partials);
+    return st;
+}
+
+/* Seconds event ev ran by the device's clock, or host_s when the device gives none. */
+static double event_secs(cl_event ev, double host_s)
+{
+    cl_ulong s = 0, e = 0;
+    if (clGetEventProfilingInfo(ev, CL_PROFILING_COMMAND_START, sizeof s, &s, NULL) == 0 &&
+        clGetEventProfilingInfo(ev, CL_PROFILING_COMMAND_END, sizeof e, &e, NULL) == 0 && e > s)
+        return (double)(e - s) * 1e-9;
+    return host_s;
+}
+
 /* One launch of kernel k over blocks [0, nblocks) of seed 1 (nblocks a multiple of
  * local * ib): its hits and its seconds. */
 static cl_int launch(tuner *t, cl_kernel k, size_t local, cl_uint ib, uint64_t nblocks,
                      uint64_t *hits, double *secs)
 {
-    cl_ulong seed = 1;
-    cl_uint zero = 0, items = (cl_uint)(nblocks / ib);
-    size_t global = items, groups = global / local;
+    size_t global = (size_t)(nblocks / ib), groups = global / local;
     cl_event ev = NULL;
     cl_int st = reserve(t, groups);
-    for (cl_uint a = 0; st == CL_SUCCESS && a < 6; a++) {
-        const void *v = a == 0 ? (const void *)&seed : a == 3 ? &items : a == 4 ? &ib : &zero;
-        st = clSetKernelArg(k, a, a == 0 ? sizeof seed : sizeof zero, v);
-    }
     if (st == CL_SUCCESS)
-        st = clSetKernelArg(k, 6, sizeof t->partials, &t->partials);
+        st = set_args(t, k, (cl_uint)global, ib);
     double t0 = hm_now();
     if (st == CL_SUCCESS)
         st = clEnqueueNDRangeKernel(t->q, k, 1, NULL, &global, &local, 0, NULL, &ev);
@@ -95,13 +112,10 @@ static cl_int launch(tuner *t, cl_kernel k, size_t local, cl_uint ib, uint64_t n
         st = clEnqueueReadBuffer(t->q, t->partials, CL_TRUE, 0, groups * sizeof *t->host,
                                  t->host, 0, NULL, NULL);
     *secs = hm_now() - t0;
-    cl_ulong s = 0, e = 0;
-    if (st == CL_SUCCESS &&
-        clGetEventProfilingInfo(ev, CL_PROFILING_COMMAND_START, sizeof s, &s, NULL) == 0 &&
-        clGetEventProfilingInfo(ev, CL_PROFILING_COMMAND_END, sizeof e, &e, NULL) == 0 && e > s)
-        *secs = (double)(e - s) * 1e-9;
-    if (ev)
+    if (ev) {
+        *secs = st == CL_SUCCESS ? event_secs(ev, *secs) : *secs;
         clReleaseEvent(ev);
+    }
     *hits = 0;
     for (size_t g = 0; st == CL_SUCCESS && g < groups; g++)
         *hits += t->host[g];
