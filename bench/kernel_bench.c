@@ -83,7 +83,8 @@ int main(int argc, char **argv)
 #if HETMC_HAVE_OPENMP
     cores = hm_allowed_cpus();
 #endif
-    static const char *const variants[] = {"r123-loop", "portable", "avx2", "avx512"};
+    static const char *const variants[] = {"r123-loop", "portable", "avx2",
+                                           "avx2x32",   "avx512",   "avx512x32"};
     uint64_t expect = hm_kernel_hits(42, 0, n);
     double base[2] = {NAN, NAN};
     int failed = 0;
@@ -121,6 +122,9 @@ int main(int argc, char **argv)
         fflush(stdout);
     }
     hm_kernel_select(NULL, NULL);
-    printf("# default variant on this CPU: %s\n", hm_kernel_name());
+    double cost = 0.0;
+    const char *rates = hm_kernel_rates(&cost);
+    printf("# default variant on this CPU: %s (%s in %.3f s; samples/s at 1 thread: %s)\n",
+           hm_kernel_name(), hm_kernel_how(), cost, rates);
     return failed;
 }

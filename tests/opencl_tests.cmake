@@ -64,7 +64,7 @@ hetmc_opencl_cli_test(too_many_item_blocks 2 "--item-blocks" ${hetmc_exe} run --
 hetmc_opencl_cli_test(item_blocks_on_serial 2 "--item-blocks" ${hetmc_exe} run --backend serial --item-blocks 4)
 hetmc_opencl_cli_test(bad_kernel_form 2 "HETMC_CL_KERNEL" env HETMC_CL_KERNEL=fast ${hetmc_exe} run --backend opencl)
 hetmc_opencl_cli_test(kernel_form_forced 0 "hm_mcpi_plain (forced by HETMC_CL_KERNEL" env HETMC_CL_KERNEL=plain ${hetmc_exe} run --backend opencl --samples 1e6 --reps 1 --format csv)
-hetmc_opencl_cli_test(kernel_form_measured 0 "S/s wide " ${hetmc_exe} run --backend opencl --samples 1e6 --reps 1 --format csv)
+hetmc_opencl_cli_test(kernel_form_measured 0 "samples/s wide " ${hetmc_exe} run --backend opencl --samples 1e6 --reps 1 --format csv)
 # A cache that cannot be written costs a measurement, never the run.
 hetmc_opencl_cli_test(tune_cache_unwritable 0 "validates" env XDG_CACHE_HOME=/proc/hetmc-no-cache ${hetmc_exe} run --backend opencl --samples 1e6 --reps 1)
 hetmc_opencl_cli_test(bad_launch_blocks 2 "HETMC_CL_LAUNCH_BLOCKS" env HETMC_CL_LAUNCH_BLOCKS=0 ${hetmc_exe} run --backend opencl)

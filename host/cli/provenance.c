@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #if HETMC_HAVE_OPENCL
+#include "opencl_tune.h"
 #include "opencl_util.h"
 #endif
 
@@ -60,6 +61,8 @@ static void opencl_lines(FILE *f)
         version[sizeof version - 1] = '\0';
         fprintf(f, "opencl_device: %d: %s | platform %s, %s | driver %s | %s\n", i, d[i].name,
                 d[i].platform_name, version, d[i].driver, d[i].version);
+        hm_cl_tune_describe(&d[i], version, sizeof version);
+        fprintf(f, "opencl_kernel_form: %d: %s\n", i, version);
     }
     free(d);
 #else
@@ -106,7 +109,8 @@ void hm_provenance_write(FILE *f)
     fprintf(f, "cpu_model: %s\n", cpu);
     fprintf(f, "online_cores: %u\n", hm_online_cores());
     cpu_lines(f);
-    fprintf(f, "host_kernel: %s\n", hm_kernel_name());
+    fprintf(f, "host_kernel: %s (%s)\n", hm_kernel_name(), hm_kernel_how());
+    fprintf(f, "host_kernel_rates: %s\n", hm_kernel_rates(NULL));
     fprintf(f, "date_utc: %s\n", when);
     char names[256];
     hm_backend_names(names, sizeof names);

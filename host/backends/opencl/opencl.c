@@ -431,9 +431,9 @@ static int opencl_run(hm_ctx *c, uint64_t seed, uint64_t first, uint64_t count, 
     snprintf(out->device, sizeof out->device, "%s", c->dev.name);
     snprintf(out->timer, sizeof out->timer, "kernel+transfer=cl-event-profiling;wall+build=host-monotonic");
     char note[512];
-    snprintf(note, sizeof note, "kernel hm_mcpi_%s (%s, choice %.3f s%s%s); launches of up "
+    snprintf(note, sizeof note, "kernel hm_mcpi_%s (%s in %.3f s%s%s); launches of up "
              "to %llu blocks (%s); build_s is this process's clBuildProgram", c->choice.form,
-             c->choice.how, c->choice.cost_s, c->choice.rates[0] ? "; S/s " : "",
+             c->choice.how, c->choice.cost_s, c->choice.rates[0] ? "; samples/s " : "",
              c->choice.rates, (unsigned long long)c->launch_blocks,
              c->sized);
     snprintf(out->note, sizeof out->note, "%.*s", (int)sizeof out->note - 1, note);

@@ -219,7 +219,7 @@ static void measure(tuner *t, cl_program prog, size_t asked_local, unsigned aske
             }
         }
         used += (size_t)snprintf(out->rates + used, sizeof out->rates - used, "%s%s %.3g",
-                                 f ? ", " : "", hm_cl_forms[f], form_best);
+                                 f ? " / " : "", hm_cl_forms[f], form_best);
         if (used >= sizeof out->rates)
             used = sizeof out->rates - 1;
     }
@@ -247,6 +247,8 @@ static int from_cache(const char *val, hm_cl_choice *out)
     if (sscanf(val, "%15s %zu %u %n", form, &local, &ib, &used) != 3 || !local || !ib)
         return 0;
     snprintf(out->rates, sizeof out->rates, "%s", val + used);
+    for (char *p = out->rates; *p; p++) /* the rates go into a CSV note: no commas */
+        *p = *p == ',' ? '/' : *p;
     for (int f = 0; f < HM_CL_NFORMS; f++)
         if (strcmp(form, hm_cl_forms[f]) == 0) {
             out->form = hm_cl_forms[f];
@@ -297,4 +299,19 @@ int hm_cl_tune(cl_context ctx, cl_command_queue q, cl_program prog, const hm_cl_
              out->rates);
     hm_tune_cache_put(key, val);
     return HM_EOK;
+}
+
+void hm_cl_tune_describe(const hm_cl_device *dev, char *buf, size_t len)
+{
+    const char *env = getenv("HETMC_CL_KERNEL");
+    char key[1024], val[256];
+    if (env && *env && strcmp(env, "auto") != 0) {
+        snprintf(buf, len, "%s (forced by HETMC_CL_KERNEL)", env);
+        return;
+    }
+    cache_key(dev, 0, 0, key, sizeof key);
+    if (hm_tune_cache_get(key, val, sizeof val))
+        snprintf(buf, len, "cached: %s (form, local size, blocks per work-item, S/s)", val);
+    else
+        snprintf(buf, len, "not measured yet (the first opencl run measures the forms)");
 }

@@ -30,4 +30,8 @@ typedef struct hm_cl_choice {
 int hm_cl_tune(cl_context ctx, cl_command_queue q, cl_program prog, const hm_cl_device *dev,
                size_t asked_local, unsigned asked_ib, hm_cl_choice *out, hm_error *err);
 
+/* For provenance: what a run with no sizes asked would take on dev ("cached: wide 256 256 ...",
+ * "... (forced by HETMC_CL_KERNEL)" or "not measured yet"), without measuring. */
+void hm_cl_tune_describe(const hm_cl_device *dev, char *buf, size_t len);
+
 #endif /* HETMC_OPENCL_TUNE_H */
