@@ -71,14 +71,32 @@ static double best_rate(count_fn fn, uint64_t n, unsigned threads, unsigned reps
     return *ok ? (double)n / best : NAN;
 }
 
+/* SAMPLES and REPS; 0, or -1 after printing the usage. */
+static int parse(int argc, char **argv, uint64_t *n, uint64_t *reps)
+{
+    if ((argc > 1 && (hm_parse_u64(argv[1], n) != 0 || *n < 2)) ||
+        (argc > 2 && (hm_parse_u64(argv[2], reps) != 0 || *reps < 1)) || argc > 3) {
+        fprintf(stderr, "usage: hetmc-kernel-bench [SAMPLES >= 2] [REPS >= 1]\n");
+        return -1;
+    }
+    return 0;
+}
+
+/* The automatic choice: which variant, how chosen, at what cost, and its measured rates. */
+static void print_default(void)
+{
+    hm_kernel_select(NULL, NULL);
+    double cost = 0.0;
+    const char *rates = hm_kernel_rates(&cost);
+    printf("# default variant on this CPU: %s (%s in %.3f s; samples/s at 1 thread: %s)\n",
+           hm_kernel_name(), hm_kernel_how(), cost, rates);
+}
+
 int main(int argc, char **argv)
 {
     uint64_t n = UINT64_C(1) << 30, reps = 3;
-    if ((argc > 1 && (hm_parse_u64(argv[1], &n) != 0 || n < 2)) ||
-        (argc > 2 && (hm_parse_u64(argv[2], &reps) != 0 || reps < 1)) || argc > 3) {
-        fprintf(stderr, "usage: hetmc-kernel-bench [SAMPLES >= 2] [REPS >= 1]\n");
+    if (parse(argc, argv, &n, &reps) != 0)
         return 2;
-    }
     unsigned cores = 1;
 #if HETMC_HAVE_OPENMP
     cores = hm_allowed_cpus();
@@ -121,10 +139,6 @@ int main(int argc, char **argv)
                rate[1], rate[1] / base[1]);
         fflush(stdout);
     }
-    hm_kernel_select(NULL, NULL);
-    double cost = 0.0;
-    const char *rates = hm_kernel_rates(&cost);
-    printf("# default variant on this CPU: %s (%s in %.3f s; samples/s at 1 thread: %s)\n",
-           hm_kernel_name(), hm_kernel_how(), cost, rates);
+    print_default();
     return failed;
 }
