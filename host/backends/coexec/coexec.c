@@ -124,13 +124,19 @@ static void part_work(part *p)
     }
 }
 
-/* Names part p "BACKEND:DEVICE NAME" after a run on a device (';' and '=' would break the
- * parts column: they become '_'). */
+/* Names part p "BACKEND:DEVICE NAME" after a run on a device, with "/UofCcu" when it ran on a
+ * sub-device of U of the device's C compute units (';' and '=' would break the parts column:
+ * they become '_'). */
 static void name_part(part *p, const hm_result *res)
 {
     if (!p->spec.b->select_devices)
         return;
     snprintf(p->name, sizeof p->name, "%s:%s", p->spec.b->name, res->device);
+    if (p->spec.units && p->spec.units < (unsigned)p->spec.cpu_device) {
+        size_t used = strlen(p->name);
+        snprintf(p->name + used, sizeof p->name - used, "/%uof%dcu", p->spec.units,
+                 p->spec.cpu_device);
+    }
     for (char *c = p->name; *c; c++)
         if (*c == ';' || *c == '=')
             *c = '_';
