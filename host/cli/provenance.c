@@ -110,7 +110,9 @@ void hm_provenance_write(FILE *f)
     fprintf(f, "online_cores: %u\n", hm_online_cores());
     cpu_lines(f);
     fprintf(f, "host_kernel: %s (%s)\n", hm_kernel_name(), hm_kernel_how());
-    fprintf(f, "host_kernel_rates: %s\n", hm_kernel_rates(NULL));
+    double cost = 0.0;
+    const char *rates = hm_kernel_rates(&cost);
+    fprintf(f, "host_kernel_rates: %s (samples/s at 1 thread; choice %.3f s)\n", rates, cost);
     fprintf(f, "date_utc: %s\n", when);
     char names[256];
     hm_backend_names(names, sizeof names);

@@ -2,7 +2,7 @@
  * opencl_tune.c - the choice of kernel form and launch shape per device (opencl_tune.h).
  *
  * Method: for each form of kernels/mcpi.cl and each candidate shape (local size, blocks per
- * work-item), one untimed launch of one work-group per compute unit (which also makes drivers
+ * work-item: 256 x 256 and 256 x 64, or what was asked), one untimed launch of one work-group per compute unit (which also makes drivers
  * such as PoCL compile the work-group function; its count is checked against the host, and a
  * form that miscounts is dropped), then two timed launches of the same number of blocks for
  * every candidate, the first candidate's grown until a launch lasts HM_TUNE_PROBE_S; the
@@ -28,8 +28,10 @@ const char *const hm_cl_forms[HM_CL_NFORMS] = {"wide", "mulhi", "plain"};
 #define HM_TUNE_MAX_BLOCKS (UINT64_C(1) << 31)
 /* Blocks of a timed launch are a multiple of this (the largest candidate shape, 256 x 256). */
 #define HM_TUNE_ROUND (UINT64_C(1) << 16)
-/* Shapes tried when nothing is asked: (local size, blocks per work-item). */
-static const unsigned shapes[][2] = {{256, 256}, {256, 64}, {64, 64}};
+/* Shapes tried when nothing is asked: (local size, blocks per work-item). One local size, so
+ * that PoCL compiles one work-group function per form (a 64 x 64 shape as well doubled the
+ * first measurement's cost, to 2.1 s, and never won on PoCL). */
+static const unsigned shapes[][2] = {{256, 256}, {256, 64}};
 #define NSHAPES (sizeof shapes / sizeof shapes[0])
 
 typedef struct tuner {
@@ -155,9 +157,10 @@ static cl_int grow(tuner *t, int f, size_t local, cl_uint ib)
     return CL_SUCCESS;
 }
 
-/* Samples/s of form f with shape (local, ib), the best of two timed launches; 0 when a launch
- * fails or the untimed launch miscounts. */
-static double candidate(tuner *t, int f, size_t local, cl_uint ib)
+/* Samples/s of form f with shape (local, ib), the best of two timed launches (one when the
+ * first ran at under half of `lead`, the best so far); 0 when a launch fails or the untimed
+ * launch miscounts. */
+static double candidate(tuner *t, int f, size_t local, cl_uint ib, double lead)
 {
     uint64_t unit = (uint64_t)local * ib, hits;
     uint64_t warm = unit * (t->dev->compute_units ? t->dev->compute_units : 1);
@@ -174,6 +177,8 @@ static double candidate(tuner *t, int f, size_t local, cl_uint ib)
             return 0.0;
         if (secs > 0.0 && 2.0 * (double)n / secs > best)
             best = 2.0 * (double)n / secs;
+        if (best < 0.5 * lead)
+            break;
     }
     return best;
 }
@@ -209,7 +214,7 @@ static void measure(tuner *t, cl_program prog, size_t asked_local, unsigned aske
             if (!shape(s, asked_local, asked_ib, &local, &ib))
                 continue;
             local = asked_local ? local : fit_local(t, t->k[f], local);
-            double rate = candidate(t, f, local, ib);
+            double rate = candidate(t, f, local, ib, best);
             form_best = rate > form_best ? rate : form_best;
             if (rate > best) {
                 best = rate;
