@@ -1,6 +1,6 @@
 /*
  * kernel_tune.c - the host kernel's variant chosen by a short measurement on this CPU, once per
- * machine: the variants the CPU supports each count the same 2^19 samples, in turns, five
+ * machine: the variants the CPU supports each count the same 2^20 samples, in turns, five
  * times after one untimed round; the best time of each decides. The choice is cached
  * (tunecache.h) under the CPU model, hetmc's version, the compiler and the candidates' names,
  * so later runs read it back. Every variant counts exactly the same (test_stream), so the
@@ -16,7 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define HM_TUNE_BLOCKS (UINT64_C(1) << 18)
+#define HM_TUNE_BLOCKS (UINT64_C(1) << 19)
 #define HM_TUNE_ROUNDS 5
 #define HM_TUNE_MAX 16
 
