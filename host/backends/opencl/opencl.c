@@ -66,6 +66,7 @@ struct hm_ctx {
     double build_s;
     hm_cl_device dev;
     cl_device_id sub; /* the sub-device dev.id names when cfg->device_units asked for one */
+    char sub_note[96]; /* what became of that request, for the row's note */
 };
 
 /* What one run has enqueued so far. */
@@ -273,22 +274,28 @@ static int choose_item_blocks(hm_ctx *c, unsigned asked, hm_error *err)
 }
 
 /* cfg->device_units below the device's compute units: a sub-device of that many
- * (clCreateSubDevices by counts), so that coexec's host parts keep the other cores. */
-static int open_sub_device(hm_ctx *c, unsigned units, hm_error *err)
+ * (clCreateSubDevices by counts), so that coexec's host parts keep the other cores. A device
+ * that cannot be partitioned runs whole, and the row's note says so. */
+static void open_sub_device(hm_ctx *c, unsigned units)
 {
     if (!units || units >= c->dev.compute_units)
-        return HM_EOK;
+        return;
     cl_device_partition_property props[] = {CL_DEVICE_PARTITION_BY_COUNTS,
                                             (cl_device_partition_property)units,
                                             CL_DEVICE_PARTITION_BY_COUNTS_LIST_END, 0};
     cl_uint n = 0;
     cl_int st = clCreateSubDevices(c->dev.id, props, 1, &c->sub, &n);
-    if (st != CL_SUCCESS || n != 1)
-        return hm_fail(err, HM_EUNAVAIL, "%s: no sub-device of %u compute units: %s",
-                       c->dev.name, units, hm_cl_strerror(st));
+    if (st != CL_SUCCESS || n != 1) {
+        if (st == CL_SUCCESS && c->sub)
+            clReleaseDevice(c->sub);
+        c->sub = NULL;
+        snprintf(c->sub_note, sizeof c->sub_note, "no sub-device of %u compute units (%s): "
+                 "the whole device; ", units, hm_cl_strerror(st));
+        return;
+    }
     c->dev.id = c->sub;
     c->dev.compute_units = units;
-    return HM_EOK;
+    snprintf(c->sub_note, sizeof c->sub_note, "sub-device of %u compute units; ", units);
 }
 
 /* Context, queue, program, kernel, local size, blocks per work-item and buffers of c->dev. */
@@ -417,7 +424,8 @@ static int opencl_prepare(const hm_config *cfg, hm_ctx **out, hm_error *err)
         goto cleanup;
     }
     c->dev = devs[index];
-    if ((rc = open_sub_device(c, cfg->device_units, err)) < 0 || (rc = open_device(c, cfg, err)) < 0 || (rc = warm_up(c, err)) < 0 ||
+    open_sub_device(c, cfg->device_units);
+    if ((rc = open_device(c, cfg, err)) < 0 || (rc = warm_up(c, err)) < 0 ||
         (rc = size_launches(c, err)) < 0)
         goto cleanup;
     *out = c;
@@ -453,11 +461,9 @@ static int opencl_run(hm_ctx *c, uint64_t seed, uint64_t first, uint64_t count, 
     snprintf(out->device, sizeof out->device, "%s", c->dev.name);
     snprintf(out->timer, sizeof out->timer, "kernel+transfer=cl-event-profiling;wall+build=host-monotonic");
     char note[512];
-    char sub[64] = "";
-    if (c->sub)
-        snprintf(sub, sizeof sub, "sub-device of %u compute units; ", c->dev.compute_units);
     snprintf(note, sizeof note, "%skernel hm_mcpi_%s (%s in %.3f s%s%s); launches of up "
-             "to %llu blocks (%s); build_s is this process's clBuildProgram", sub, c->choice.form,
+             "to %llu blocks (%s); build_s is this process's clBuildProgram", c->sub_note,
+             c->choice.form,
              c->choice.how, c->choice.cost_s, c->choice.rates[0] ? "; samples/s " : "",
              c->choice.rates, (unsigned long long)c->launch_blocks,
              c->sized);
