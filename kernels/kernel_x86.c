@@ -123,7 +123,8 @@ __attribute__((target("avx2"))) uint64_t hm_blocks_avx2(uint64_t seed, uint64_t 
  * are brought down first (vpshufd), and the two products are merged back into the high and low
  * words of each lane by a masked vpshufd (AVX-512) or vpblendd (AVX2). */
 
-/* Independent vectors in flight in the 32-bit-lane variants. */
+/* Independent vectors in flight in the 32-bit-lane variants (AVX-512: 4 was no faster than 2,
+ * 1.47-1.51 against 1.48-1.51 G samples/s at load 9-12 by the tuner's measurement). */
 #define HM_X86_VECTORS32 2
 
 /* mulhilo32 of the 16 lanes of x by the constant m (as 64-bit lanes: m in each low half). */
