@@ -230,13 +230,14 @@ static void measure(tuner *t, cl_program prog, size_t asked_local, unsigned aske
     }
 }
 
-/* The cache key: device, driver, hetmc version, kernel text and what was asked. */
+/* The cache key: device (with its compute units: PoCL takes POCL_MAX_PTHREAD_COUNT, a
+ * sub-device fewer), driver, hetmc version, kernel text and what was asked. */
 static void cache_key(const hm_cl_device *dev, size_t asked_local, unsigned asked_ib, char *key,
                       size_t len)
 {
-    snprintf(key, len, "opencl|%s|%s|%s|%s|hetmc %s kernel %016llx|local %zu|ib %u",
-             dev->platform_name, dev->name, dev->driver, dev->version, HM_VERSION,
-             hm_tune_hash(hm_kernel_source), asked_local, asked_ib);
+    snprintf(key, len, "opencl|%s|%s|%u units|%s|%s|hetmc %s kernel %016llx|local %zu|ib %u",
+             dev->platform_name, dev->name, dev->compute_units, dev->driver, dev->version,
+             HM_VERSION, hm_tune_hash(hm_kernel_source), asked_local, asked_ib);
     for (char *p = key; *p; p++)
         if (*p == '\t' || *p == '\n')
             *p = ' ';
