@@ -133,9 +133,20 @@ static int bench_variant(size_t v, const char *name, uint64_t n, unsigned reps, 
     return failed;
 }
 
+/* The automatic choice: which variant, how chosen, at what cost, and its measured rates. */
+static void print_default(void)
+{
+    hm_kernel_select(NULL, NULL);
+    double cost = 0.0;
+    const char *rates = hm_kernel_rates(&cost);
+    printf("# default variant on this CPU: %s (%s in %.3f s; samples/s at 1 thread: %s)\n",
+           hm_kernel_name(), hm_kernel_how(), cost, rates);
+}
+
 int main(int argc, char **argv)
 {
-    static const char *const variants[] = {"r123-loop", "portable", "avx2", "avx512"};
+    static const char *const variants[] = {"r123-loop", "portable", "avx2",  "avx2x32",
+                                           "avx512",    "avx512x32", "neon", "sve", "sve2"};
     uint64_t n = UINT64_C(1) << 30, reps = 3;
     if (parse_args(argc, argv, &n, &reps) < 0)
         return 2;
@@ -150,7 +161,6 @@ int main(int argc, char **argv)
     print_header(n, reps, cores);
     for (size_t v = 0; v < sizeof variants / sizeof variants[0]; v++)
         failed |= bench_variant(v, variants[v], n, (unsigned)reps, cores, expect, base);
-    hm_kernel_select(NULL, NULL);
-    printf("# default variant on this CPU: %s\n", hm_kernel_name());
+    print_default();
     return failed;
 }

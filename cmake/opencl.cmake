@@ -30,7 +30,7 @@ if(HETMC_HAVE_OPENCL)
   target_compile_definitions(hetmc_core PUBLIC CL_TARGET_OPENCL_VERSION=120)
   target_link_libraries(hetmc_core PUBLIC OpenCL::OpenCL)
 
-  # hetmc-device-bench (bench/device.sh): hetmc's opencl backend against bench/naive.cl.
+  # hetmc-device-bench (bench/device.sh): hetmc opencl, the host kernel and bench/naive.cl (the plain kernel).
   set(HETMC_NAIVE_HEADER ${CMAKE_BINARY_DIR}/generated/hm_naive_source.h)
   hetmc_bake(hm_naive_source ${CMAKE_SOURCE_DIR}/bench/naive.cl ${HETMC_NAIVE_HEADER})
   add_executable(hetmc-device-bench bench/device_bench.c ${HETMC_NAIVE_HEADER})

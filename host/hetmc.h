@@ -79,6 +79,8 @@ typedef struct hm_config {
                            * the workers one at a time; 0 means one slice per worker */
     const char *parts;    /* coexec: the part list (--parts); NULL means its default, auto */
     const char *split;    /* coexec: dynamic, static or static:W1,W2,...; NULL means dynamic */
+    unsigned device_units; /* OpenCL: run on a sub-device of this many compute units
+                            * (clCreateSubDevices by counts); 0 means the whole device */
 } hm_config;
 
 enum { HM_BIND_NONE = 0, HM_BIND_CORES = 1 };

@@ -30,10 +30,15 @@ typedef ulong hm_u64;
 #define R123_USE_MULHILO32_MULHI_INTRIN 1
 #define R123_MULHILO32_MULHI_INTRIN mul_hi
 /* The device's wide counting loop (kernels/mcpi.cl): PoCL vectorises it across iterations, and
- * four vectors in flight hide the multiplies' latency (1 PoCL thread, 2^27 samples: 0.89 G
- * samples/s as clang chose, 1.06 G with this; forcing vectorize_width(8) as well was no faster
- * and made simulators such as Oclgrind meet llvm.vector.reduce, which they cannot run). */
-#define HM_WIDE_LOOP _Pragma("clang loop interleave_count(4)")
+ * vectors in flight hide the multiplies' latency (1 PoCL thread, 2^27 samples: 0.89 G
+ * samples/s as clang chose, 1.06 G with four; forcing vectorize_width(8) as well was no faster
+ * and made simulators such as Oclgrind meet llvm.vector.reduce, which they cannot run). Two,
+ * not four: with four the loop needed 72 VGPRs on gfx90a and 40 registers on sm_90, above the
+ * bounds every form must fit (tests/opencl_portability.sh). */
+#define HM_WIDE_LOOP _Pragma("clang loop interleave_count(2)")
+/* A loop the compiler must not unroll further: unrolled, the mul_hi form's loop took 68 to 286
+ * VGPRs on gfx90a (occupancy 7 to 1, spills). */
+#define HM_NO_UNROLL _Pragma("clang loop unroll(disable)")
 /* Vectorisation on OpenCL devices comes from the runtime (PoCL vectorises across work-items). */
 #define HM_SIMD
 #define HM_SIMD_REDUCTION_ADD(var)
@@ -50,6 +55,7 @@ typedef uint64_t hm_u64;
 #define HM_PRAGMA(x) _Pragma(#x)
 #define HM_SIMD HM_PRAGMA(omp simd)
 #define HM_WIDE_LOOP
+#define HM_NO_UNROLL
 #define HM_SIMD_REDUCTION_ADD(var) HM_PRAGMA(omp simd reduction(+ : var))
 /* gcc needs the rounds unrolled to keep the lanes in registers; clang does better without. */
 #if defined(__GNUC__) && !defined(__clang__)

@@ -4,15 +4,18 @@
  *   portable  hm_count_blocks() of mcpi.cl, lane-wise C that compilers vectorise;
  *   avx2      hand-vectorised, 4 lanes (kernels/kernel_x86.c), on CPUs with AVX2;
  *   avx512    hand-vectorised, 8 lanes, on CPUs with AVX-512F;
+ *   avx2x32, avx512x32  the same with 32-bit lanes (8 and 16 blocks a register);
  *   sve2, sve hand-vectorised for aarch64, vector-length agnostic (kernels/kernel_arm.c), on
  *             CPUs with SVE2 / SVE (getauxval: HWCAP2_SVE2, HWCAP_SVE);
  *   neon      hand-vectorised for aarch64, 4 lanes, on every aarch64 CPU (HWCAP_ASIMD).
- * The default is the widest the CPU supports (checked at run time); HETMC_KERNEL=name or
- * hm_kernel_select() picks one, for tests and for comparing them.
+ * The default is the fastest of those the CPU supports (checked at run time), measured once
+ * per machine and cached (kernels/kernel_tune.c); HETMC_KERNEL=name or hm_kernel_select()
+ * forces one, for tests and for comparing them.
  */
 #include "kernel.h"
 #include "kernel_impl.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
 #if HM_ARM_KERNELS
@@ -43,7 +46,9 @@ static const struct variant {
 } variants[] = {
 #if HM_X86_KERNELS
     {"avx512", hm_blocks_avx512},
+    {"avx512x32", hm_blocks_avx512x32},
     {"avx2", hm_blocks_avx2},
+    {"avx2x32", hm_blocks_avx2x32},
 #endif
 #if HM_ARM_SVE
     /* SVE2 first: the same code with fewer instructions (unpredicated mul/umulh, eor3). Not
@@ -66,9 +71,9 @@ static int supported(const struct variant *v)
 {
 #if HM_X86_KERNELS
     __builtin_cpu_init();
-    if (strcmp(v->name, "avx512") == 0)
+    if (strncmp(v->name, "avx512", 6) == 0)
         return __builtin_cpu_supports("avx512f");
-    if (strcmp(v->name, "avx2") == 0)
+    if (strncmp(v->name, "avx2", 4) == 0)
         return __builtin_cpu_supports("avx2");
 #endif
 #if HM_ARM_KERNELS
@@ -82,13 +87,49 @@ static int supported(const struct variant *v)
     return strcmp(v->name, "portable") == 0;
 }
 
+/* ---- The automatic choice: the fastest supported variant, measured once (kernel_tune.c). */
+static const struct variant *auto_choice;
+static hm_kernel_tuning auto_tuning;
+static pthread_once_t auto_once = PTHREAD_ONCE_INIT;
+/* How the variant in use was chosen: auto_tuning.how, or forced. */
+static _Atomic(const char *) chosen_how;
+
+static void choose_auto(void)
+{
+    const char *names[NVARIANTS];
+    hm_blocks_fn fns[NVARIANTS];
+    const struct variant *cand[NVARIANTS];
+    int n = 0;
+    for (size_t i = 0; i < NVARIANTS; i++)
+        if (supported(&variants[i])) {
+            cand[n] = &variants[i];
+            names[n] = variants[i].name;
+            fns[n++] = variants[i].fn;
+        }
+    auto_choice = n ? cand[hm_kernel_tune(names, fns, n, &auto_tuning)] : &variants[NVARIANTS - 1];
+}
+
 static const struct variant *best(void)
 {
-    for (size_t i = 0; i < NVARIANTS; i++)
-        if (supported(&variants[i]))
-            return &variants[i];
-    return &variants[NVARIANTS - 1];
+    pthread_once(&auto_once, choose_auto);
+    atomic_store(&chosen_how, auto_tuning.how);
+    return auto_choice;
 }
+
+const char *hm_kernel_how(void)
+{
+    const char *how = atomic_load(&chosen_how);
+    return how ? how : "not chosen yet";
+}
+
+const char *hm_kernel_rates(double *cost_s)
+{
+    pthread_once(&auto_once, choose_auto);
+    if (cost_s)
+        *cost_s = auto_tuning.cost_s;
+    return auto_tuning.rates;
+}
+/* ---- End of the automatic choice. */
 
 int hm_kernel_select(const char *name, hm_error *err)
 {
@@ -104,6 +145,7 @@ int hm_kernel_select(const char *name, hm_error *err)
             return hm_fail(err, HM_EUNAVAIL, "host kernel '%s' is not supported by this CPU",
                            name);
         atomic_store(&chosen, &variants[i]);
+        atomic_store(&chosen_how, "forced by HETMC_KERNEL");
         return HM_EOK;
     }
     for (size_t i = 0; i < NVARIANTS; i++) {

@@ -13,7 +13,7 @@
  * hm_count_plain() is the definition, one sample at a time. hm_count_edges() plus
  * hm_count_blocks() (or a host variant of the latter, kernels/kernel*.c) must return exactly the
  * same count; they only reorder the work so that compilers can vectorise it. The OpenCL kernels
- * (hm_mcpi_wide, hm_mcpi_mulhi; host side in host/backends/opencl.c) count whole blocks in
+ * (hm_mcpi_wide, hm_mcpi_mulhi, hm_mcpi_plain; host side in host/backends/opencl/) count whole blocks in
  * loops of a run-time length per work-item and sum them per work-group.
  */
 #ifndef HM_MCPI_CL
@@ -176,27 +176,73 @@ HM_INLINE hm_u32 hm_block_hits_r123(hm_u32 k0, hm_u32 k1, hm_u32 c0, hm_u32 c1)
     return hm_hit(r.v[0], r.v[1]) + hm_hit(r.v[2], r.v[3]);
 }
 
+/* One Philox round as Random123 writes it by default (R123_USE_64BIT): 32-bit words, each
+ * mulhilo one 32x32->64 product. PoCL vectorises a loop of these across work-items in 32-bit
+ * lanes, as it does the plain kernel (bench/naive.cl). */
+#define HM_PLAIN_ROUND(x0, x1, x2, x3, k0, k1)                                                 \
+    do {                                                                                       \
+        hm_u64 p0_ = (hm_u64)(x0) * (hm_u32)PHILOX_M4x32_0;                                    \
+        hm_u64 p1_ = (hm_u64)(x2) * (hm_u32)PHILOX_M4x32_1;                                    \
+        (x0) = (hm_u32)(p1_ >> 32) ^ (x1) ^ (k0);                                              \
+        (x1) = (hm_u32)p1_;                                                                    \
+        (x2) = (hm_u32)(p0_ >> 32) ^ (x3) ^ (k1);                                              \
+        (x3) = (hm_u32)p0_;                                                                    \
+    } while (0)
+
+/* The hits of block {c0, c1} in 32-bit words with 64-bit products, written out. */
+HM_INLINE hm_u32 hm_block_hits_plain(hm_u32 k0, hm_u32 k1, hm_u32 c0, hm_u32 c1)
+{
+    hm_u32 x0 = c0, x1 = c1, x2 = 0, x3 = 0;
+#define HM_PLAIN_ROUND_R(r)                                                                    \
+    HM_PLAIN_ROUND(x0, x1, x2, x3, (hm_u32)(k0 + (r) * (hm_u32)PHILOX_W32_0),                  \
+                   (hm_u32)(k1 + (r) * (hm_u32)PHILOX_W32_1))
+    HM_PLAIN_ROUND_R(0u);
+    HM_PLAIN_ROUND_R(1u);
+    HM_PLAIN_ROUND_R(2u);
+    HM_PLAIN_ROUND_R(3u);
+    HM_PLAIN_ROUND_R(4u);
+    HM_PLAIN_ROUND_R(5u);
+    HM_PLAIN_ROUND_R(6u);
+    HM_PLAIN_ROUND_R(7u);
+    HM_PLAIN_ROUND_R(8u);
+    HM_PLAIN_ROUND_R(9u);
+#undef HM_PLAIN_ROUND_R
+    return hm_hit(x0, x1) + hm_hit(x2, x3);
+}
+
+/* The kernel's forms of a block loop (HM_FORM_*; the host picks one kernel per form). */
+#define HM_FORM_MULHI 0
+#define HM_FORM_WIDE 1
+#define HM_FORM_PLAIN 2
+
 /* The hits of the n blocks {c, hi}, {c + 1, hi}, ... {c + n - 1, hi}: n is a run-time count,
- * the same for every work-item of a launch, and the loop counter is 32 bits wide. `wide` picks
- * the block's form; each kernel passes a constant. The mul_hi form takes four blocks an
- * iteration (sm_90: 233 instructions for 8 samples against 61 for 2 one at a time; clang does
- * not unroll a loop of run-time length for NVPTX by itself); the wide form stays one block an
- * iteration, which PoCL vectorises across iterations (HM_WIDE_LOOP; unrolled by hand, PoCL
- * vectorised it no more). */
-HM_INLINE hm_u32 hm_item_hits(hm_u32 k0, hm_u32 k1, hm_u32 c, hm_u32 hi, hm_u32 n, int wide)
+ * the same for every work-item of a launch, and the loop counter is 32 bits wide. `form` picks
+ * the block's form; each kernel passes a constant. Every loop is bounded so that each form fits
+ * GPUs' register files (tests/opencl_portability.sh checks gfx90a <= 64 VGPRs, sm_90 <= 32
+ * registers, no spills): the mul_hi form takes two blocks an iteration and is not unrolled
+ * further (sm_90: 119 SASS instructions for 4 samples, against 61 for 2 one at a time; unrolled
+ * by clang to 4 blocks or more it needed 68 to 286 VGPRs on gfx90a); the wide form stays one
+ * block an iteration, which PoCL vectorises across iterations, two vectors in flight
+ * (HM_WIDE_LOOP); the plain form is one block an iteration as a user writes it. */
+HM_INLINE hm_u32 hm_item_hits(hm_u32 k0, hm_u32 k1, hm_u32 c, hm_u32 hi, hm_u32 n, int form)
 {
     hm_u32 hits = 0, b = 0;
-    if (wide) {
+    if (form == HM_FORM_WIDE) {
         HM_WIDE_LOOP
         for (; b < n; b++)
             hits += hm_block_hits_wide(k0, k1, c + b, hi);
         return hits;
     }
-    for (; n - b >= 4; b += 4)
-        hits += hm_block_hits_r123(k0, k1, c + b, hi) + hm_block_hits_r123(k0, k1, c + b + 1, hi) +
-                hm_block_hits_r123(k0, k1, c + b + 2, hi) +
-                hm_block_hits_r123(k0, k1, c + b + 3, hi);
-    for (; b < n; b++)
+    if (form == HM_FORM_PLAIN) {
+        HM_NO_UNROLL
+        for (; b < n; b++)
+            hits += hm_block_hits_plain(k0, k1, c + b, hi);
+        return hits;
+    }
+    HM_NO_UNROLL
+    for (; n - b >= 2; b += 2)
+        hits += hm_block_hits_r123(k0, k1, c + b, hi) + hm_block_hits_r123(k0, k1, c + b + 1, hi);
+    if (b < n)
         hits += hm_block_hits_r123(k0, k1, c + b, hi);
     return hits;
 }
@@ -228,33 +274,41 @@ HM_INLINE hm_u32 hm_group_sum(__local hm_u32 *s, hm_u32 v)
  * earlier launches, the others are set. The host sums the partials once, at the end of a run. */
 HM_INLINE void hm_mcpi(hm_u64 seed, hm_u32 lo, hm_u32 hi, hm_u32 items, hm_u32 item_blocks,
                        hm_u32 primed, HM_GLOBAL hm_u64 *partials, __local hm_u32 *scratch,
-                       int wide)
+                       int form)
 {
     hm_u32 g = (hm_u32)get_global_id(0), group = (hm_u32)get_group_id(0);
     hm_u32 h = hm_item_hits((hm_u32)seed, (hm_u32)(seed >> 32), lo + g * item_blocks, hi,
-                            item_blocks, wide);
+                            item_blocks, form);
     hm_u32 sum = hm_group_sum(scratch, g < items ? h : 0u);
     if (get_local_id(0) == 0)
         partials[group] = group < primed ? partials[group] + sum : sum;
 }
 
-/* The two forms of the same kernel: the host runs hm_mcpi_wide on CPUs (64-bit lanes, what
- * they vectorise best) and hm_mcpi_mulhi elsewhere (Random123 through mul_hi, what GPUs run
- * best); HETMC_CL_KERNEL picks one by hand. The local array is declared here, not passed as an
+/* The three forms of the same kernel: hm_mcpi_wide (64-bit lanes, what CPUs vectorised best so
+ * far), hm_mcpi_mulhi (Random123 through mul_hi, what GPUs ran best) and hm_mcpi_plain (32-bit
+ * words with 64-bit products, one block an iteration); the host times them on each device and
+ * keeps the fastest (host/backends/opencl/opencl_tune.c), HETMC_CL_KERNEL picks one by hand. The local array is declared here, not passed as an
  * argument: clang 14 cannot generate NVPTX code for a __local argument compiled without
  * optimisation ("Cannot cast between two non-generic address spaces"). */
 HM_KERNEL void hm_mcpi_wide(hm_u64 seed, hm_u32 lo, hm_u32 hi, hm_u32 items, hm_u32 item_blocks,
                             hm_u32 primed, HM_GLOBAL hm_u64 *partials)
 {
     __local hm_u32 scratch[HM_MAX_LOCAL];
-    hm_mcpi(seed, lo, hi, items, item_blocks, primed, partials, scratch, 1);
+    hm_mcpi(seed, lo, hi, items, item_blocks, primed, partials, scratch, HM_FORM_WIDE);
 }
 
 HM_KERNEL void hm_mcpi_mulhi(hm_u64 seed, hm_u32 lo, hm_u32 hi, hm_u32 items,
                              hm_u32 item_blocks, hm_u32 primed, HM_GLOBAL hm_u64 *partials)
 {
     __local hm_u32 scratch[HM_MAX_LOCAL];
-    hm_mcpi(seed, lo, hi, items, item_blocks, primed, partials, scratch, 0);
+    hm_mcpi(seed, lo, hi, items, item_blocks, primed, partials, scratch, HM_FORM_MULHI);
+}
+
+HM_KERNEL void hm_mcpi_plain(hm_u64 seed, hm_u32 lo, hm_u32 hi, hm_u32 items,
+                             hm_u32 item_blocks, hm_u32 primed, HM_GLOBAL hm_u64 *partials)
+{
+    __local hm_u32 scratch[HM_MAX_LOCAL];
+    hm_mcpi(seed, lo, hi, items, item_blocks, primed, partials, scratch, HM_FORM_PLAIN);
 }
 
 /* Known-answer check of the generator on a device: vector i is 6 input words (counter, key)

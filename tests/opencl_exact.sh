@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # opencl_exact.sh HETMC - `hetmc run --backend opencl` counts exactly what serial counts, at sizes
 # that are odd, prime, not divisible by the local size or the blocks per work-item, with local
-# sizes and --item-blocks that divide nothing, and both kernel forms (HETMC_CL_KERNEL).
+# sizes and --item-blocks that divide nothing, and every kernel form (HETMC_CL_KERNEL).
 # No OpenCL device: skip (77), but fail when CI=true, where PoCL must be installed.
 set -u
 hetmc=$1
@@ -16,7 +16,7 @@ hits() { # backend, samples, seed, extra args: prints the hits of the single tim
 }
 fail=0 checked=0
 # local size, blocks per work-item (- for the device's choice), kernel form
-configs=("1 1 wide" "7 3 mulhi" "64 64 wide" "256 - mulhi" "1000 17 wide")
+configs=("1 1 wide" "7 3 mulhi" "64 64 wide" "256 - mulhi" "1000 17 wide" "33 5 plain" "256 - plain")
 for seed in 42 18446744073709551615; do
   for n in 0 1 2 3 7 255 257 1000003 16777259 33554467; do
     want=$(hits serial "$n" "$seed")

@@ -4,13 +4,18 @@
 #   nvptx64 (NVIDIA): OpenCL C -> LLVM (clang-14) -> linked with libclc -> PTX for sm_70 and
 #     sm_86 (clang-14's newest), each assembled by ptxas for sm_90 (H100) when the CUDA toolkit
 #     is there;
-#   amdgcn (AMD): the same for gfx90a (MI200), linked into a code object.
+#   amdgcn (AMD): the same for gfx90a (MI200) and gfx1030 (RDNA2), linked into a code object.
 # Each at -O0 (a driver compiling without optimisation) and -O3, with warnings as errors, and no
 # function may be left undefined once libclc is linked: Random123's default OpenCL settings
 # fail that at -O0 (`ptxas fatal: Unresolved extern function 'mulhilo32'`).
+# At -O3 every form of the counting kernel (hm_mcpi_*, each one the tuner may pick on a GPU)
+# must fit: on sm_90 (ptxas -v) at most 32 registers and no spills; on gfx90a at most 64 VGPRs
+# (AGPRs included), occupancy 8, no spills or scratch; on gfx1030 at most 64 VGPRs, occupancy
+# 16. tests/gpu_resources.py prints each kernel's figures (and the instructions per sample of
+# the AMD counting loops) and fails a target whose kernels do not fit.
 # FLAT_CL is the build's generated/hm_kernel_source.h.flat.cl (any flattened OpenCL C works).
 # OUTDIR keeps what was built (bench/device.sh reads nvptx64-sm_86-O3.ptx); default: a temp dir.
-# TARGETs (e.g. nvptx64-sm_86-O3) build only those; default: all six.
+# TARGETs (e.g. nvptx64-sm_86-O3) build only those; default: all eight.
 # A target whose tools are absent is skipped, saying which; exit 77 (skipped) only when every
 # target was, 1 when any compile fails.
 set -u
@@ -27,6 +32,7 @@ v=14
 clc=${LIBCLC_DIR:-/usr/lib/clc}
 ptxas=${PTXAS:-$(command -v ptxas || echo "${CUDA_HOME:-/usr/local/cuda}/bin/ptxas")}
 ran=0 fail=0
+resources=$(dirname "$0")/gpu_resources.py
 
 want() { [ "$targets" = "  " ] || [[ $targets == *" $1 "* ]]; }
 
@@ -65,17 +71,26 @@ nvptx() { # SM OPT
   fi
   local note="ptxas not found (CUDA toolkit): PTX not assembled"
   if [ -x "$ptxas" ]; then
-    "$ptxas" -arch=sm_90 "$out/$name.ptx" -o "$out/$name.sm_90.cubin" 2>"$log" ||
+    "$ptxas" -arch=sm_90 -v "$out/$name.ptx" -o "$out/$name.sm_90.cubin" 2>"$log" ||
       { echo "FAIL $name: ptxas -arch=sm_90:"; cat "$log"; return 1; }
     note="ptxas -arch=sm_90 ok"
+    if [ "$2" != 0 ]; then
+      python3 "$resources" ptxas sm_90 "$log" 32 || { echo "FAIL $name: a form does not fit"; return 1; }
+    fi
   fi
   echo "ok   $name: $(grep -c '^\.entry\|^\.visible \.entry' "$out/$name.ptx") kernels, no unresolved function, $note"
 }
 
-amdgcn() { # GPU OPT
+amdgcn() { # GPU OPT MIN_OCCUPANCY
   local name=amdgcn-$1-O$2 log
   log=$out/$name.log
   front amdgcn-unknown-amdhsa "$1" "$2" "$name" "$clc/amdgcn--amdhsa.bc" || return 1
+  if [ "$2" != 0 ]; then
+    llc-$v "-O$2" -mtriple=amdgcn-unknown-amdhsa -mcpu="$1" "$out/$name.linked.bc" \
+      -o "$out/$name.s" 2>"$log" || { echo "FAIL $name: llc-$v:"; cat "$log"; return 1; }
+    python3 "$resources" amdgcn "$1" "$out/$name.s" 64 "$3" ||
+      { echo "FAIL $name: a form does not fit"; return 1; }
+  fi
   llc-$v "-O$2" -mtriple=amdgcn-unknown-amdhsa -mcpu="$1" -filetype=obj \
     "$out/$name.linked.bc" -o "$out/$name.o" 2>"$log" ||
     { echo "FAIL $name: llc-$v:"; cat "$log"; return 1; }
@@ -105,10 +120,12 @@ else
   elif [ -n "$(missing ld.lld-$v)" ]; then
     echo "SKIP amdgcn: ld.lld-$v not found (Debian: lld-$v)"
   else
-    for o in 0 3; do
-      want "amdgcn-gfx90a-O$o" || continue
-      amdgcn gfx90a $o || fail=1
-      ran=$((ran + 1))
+    for gpu in gfx90a:8 gfx1030:16; do
+      for o in 0 3; do
+        want "amdgcn-${gpu%:*}-O$o" || continue
+        amdgcn "${gpu%:*}" $o "${gpu#*:}" || fail=1
+        ran=$((ran + 1))
+      done
     done
   fi
 fi

@@ -3,9 +3,11 @@
 # HETMC_SANITIZE, LeakSanitizer reports allocations inside PoCL/LLVM that live until exit; those
 # tests run with detect_leaks=0 (the driver's, not hetmc's: hetmc's own leaks are covered by
 # every non-OpenCL test, which keep leak detection on).
+# hetmc's own cache of measured kernel choices (tunecache.h) goes under the build tree too.
 set(HETMC_POCL_CACHE ${CMAKE_CURRENT_BINARY_DIR}/pocl-cache)
+set(HETMC_XDG_CACHE ${CMAKE_CURRENT_BINARY_DIR}/xdg-cache)
 file(MAKE_DIRECTORY ${HETMC_POCL_CACHE} ${CMAKE_CURRENT_BINARY_DIR}/no-icd-vendors)
-set(HETMC_OPENCL_ENV POCL_CACHE_DIR=${HETMC_POCL_CACHE})
+set(HETMC_OPENCL_ENV POCL_CACHE_DIR=${HETMC_POCL_CACHE} XDG_CACHE_HOME=${HETMC_XDG_CACHE})
 if(HETMC_SANITIZE)
   list(APPEND HETMC_OPENCL_ENV ASAN_OPTIONS=detect_leaks=0:abort_on_error=1)
 endif()
@@ -61,6 +63,10 @@ hetmc_opencl_cli_test(zero_item_blocks 2 "--item-blocks" ${hetmc_exe} run --back
 hetmc_opencl_cli_test(too_many_item_blocks 2 "--item-blocks" ${hetmc_exe} run --backend opencl --item-blocks 65537)
 hetmc_opencl_cli_test(item_blocks_on_serial 2 "--item-blocks" ${hetmc_exe} run --backend serial --item-blocks 4)
 hetmc_opencl_cli_test(bad_kernel_form 2 "HETMC_CL_KERNEL" env HETMC_CL_KERNEL=fast ${hetmc_exe} run --backend opencl)
+hetmc_opencl_cli_test(kernel_form_forced 0 "hm_mcpi_plain (forced by HETMC_CL_KERNEL" env HETMC_CL_KERNEL=plain ${hetmc_exe} run --backend opencl --samples 1e6 --reps 1 --format csv)
+hetmc_opencl_cli_test(kernel_form_measured 0 "samples/s wide " ${hetmc_exe} run --backend opencl --samples 1e6 --reps 1 --format csv)
+# A cache that cannot be written costs a measurement, never the run.
+hetmc_opencl_cli_test(tune_cache_unwritable 0 "validates" env XDG_CACHE_HOME=/proc/hetmc-no-cache ${hetmc_exe} run --backend opencl --samples 1e6 --reps 1)
 hetmc_opencl_cli_test(bad_launch_blocks 2 "HETMC_CL_LAUNCH_BLOCKS" env HETMC_CL_LAUNCH_BLOCKS=0 ${hetmc_exe} run --backend opencl)
 hetmc_opencl_cli_test(item_blocks_row 0 "item_blocks" ${hetmc_exe} run --backend opencl --item-blocks 5 --samples 1e6 --reps 1 --format csv)
 hetmc_opencl_cli_test(cpu_selector 0 "validates" ${hetmc_exe} run --backend opencl --device cpu --samples 1e6 --reps 1)

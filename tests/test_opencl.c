@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The host part: blocks and item loops in both forms against hm_count_blocks. */
+/* The host part: blocks and item loops in every form against hm_count_blocks. */
 static void host_forms(void)
 {
     static const uint64_t seeds[] = {0, 42, UINT64_C(0xfffffffff), UINT64_MAX};
@@ -36,10 +36,12 @@ static void host_forms(void)
                     uint64_t j = (uint64_t)his[h] << 32 | los[l], k = seeds[s];
                     uint64_t want = hm_count_blocks(k, j, n);
                     hm_u32 k0 = (hm_u32)k, k1 = (hm_u32)(k >> 32);
-                    CHECK_EQ_U64(hm_item_hits(k0, k1, los[l], his[h], n, 1), want,
+                    CHECK_EQ_U64(hm_item_hits(k0, k1, los[l], his[h], n, HM_FORM_WIDE), want,
                                  "wide, seed %" PRIu64 " block %" PRIu64 " n %u", k, j, n);
-                    CHECK_EQ_U64(hm_item_hits(k0, k1, los[l], his[h], n, 0), want,
+                    CHECK_EQ_U64(hm_item_hits(k0, k1, los[l], his[h], n, HM_FORM_MULHI), want,
                                  "mul_hi, seed %" PRIu64 " block %" PRIu64 " n %u", k, j, n);
+                    CHECK_EQ_U64(hm_item_hits(k0, k1, los[l], his[h], n, HM_FORM_PLAIN), want,
+                                 "plain, seed %" PRIu64 " block %" PRIu64 " n %u", k, j, n);
                 }
 }
 
@@ -82,9 +84,9 @@ static void device(int all)
     static const config configs[] = {
         {1, 1, "1"}, {7, 3, "1"}, {64, 5, "100"}, {1000, 17, "1"}, {256, 64, NULL},
     };
-    static const char *const forms[] = {"wide", "mulhi"};
+    static const char *const forms[] = {"wide", "mulhi", "plain"};
     size_t nconfigs = all ? sizeof configs / sizeof configs[0] : 2;
-    for (size_t k = 0; k < 2; k++)
+    for (size_t k = 0; k < sizeof forms / sizeof forms[0]; k++)
         for (size_t i = 0; i < nconfigs; i++) {
             const config *c = &configs[i];
             setenv("HETMC_CL_KERNEL", forms[k], 1);

@@ -23,9 +23,11 @@ static void golden(void)
 
 static void fast_matches_plain(void)
 {
-    /* Starts: 0, odd, even, and past 2^33 where the counter's high word is in play. */
+    /* Starts: 0, odd, even, and around 2^33 where the counter's high word is in play (the
+     * 32-bit-lane variants take a step that would cross 2^32 blocks the portable way). */
     static const uint64_t starts[] = {0, 1, 2, 3, 1001, UINT64_C(1) << 32,
                                       (UINT64_C(1) << 33) - 5, (UINT64_C(1) << 33) + 1,
+                                      (UINT64_C(1) << 33) - 64, (UINT64_C(1) << 33) - 96,
                                       (UINT64_C(1) << 62) + 7, (UINT64_C(1) << 63) - 1000};
     static const uint64_t counts[] = {0, 1, 2, 3, 4, 5, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127,
                                       255, 256, 257, 1000, 4097, 100003};
@@ -170,8 +172,8 @@ static void validation(void)
 
 int main(void)
 {
-    static const char *const variants[] = {"portable", "avx2", "avx512", "neon", "sve",
-                                               "sve2"};
+    static const char *const variants[] = {"portable", "avx2", "avx512", "avx2x32",
+                                           "avx512x32", "neon", "sve", "sve2"};
     for (size_t v = 0; v < sizeof variants / sizeof variants[0]; v++) {
         hm_error err = {0};
         if (!hm_kernel_supported(variants[v])) {

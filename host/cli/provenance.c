@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #if HETMC_HAVE_OPENCL
+#include "opencl_tune.h"
 #include "opencl_util.h"
 #endif
 #if HETMC_HAVE_MPI
@@ -63,6 +64,8 @@ static void opencl_lines(FILE *f)
         version[sizeof version - 1] = '\0';
         fprintf(f, "opencl_device: %d: %s | platform %s, %s | driver %s | %s\n", i, d[i].name,
                 d[i].platform_name, version, d[i].driver, d[i].version);
+        hm_cl_tune_describe(&d[i], version, sizeof version);
+        fprintf(f, "opencl_kernel_form: %d: %s\n", i, version);
     }
     free(d);
 #else
@@ -125,7 +128,10 @@ void hm_provenance_write(FILE *f)
     cpu_lines(f);
     hm_cpu_isa(cpu, sizeof cpu);
     fprintf(f, "cpu_isa: %s\n", cpu);
-    fprintf(f, "host_kernel: %s\n", hm_kernel_name());
+    fprintf(f, "host_kernel: %s (%s)\n", hm_kernel_name(), hm_kernel_how());
+    double cost = 0.0;
+    const char *rates = hm_kernel_rates(&cost);
+    fprintf(f, "host_kernel_rates: %s (samples/s at 1 thread; choice %.3f s)\n", rates, cost);
     fprintf(f, "date_utc: %s\n", when);
     char names[256];
     hm_backend_names(names, sizeof names);

@@ -4,6 +4,7 @@
 #include "runner.h"
 
 #include "clock.h"
+#include "kernel.h"
 #include "load.h"
 #include "stop.h"
 
@@ -368,6 +369,9 @@ static int repetition(cell_run *c, unsigned rep, hm_row *row)
     phases_mean(row, &sums);
     if (row->res.note[0])
         hm_row_note(row, "%s", row->res.note);
+    /* Rows counted by the host kernel say which variant ran and how it was chosen. */
+    if (!(r->b->uses & (HM_USES_DEVICE | HM_USES_PARTS)))
+        hm_row_note(row, "host kernel %s (%s)", hm_kernel_name(), hm_kernel_how());
     if (row->status != HM_STATUS_OK)
         return 0;
     /* STREAM's habit: a time under 1000 clock ticks is too short to trust. */

@@ -321,10 +321,33 @@ static hm_group *find_group(const hm_summary *s, const char *backend, const char
     return NULL;
 }
 
+static double solo_rate_of(const hm_summary *s, const hm_group *g, const char *label,
+                           size_t len);
+
 /* The solo rate of one coexec part of g, from its label (len bytes): "openmp:3" is backend
  * openmp with 3 workers on the cpu, "opencl:<device name>" backend opencl (1 worker) on that
- * device; at g's samples and seed. NAN when that cell has no ok row. */
+ * device; at g's samples and seed. NAN when that cell has no ok row. A part that ran on a
+ * sub-device ("opencl:<device name>/1of2cu") is held to the device's solo rate scaled to its
+ * share of the compute units. */
 static double solo_rate(const hm_summary *s, const hm_group *g, const char *label, size_t len)
+{
+    char tail[32];
+    unsigned u = 0, c = 0;
+    const char *slash = NULL;
+    for (const char *q = label; q < label + len; q++)
+        slash = *q == '/' ? q : slash;
+    size_t tlen = slash ? len - (size_t)(slash - label) : 0;
+    if (slash && tlen < sizeof tail) {
+        memcpy(tail, slash, tlen);
+        tail[tlen] = '\0';
+        char end = 0;
+        if (sscanf(tail, "/%uof%ucu%c", &u, &c, &end) == 2 && u && c && u < c)
+            return solo_rate_of(s, g, label, (size_t)(slash - label)) * u / c;
+    }
+    return solo_rate_of(s, g, label, len);
+}
+
+static double solo_rate_of(const hm_summary *s, const hm_group *g, const char *label, size_t len)
 {
     char backend[64], device[256];
     const char *colon = memchr(label, ':', len);

@@ -124,13 +124,19 @@ static void part_work(part *p)
     }
 }
 
-/* Names part p "BACKEND:DEVICE NAME" after a run on a device (';' and '=' would break the
- * parts column: they become '_'). */
+/* Names part p "BACKEND:DEVICE NAME" after a run on a device, with "/UofCcu" when it ran on a
+ * sub-device of U of the device's C compute units (';' and '=' would break the parts column:
+ * they become '_'). */
 static void name_part(part *p, const hm_result *res)
 {
     if (!p->spec.b->select_devices)
         return;
     snprintf(p->name, sizeof p->name, "%s:%s", p->spec.b->name, res->device);
+    if (p->spec.units && p->spec.units < (unsigned)p->spec.cpu_device) {
+        size_t used = strlen(p->name);
+        snprintf(p->name + used, sizeof p->name - used, "/%uof%dcu", p->spec.units,
+                 p->spec.cpu_device);
+    }
     for (char *c = p->name; *c; c++)
         if (*c == ';' || *c == '=')
             *c = '_';
@@ -298,6 +304,7 @@ static int open_parts(hm_ctx *ctx, const hm_config *cfg, hm_error *err)
         /* The run's time limit bounds each of its chunks too (process parts enforce it). */
         hm_config pc = {.workers = p->spec.workers,
                         .device = p->spec.device[0] ? p->spec.device : NULL,
+                        .device_units = p->spec.units,
                         .timeout_s = cfg->timeout_s,
                         .self_exe = cfg->self_exe};
         int rc = hm_runner_open(p->spec.b, &pc, &p->run, &why);
@@ -340,6 +347,11 @@ static void describe(hm_ctx *ctx, const hm_config *cfg)
         snprintf(ctx->label + used, sizeof ctx->label - used, " %s", cfg->split);
     }
     ctx->note[0] = '\0';
+    for (unsigned i = 0; i < ctx->list.n; i++)
+        if (ctx->list.p[i].units && ctx->list.p[i].units < (unsigned)ctx->list.p[i].cpu_device)
+            snprintf(ctx->note, sizeof ctx->note, "%s on a sub-device of %u of its %d compute "
+                     "units: the parts keep %u cores busy on %u", ctx->list.p[i].label,
+                     ctx->list.p[i].units, ctx->list.p[i].cpu_device, ctx->list.cores, cores);
     if (ctx->list.cores > cores)
         snprintf(ctx->note, sizeof ctx->note, "oversubscribed: the parts keep %u cores busy on "
                  "%u (an OpenCL CPU device counts its compute units; PoCL takes "

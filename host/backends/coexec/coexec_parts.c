@@ -168,31 +168,47 @@ static int parse_item(hm_part_list *l, const char *item, devinfo *d, hm_error *e
     return add_part(l, &spec, item, err);
 }
 
-/* Cores a part keeps busy: its workers; a GPU's driving thread; a CPU device's units. */
+/* Cores a part keeps busy: its workers; a GPU's driving thread; a CPU device's units (those
+ * of its sub-device once fill_workers gave it one). */
 static unsigned part_cores(const hm_part_spec *p)
 {
-    return p->cpu_device ? (unsigned)p->cpu_device : p->workers;
+    return p->units ? p->units : p->cpu_device ? (unsigned)p->cpu_device : p->workers;
 }
 
-/* Parts that gave no WORKERS share the cores the others leave, at least 1 each. */
+/* A CPU OpenCL device's share of the cores: at most its compute units; fewer make it run on
+ * a sub-device of that many, which the label says ("opencl@0/1cu"). */
+static void share_cpu_device(hm_part_spec *p, unsigned share)
+{
+    p->units = share < (unsigned)p->cpu_device ? share : (unsigned)p->cpu_device;
+    if (p->units < (unsigned)p->cpu_device)
+        snprintf(p->label, sizeof p->label, "%s@%s/%ucu", p->b->name, p->device, p->units);
+}
+
+/* Parts that gave no WORKERS, and CPU OpenCL devices, share the cores the others leave, at
+ * least 1 each, so that a host part and a CPU device own disjoint cores. */
 static void fill_workers(hm_part_list *l)
 {
-    unsigned cores = hm_allowed_cpus(), used = 0, unset = 0, done = 0;
+    unsigned cores = hm_allowed_cpus(), used = 0, pool = 0, done = 0;
     for (unsigned i = 0; i < l->n; i++) {
-        if (l->p[i].workers)
+        if (l->p[i].workers && !l->p[i].cpu_device)
             used += part_cores(&l->p[i]);
         else
-            unset++;
+            pool++;
     }
     unsigned left = cores > used ? cores - used : 0;
     l->workers = l->cores = 0;
     for (unsigned i = 0; i < l->n; i++) {
         hm_part_spec *p = &l->p[i];
-        if (!p->workers) {
-            unsigned share = left / unset + (done < left % unset ? 1 : 0);
-            p->workers = share ? share : 1;
+        if (!p->workers || p->cpu_device) {
+            unsigned share = left / pool + (done < left % pool ? 1 : 0);
+            share = share ? share : 1;
             done++;
-            snprintf(p->label, sizeof p->label, "%s:%u", p->b->name, p->workers);
+            if (p->cpu_device) {
+                share_cpu_device(p, share);
+            } else {
+                p->workers = share;
+                snprintf(p->label, sizeof p->label, "%s:%u", p->b->name, p->workers);
+            }
         }
         l->workers += p->workers;
         l->cores += part_cores(p);

@@ -7,15 +7,17 @@
  * BACKEND is any backend of the registry except coexec and mpi. WORKERS (1..HM_MAX_WORKERS,
  * at most the backend's own limit) is the part's threads or processes; a part that gives none
  * runs on the cores the other parts leave (the CPUs this process may run on, less every other
- * part's workers, one core per GPU for the thread that drives it, and a CPU device's compute
- * units), shared evenly with the other parts that give none, at least 1. DEVICE is for backends with devices
+ * part's workers and one core per GPU for the thread that drives it), shared evenly with the
+ * other parts that give none and with the CPU OpenCL devices, at least 1 each. A CPU device
+ * whose share is below its compute units runs on a sub-device of that many (clCreateSubDevices
+ * by counts; label "opencl@0/1cu"), so that it and the host parts own disjoint cores. DEVICE is for backends with devices
  * (opencl): the selectors of --device (an index, gpu, cpu, all, or part of a name), and one
  * that names several devices makes one part per device; without it, the backend's default
  * device. A device may be named once.
  *
  * `auto` (the default) is every GPU, one part each, plus openmp on the remaining cores; without
- * a GPU, openmp and the first OpenCL CPU device (openmp on the cores that device leaves, at
- * least 1); without any OpenCL device, openmp and threads on half the cores each (threads
+ * a GPU, openmp and the first OpenCL CPU device, sharing the cores (on 2 cores: openmp:1 and
+ * the device on a sub-device of 1 compute unit); without any OpenCL device, openmp and threads on half the cores each (threads
  * only, where openmp is not built).
  */
 #ifndef HETMC_COEXEC_PARTS_H
@@ -30,6 +32,8 @@ typedef struct hm_part_spec {
     char device[16]; /* the device index for backends with devices, "" otherwise */
     char label[32];  /* "openmp:3", "opencl@1": the part in the device column */
     int cpu_device;  /* a CPU OpenCL device: its compute units in cores, else 0 */
+    unsigned units;  /* a CPU OpenCL device: the compute units it runs on, a sub-device when
+                      * fewer than cpu_device (its share of the cores), else 0 */
 } hm_part_spec;
 
 typedef struct hm_part_list {

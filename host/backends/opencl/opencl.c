@@ -10,6 +10,10 @@
  * are 32-bit; the blocks left over (fewer than item_blocks) go in a launch of one block per
  * work-item.
  *
+ * Kernel form and shape: opencl_tune.c picks the form of kernels/mcpi.cl (wide, mulhi, plain),
+ * the local size and the blocks per work-item by timing them on the device at prepare, once
+ * per device, driver and hetmc build (then from the cache), or takes HETMC_CL_KERNEL's form.
+ *
  * Launch sizing: prepare checks a few launches against the host (which also compiles every
  * shape a run uses), then times launches of known size, growing until one takes
  * HM_CL_PROBE_S, and sizes launches for about HM_CL_LAUNCH_S each from that rate: long enough
@@ -19,6 +23,7 @@
  * 2^63 samples holds bounded host and device memory.
  */
 #include "opencl_util.h"
+#include "opencl_tune.h"
 #include "clock.h"
 #include "kernel.h"
 #include "numparse.h"
@@ -56,10 +61,12 @@ struct hm_ctx {
     uint64_t launch_blocks; /* blocks per launch: a multiple of local * item_blocks */
     uint64_t max_blocks;    /* the most launch_blocks may be */
     size_t groups;          /* partials the buffers hold */
-    const char *form;       /* "wide" or "mulhi": which of the kernel's two forms runs */
+    hm_cl_choice choice;    /* which of the kernel's forms runs, with what shape, and why */
     char sized[64];         /* how launch_blocks was chosen, for the row's note */
     double build_s;
     hm_cl_device dev;
+    cl_device_id sub; /* the sub-device dev.id names when cfg->device_units asked for one */
+    char sub_note[96]; /* what became of that request, for the row's note */
 };
 
 /* What one run has enqueued so far. */
@@ -83,6 +90,10 @@ static void opencl_release(hm_ctx *c)
         clReleaseCommandQueue(c->queue);
     if (c->context)
         clReleaseContext(c->context);
+    /* The sub-device (c->sub) is never released: PoCL 3.1's worker threads may still release
+     * a finished command's event after clFinish returns, and with the sub-device freed they
+     * crashed in clReleaseEvent (hetmc verify, about one run in six). One small object per
+     * prepare stays until the process ends. */
     free(c->host_partials);
     free(c);
 }
@@ -264,20 +275,29 @@ static int choose_item_blocks(hm_ctx *c, unsigned asked, hm_error *err)
     return HM_EOK;
 }
 
-/* The kernel's form: HETMC_CL_KERNEL (wide, mulhi), else wide on CPUs (64-bit lanes, what they
- * vectorise best) and mulhi on every other device (Random123 through mul_hi, what GPUs run
- * best; kernels/mcpi.cl). */
-static int choose_form(hm_ctx *c, hm_error *err)
+/* cfg->device_units below the device's compute units: a sub-device of that many
+ * (clCreateSubDevices by counts), so that coexec's host parts keep the other cores. A device
+ * that cannot be partitioned runs whole, and the row's note says so. */
+static void open_sub_device(hm_ctx *c, unsigned units)
 {
-    const char *env = getenv("HETMC_CL_KERNEL");
-    if (!env || !*env || strcmp(env, "auto") == 0)
-        c->form = strcmp(c->dev.type, "cpu") == 0 ? "wide" : "mulhi";
-    else if (strcmp(env, "wide") == 0 || strcmp(env, "mulhi") == 0)
-        c->form = env[0] == 'w' ? "wide" : "mulhi";
-    else
-        return hm_fail(err, HM_EINVAL, "HETMC_CL_KERNEL '%s' is not a kernel form; accepted: "
-                       "auto, wide, mulhi", env);
-    return HM_EOK;
+    if (!units || units >= c->dev.compute_units)
+        return;
+    cl_device_partition_property props[] = {CL_DEVICE_PARTITION_BY_COUNTS,
+                                            (cl_device_partition_property)units,
+                                            CL_DEVICE_PARTITION_BY_COUNTS_LIST_END, 0};
+    cl_uint n = 0;
+    cl_int st = clCreateSubDevices(c->dev.id, props, 1, &c->sub, &n);
+    if (st != CL_SUCCESS || n != 1) {
+        if (st == CL_SUCCESS && c->sub)
+            clReleaseDevice(c->sub);
+        c->sub = NULL;
+        snprintf(c->sub_note, sizeof c->sub_note, "no sub-device of %u compute units (%s): "
+                 "the whole device; ", units, hm_cl_strerror(st));
+        return;
+    }
+    c->dev.id = c->sub;
+    c->dev.compute_units = units;
+    snprintf(c->sub_note, sizeof c->sub_note, "sub-device of %u compute units; ", units);
 }
 
 /* Context, queue, program, kernel, local size, blocks per work-item and buffers of c->dev. */
@@ -293,16 +313,17 @@ static int open_device(hm_ctx *c, const hm_config *cfg, hm_error *err)
                        hm_cl_strerror(st));
     if ((rc = hm_cl_build(c->context, c->dev.id, &c->program, &c->build_s, err)) < 0)
         return rc;
-    if ((rc = choose_form(c, err)) < 0)
+    if ((rc = hm_cl_tune(c->context, c->queue, c->program, &c->dev, cfg->local_size,
+                         cfg->item_blocks, &c->choice, err)) < 0)
         return rc;
     char name[32];
-    snprintf(name, sizeof name, "hm_mcpi_%s", c->form);
+    snprintf(name, sizeof name, "hm_mcpi_%s", c->choice.form);
     c->kernel = clCreateKernel(c->program, name, &st);
     if (st != CL_SUCCESS)
         return hm_fail(err, HM_EDEVICE, "clCreateKernel: %s", hm_cl_strerror(st));
-    if ((rc = choose_local_size(c, cfg->local_size, err)) < 0)
+    if ((rc = choose_local_size(c, c->choice.local, err)) < 0)
         return rc;
-    return choose_item_blocks(c, cfg->item_blocks, err);
+    return choose_item_blocks(c, c->choice.item_blocks, err);
 }
 
 /* Untimed, checked against the host so that a broken device fails here: launches of one
@@ -405,6 +426,7 @@ static int opencl_prepare(const hm_config *cfg, hm_ctx **out, hm_error *err)
         goto cleanup;
     }
     c->dev = devs[index];
+    open_sub_device(c, cfg->device_units);
     if ((rc = open_device(c, cfg, err)) < 0 || (rc = warm_up(c, err)) < 0 ||
         (rc = size_launches(c, err)) < 0)
         goto cleanup;
@@ -440,10 +462,14 @@ static int opencl_run(hm_ctx *c, uint64_t seed, uint64_t first, uint64_t count, 
     out->item_blocks = c->item_blocks;
     snprintf(out->device, sizeof out->device, "%s", c->dev.name);
     snprintf(out->timer, sizeof out->timer, "kernel+transfer=cl-event-profiling;wall+build=host-monotonic");
-    snprintf(out->note, sizeof out->note, "kernel hm_mcpi_%s; launches of up to %llu blocks "
-             "(%s); build_s is this process's clBuildProgram (%.3f s; drivers such as PoCL "
-             "serve repeats from a cache)", c->form, (unsigned long long)c->launch_blocks,
-             c->sized, c->build_s);
+    char note[512];
+    snprintf(note, sizeof note, "%skernel hm_mcpi_%s (%s in %.3f s%s%s); launches of up "
+             "to %llu blocks (%s); build_s is this process's clBuildProgram", c->sub_note,
+             c->choice.form,
+             c->choice.how, c->choice.cost_s, c->choice.rates[0] ? "; samples/s " : "",
+             c->choice.rates, (unsigned long long)c->launch_blocks,
+             c->sized);
+    snprintf(out->note, sizeof out->note, "%.*s", (int)sizeof out->note - 1, note);
     return HM_EOK;
 }
 
