@@ -492,7 +492,7 @@ static void summary(void)
     fclose(f);
     f = fopen(path, "r");
     char line[1024] = "";
-    CHECK(fgets(line, sizeof line, f) && strstr(line, ",coexec_efficiency\n"));
+    CHECK(fgets(line, sizeof line, f) && strstr(line, ",coexec_efficiency,"));
     fclose(f);
     hm_summary_free(&sum);
     hm_csv_free(&csv);
