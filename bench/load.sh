@@ -36,7 +36,11 @@ echo "# bench/load.sh on $(lscpu | sed -n 's/^Model name: *//p' | head -n 1), $n
   "$("$hetmc" --version | grep -E '^(cpu_isa|host_kernel|git_commit):' | tr '\n' ' ')"
 echo "# load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-burn() { timeout "$1" sh -c 'while :; do :; done' & burner=$!; }
+burn() {
+  bash -c 'end=$((${EPOCHREALTIME/./} + $0)); while [ "${EPOCHREALTIME/./}" -lt $end ]; do :; done' \
+    "$(awk -v s="$1" 'BEGIN { printf "%d", s * 1e6 }')" &
+  burner=$!
+}
 unburn() { [ -n "$burner" ] && kill "$burner" 2>/dev/null; wait "$burner" 2>/dev/null || true; burner=; }
 
 # table DIR: the cells of a comparison.csv, by column name.

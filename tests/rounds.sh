@@ -37,8 +37,11 @@ if [ ! -r /proc/stat ]; then
   echo "skipped: no /proc/stat here, so hetmc measures no foreign load"
   exit 77
 fi
-burn() { # burn SECONDS: one CPU-bound process of the test (not hetmc's), in the background
-  timeout "$1" sh -c 'while :; do :; done' &
+# burn SECONDS: one CPU-bound process of the test (not hetmc's), in the background; it ends by
+# itself (bash's own clock), so that a test killed from outside leaves nothing running.
+burn() {
+  bash -c 'end=$((${EPOCHREALTIME/./} + $0)); while [ "${EPOCHREALTIME/./}" -lt $end ]; do :; done' \
+    "$(awk -v s="$1" 'BEGIN { printf "%d", s * 1e6 }')" &
   burner=$!
 }
 
