@@ -41,7 +41,13 @@ burn() {
     "$(awk -v s="$1" 'BEGIN { printf "%d", s * 1e6 }')" &
   burner=$!
 }
-unburn() { [ -n "$burner" ] && kill "$burner" 2>/dev/null; wait "$burner" 2>/dev/null || true; burner=; }
+unburn() {
+  if [ -n "$burner" ]; then
+    kill "$burner" 2>/dev/null || true
+    wait "$burner" 2>/dev/null || true
+  fi
+  burner=
+}
 
 # table DIR: the cells of a comparison.csv, by column name.
 table() {

@@ -12,8 +12,9 @@
  * Resolution: the kernel prints /proc/stat in clock ticks (USER_HZ, 100 per second), so each
  * CPU's busy time is known to within a tick at each end: over a repetition of wall W on C
  * CPUs the foreign load is known to within about C / (100 W) cores (0.2 core for 2 CPUs and
- * 0.1 s). hm_load_between gives that bound with the value, and a repetition counts as
- * interfered only when the foreign load exceeds its threshold by more than the bound.
+ * 0.1 s). hm_load_between gives that worst case with the value, and a repetition counts as
+ * interfered when the foreign load exceeds its threshold by more than half of it (the
+ * rounding of the two readings rarely adds up to a whole tick of every CPU).
  *
  * Elsewhere (no /proc/stat, another operating system) nothing is measured: the values are NAN
  * and hm_load_unavailable() says why, never a wrong 0.
@@ -58,8 +59,8 @@ void hm_load_between(const hm_load_mark *a, const hm_load_mark *b, hm_load *out)
 
 /* The foreign load a repetition of `workers` workers may see before it counts as interfered:
  * 0.1 of a core, or 5% of the allowed CPUs the workers leave idle when that is more (a busy
- * 64-core node does not disturb a 2-thread run through a daemon on another core), plus the
- * measurement's bound. */
+ * 64-core node does not disturb a 2-thread run through a daemon on another core), plus half
+ * the measurement's bound. */
 double hm_load_limit(unsigned workers, double bound);
 /* A repetition of `workers` workers with load l is interfered: foreign_cpu over the limit. */
 int hm_load_interfered(const hm_load *l, unsigned workers);
