@@ -119,7 +119,8 @@ case_fulldisk() {
   [ ! -s "$out" ] || fail "full disk: the success line was printed"
   whole_csv "$tmp/disk/r/runs.csv"
   [ "$(wc -l <"$tmp/disk/r/runs.csv")" -gt 5 ] || fail "full disk: the rows before are lost"
-  [ ! -e "$tmp/disk/r/.comparison.csv.tmp" ] || fail "full disk: a temporary file is left"
+  [ "$(wc -l <"$err")" = 1 ] || fail "full disk: more than one line on stderr"
+  ! ls -a "$tmp/disk/r" | grep -q '\.tmp$' || fail "full disk: a temporary file is left"
   if [ -e "$tmp/disk/r/comparison.csv" ]; then whole_csv "$tmp/disk/r/comparison.csv"; fi
   umount "$tmp/disk"
   ok "full disk: exit 1, one line naming runs.csv, whole rows kept, no partial comparison"

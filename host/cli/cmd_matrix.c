@@ -24,6 +24,7 @@
 #include "csvread.h"
 #include "kernel.h"
 #include "options.h"
+#include "outdir.h"
 #include "provenance.h"
 #include "runner.h"
 #include "stop.h"
@@ -34,7 +35,6 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -173,12 +173,14 @@ typedef struct matrix {
     matrix_options o;
     plan plan;
     progress pr;
-    char dir[4096];
+    hm_outdir out;          /* the output folder, locked while the matrix runs */
+    const char *dir;        /* out.path */
     FILE *csv, *prov;
     uint64_t ref[MAX_LIST]; /* the reference count of each sample size */
     int have_ref[MAX_LIST];
     int status;
     int write_failed;       /* runs.csv could not be written: the matrix stops */
+    int write_said;         /* a write error was said: later ones (a full disk) are not */
     double limit;           /* the time limit of one run: --timeout or the default */
 } matrix;
 
@@ -329,28 +331,24 @@ static void progress_show(progress *p, const plan_item *it, uint64_t samples)
     fflush(stderr);
 }
 
-static int make_dir(const char *path)
-{
-    char buf[4096];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *p = buf + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(buf, 0777) < 0 && errno != EEXIST)
-                return -1;
-            *p = '/';
-        }
-    return mkdir(buf, 0777) < 0 && errno != EEXIST ? -1 : 0;
-}
-
+/* DIR/name opened for writing, or NULL after one line. */
 static FILE *open_in_dir(const matrix *m, const char *name)
 {
-    char path[4200];
-    snprintf(path, sizeof path, "%s/%s", m->dir, name);
-    FILE *f = fopen(path, "w");
+    FILE *f = hm_outdir_fopen(&m->out, name);
     if (!f)
-        fprintf(stderr, "hetmc matrix: cannot write %s: %s\n", path, strerror(errno));
+        fprintf(stderr, "hetmc matrix: cannot write %s/%s: %s\n", m->dir, name, strerror(errno));
     return f;
+}
+
+/* The line of a write error, unless one was said already: a full disk fails every file, and
+ * one line is enough. Sets the exit status to 1. */
+static void say_write_error(matrix *m, const char *name, int e, const char *more)
+{
+    m->status = HM_EXIT_FAIL;
+    if (m->write_said)
+        return;
+    m->write_said = 1;
+    say(m, "writing %s/%s: %s%s", m->dir, name, strerror(e ? e : EIO), more);
 }
 
 /* Other work on the machine skews timings: the load average goes into provenance.txt when the
@@ -389,38 +387,28 @@ static int close_checked(matrix *m, FILE **f, const char *name)
     *f = NULL;
     if (!bad)
         return 0;
-    say(m, "writing %s/%s: %s", m->dir, name, strerror(e ? e : EIO));
-    m->status = HM_EXIT_FAIL;
+    say_write_error(m, name, e, "");
     return -1;
 }
 
-/* The output folder, provenance.txt and the header of runs.csv. Returns 0 or -1. */
+/* The output folder (made exclusively or reused, locked, cleared of an earlier run's derived
+ * files: outdir.h), provenance.txt and the header of runs.csv. Returns 0, or the exit code. */
 static int open_outputs(matrix *m, int argc, char **argv)
 {
-    if (m->o.out) {
-        snprintf(m->dir, sizeof m->dir, "%s", m->o.out);
-    } else {
-        char when[32];
-        time_t now = time(NULL);
-        struct tm tm;
-        gmtime_r(&now, &tm);
-        strftime(when, sizeof when, "%Y%m%dT%H%M%SZ", &tm);
-        snprintf(m->dir, sizeof m->dir, "results/matrix-%s", when);
-    }
-    if (make_dir(m->dir) < 0) {
-        fprintf(stderr, "hetmc matrix: cannot create %s: %s\n", m->dir, strerror(errno));
-        return -1;
-    }
+    int rc = hm_outdir_open(&m->out, "matrix", m->o.out);
+    m->dir = m->out.path;
+    if (rc != 0)
+        return rc;
     if (!(m->prov = open_in_dir(m, "provenance.txt")))
-        return -1;
+        return HM_EXIT_FAIL;
     write_provenance(m, argc, argv);
     if (!(m->csv = open_in_dir(m, "runs.csv")))
-        return -1;
+        return HM_EXIT_FAIL;
     /* A buffer larger than any row: each row reaches the file in one write(). */
     setvbuf(m->csv, NULL, _IOFBF, 1 << 16);
     if (hm_csv_header(m->csv) != 0) {
-        say(m, "writing %s/runs.csv: %s", m->dir, strerror(errno));
-        return -1;
+        say_write_error(m, "runs.csv", errno, "");
+        return HM_EXIT_FAIL;
     }
     return 0;
 }
@@ -436,10 +424,8 @@ static int write_row(const hm_row *row, void *arg)
         return 1;
     if (hm_csv_row(m->csv, row) == 0)
         return 0;
-    say(m, "writing %s/runs.csv: %s; the matrix stops here (the rows written are whole)",
-        m->dir, strerror(errno));
+    say_write_error(m, "runs.csv", errno, "; the matrix stops here (the rows written are whole)");
     m->write_failed = 1;
-    m->status = HM_EXIT_FAIL;
     return 1;
 }
 
@@ -592,31 +578,18 @@ static void report_comparison(matrix *m, const hm_summary *sum)
     say_noisy(m, sum);
 }
 
+static int write_summary(FILE *f, void *sum)
+{
+    return hm_summary_write_csv(f, sum);
+}
+
 /* Writes sum to DIR/comparison.csv through a temporary file renamed into place, so that the
  * file is whole or absent. Returns 0, or -1 after one line naming the file. */
 static int save_comparison(matrix *m, const hm_summary *sum)
 {
-    char tmp[4200], path[4200];
-    snprintf(tmp, sizeof tmp, "%s/.comparison.csv.tmp", m->dir);
-    snprintf(path, sizeof path, "%s/comparison.csv", m->dir);
-    FILE *f = fopen(tmp, "w");
-    int e = errno;
-    if (f) {
-        errno = 0;
-        int bad = hm_summary_write_csv(f, sum) != 0;
-        e = errno;
-        if (fclose(f) != 0 && !bad) {
-            bad = 1;
-            e = errno;
-        }
-        if (!bad && rename(tmp, path) == 0)
-            return 0;
-        if (!bad)
-            e = errno;
-        unlink(tmp);
-    }
-    say(m, "writing %s: %s", path, strerror(e ? e : EIO));
-    m->status = HM_EXIT_FAIL;
+    if (hm_outdir_replace(&m->out, "comparison.csv", write_summary, (void *)sum) == 0)
+        return 0;
+    say_write_error(m, "comparison.csv", errno, "");
     return -1;
 }
 
@@ -724,15 +697,18 @@ int hm_cmd_matrix(int argc, char **argv)
         fprintf(stderr, "hetmc matrix: out of memory\n");
         return HM_EXIT_FAIL;
     }
+    m->out.lock_fd = -1;
     int rc = matrix_parse(argc, argv, &m->o);
     if (rc >= 0 || (rc = refuse_ranks()) >= 0 || (rc = matrix_limit(m)) >= 0)
         goto done;
     m->pr.quiet = m->o.quiet;
     m->status = HM_EXIT_OK;
-    if ((rc = plan_build(m)) != 0 || open_outputs(m, argc, argv) < 0) {
+    if ((rc = plan_build(m)) != 0) {
         rc = rc == HM_EXIT_USAGE ? rc : HM_EXIT_FAIL;
         goto done;
     }
+    if ((rc = open_outputs(m, argc, argv)) != 0)
+        goto done;
     if (hm_stop_install() != 0 || hm_runner_watchdog(matrix_abort, m) != 0) {
         say(m, "cannot set up signal handling: %s", strerror(errno));
         rc = HM_EXIT_FAIL;
@@ -746,6 +722,7 @@ done:
         fclose(m->csv);
     if (m->prov)
         fclose(m->prov);
+    hm_outdir_close(&m->out);
     free(m->plan.items);
     free(m);
     return rc;

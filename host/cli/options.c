@@ -102,7 +102,10 @@ static const option_spec table[HM_O_COUNT] = {
                                    "{min}..{max}\n(default: from the device)"}},
     [HM_O_OUT] = {"out", 'o', MATRIX, KIND_STRING, "DIR", .what = "a folder", .off = AT(out),
                   .flags = NONEMPTY,
-                  .help = {NULL, "default results/matrix-<UTC date-time>"}},
+                  .help = {NULL, "default results/matrix-<UTC date-time>, a new folder (-2, -3,\n... "
+                                 "when taken); an existing DIR is reused: the files an\nearlier "
+                                 "run derived in it are removed first, and a second\nmatrix in "
+                                 "it stops with exit 2 (a lock: DIR/.hetmc.lock)"}},
     [HM_O_TIMEOUT] = {"timeout", 't', BOTH, KIND_U64, "SECONDS", .min = 1, .max = 86400 * 7,
                       .off = AT(timeout_s),
                       .help = {"limit of one run, {min}..{max} (default 60 s + 1 s per 10^7\n"

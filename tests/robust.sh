@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# robust.sh HETMC CASE - nothing lost, whatever the neighbours do (issue 23):
+#   outdir_shared     two matrices at once with the same --out: one runs, the other stops
+#                     before running anything with one line naming the holder's PID, exit 2;
+#                     runs.csv holds one matrix's rows only, whole
+#   outdir_default    three matrices at once without --out, in the same second: three folders,
+#                     each with its own runs.csv and comparison.csv
+#   outdir_reuse_kill a matrix killed with SIGKILL in a reused --out leaves none of the earlier
+#                     run's derived files (comparison.csv, figures, temporary files) beside its
+#                     new runs.csv; --out through a file, and a name too long, stop before any run
+#   compare_scale     compare of 10^5 repetitions a side within 60 s and 1 GB of address space
+#   openmp_threads    openmp whose threads cannot start (ulimit -v with a large OMP_STACKSIZE) in
+#                     a matrix: a failed row and one line, the cells after it run, the comparison
+#                     is written, exit 1 (skipped, 77, under the sanitizers or without openmp)
+#   sigpipe           run, compare, verify and a matrix piped into `head`: no death by SIGPIPE;
+#                     exit 1 and at most one line; the matrix's files are all written
+# Every hetmc runs under `timeout`, so a hang fails the test instead of stalling CI.
+set -u
+hetmc=$(realpath "$1") case=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+out=$tmp/out err=$tmp/err
+fail() {
+  echo "FAIL: $*"
+  for f in "$out" "$err"; do [ -s "$f" ] && { echo "--- $(basename "$f"):"; head -c 4000 "$f"; }; done
+  exit 1
+}
+ok() { echo "ok: $*"; }
+quick=(--quiet --samples 1000,1e5 --reps 3 --warmup 0 --min-time 0)
+
+# one_run FILE SEED: runs.csv of whole rows, all of the header's width, all of seed SEED.
+one_run() {
+  python3 - "$1" "$2" <<'EOF' || fail "$1 mixes runs or has torn rows"
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], newline="")))
+head, body = rows[0], rows[1:]
+assert body, "no rows"
+assert all(len(r) == len(head) for r in body), "rows of another width"
+seeds = {r[head.index("seed")] for r in body}
+assert seeds == {sys.argv[2]}, "seeds %s" % seeds
+EOF
+}
+
+case $case in
+outdir_shared)
+  rc=()
+  for s in 1 2; do
+    timeout 120 "$hetmc" matrix "${quick[@]}" --backends serial,threads --seed $s \
+      --out "$tmp/same" >"$tmp/o$s" 2>"$tmp/e$s" &
+    pids+=($!)
+  done
+  for p in "${pids[@]}"; do wait "$p"; rc+=($?); done
+  cat "$tmp/e1" "$tmp/e2" >"$err"
+  [ "${rc[*]}" = "0 2" ] || [ "${rc[*]}" = "2 0" ] || fail "exit statuses ${rc[*]}, expected 0 and 2"
+  loser=1 winner=2
+  [ "${rc[0]}" = 2 ] || { loser=2 winner=1; }
+  grep -Eq "in use by another matrix \(PID [0-9]+ holds" "$tmp/e$loser" ||
+    fail "the second matrix does not name the holder"
+  [ "$(wc -l <"$tmp/e$loser")" = 1 ] || fail "more than one line from the second matrix"
+  [ ! -s "$tmp/o$loser" ] || fail "the second matrix printed on stdout"
+  one_run "$tmp/same/runs.csv" $winner
+  [ -s "$tmp/same/comparison.csv" ] || fail "no comparison.csv"
+  ok "two matrices in one --out: one ran, the other stopped with exit 2 naming its PID"
+  ;;
+outdir_default)
+  mkdir "$tmp/cwd" && cd "$tmp/cwd" || exit 1
+  for s in 1 2 3; do
+    timeout 120 "$hetmc" matrix "${quick[@]}" --backends serial --seed $s >"$tmp/o$s" 2>&1 &
+    pids+=($!)
+  done
+  for p in "${pids[@]}"; do wait "$p" || fail "a matrix exited $?"; done
+  dirs=(results/matrix-*)
+  [ ${#dirs[@]} = 3 ] || fail "${#dirs[@]} folders for 3 matrices: ${dirs[*]}"
+  seeds=""
+  for d in "${dirs[@]}"; do
+    [ -s "$d/comparison.csv" ] || fail "$d has no comparison.csv"
+    s=$(python3 -c 'import csv,sys; r=list(csv.reader(open(sys.argv[1]))); print(r[1][r[0].index("seed")])' "$d/runs.csv")
+    one_run "$d/runs.csv" "$s"
+    seeds+="$s "
+  done
+  [ "$(tr ' ' '\n' <<<"$seeds" | sort -u | grep -c .)" = 3 ] || fail "seeds of the folders: $seeds"
+  ok "three matrices at once without --out: ${dirs[*]}"
+  ;;
+outdir_reuse_kill)
+  d=$tmp/reused
+  timeout 120 "$hetmc" matrix "${quick[@]}" --backends serial --seed 1 --out "$d" >"$out" 2>"$err" ||
+    fail "the first matrix exited $?"
+  touch "$d/throughput.png" "$d/speedup.svg" "$d/report.html" "$d/.comparison.csv.tmp" "$d/notes.txt"
+  timeout 120 "$hetmc" matrix --quiet --backends serial --samples 2^40 --seed 2 --out "$d" \
+    >"$out" 2>"$err" &
+  pid=$!
+  # The new run has begun once its provenance names its seed; its runs.csv follows.
+  for _ in $(seq 100); do
+    grep -q -- "--seed 2" "$d/provenance.txt" 2>/dev/null && break
+    sleep 0.1
+  done
+  sleep 0.5
+  kill -KILL $pid
+  wait $pid 2>/dev/null
+  for f in comparison.csv throughput.png speedup.svg report.html .comparison.csv.tmp; do
+    [ ! -e "$d/$f" ] || fail "$f of the earlier run is left beside the new runs.csv"
+  done
+  [ -e "$d/notes.txt" ] || fail "a file hetmc did not write was removed"
+  [ "$(wc -l <"$d/runs.csv")" = 1 ] || fail "runs.csv holds rows of the earlier run"
+  ok "SIGKILL in a reused --out: no earlier comparison, figure or report beside the new rows"
+  touch "$tmp/file"
+  timeout 60 "$hetmc" matrix "${quick[@]}" --backends serial --out "$tmp/file" >"$out" 2>"$err"
+  rc=$?
+  [ $rc = 1 ] && grep -q "cannot create .*file: Not a directory" "$err" &&
+    [ "$(wc -l <"$err")" = 1 ] || fail "--out through a file: exit $rc"
+  long=$tmp/$(head -c 4100 /dev/zero | tr '\0' a)
+  timeout 60 "$hetmc" matrix "${quick[@]}" --backends serial --out "$long" >"$out" 2>"$err"
+  rc=$?
+  [ $rc = 2 ] && grep -q "too long" "$err" && [ "$(wc -l <"$err")" = 1 ] ||
+    fail "--out of 4,100 characters: exit $rc"
+  ok "--out through a file: exit 1; a name too long: exit 2; one line each, before any run"
+  ;;
+*)
+  echo "robust.sh: unknown case '$case'" >&2
+  exit 2
+  ;;
+esac
