@@ -12,8 +12,9 @@
 #   openmp_threads    openmp whose threads cannot start (ulimit -v with a large OMP_STACKSIZE) in
 #                     a matrix: a failed row and one line, the cells after it run, the comparison
 #                     is written, exit 1 (skipped, 77, under the sanitizers or without openmp)
-#   sigpipe           run, compare, verify and a matrix piped into `head`: no death by SIGPIPE;
-#                     exit 1 and at most one line; the matrix's files are all written
+#   sigpipe           run, compare, verify, --help and a matrix (2>&1) into a pipe whose reader
+#                     has gone, as under `| head`: no death by SIGPIPE; exit 1 and at most one
+#                     line; the matrix runs every cell and writes all its files
 # Every hetmc runs under `timeout`, so a hang fails the test instead of stalling CI.
 set -u
 hetmc=$(realpath "$1") case=$2
@@ -114,6 +115,38 @@ outdir_reuse_kill)
   [ $rc = 2 ] && grep -q "too long" "$err" && [ "$(wc -l <"$err")" = 1 ] ||
     fail "--out of 4,100 characters: exit $rc"
   ok "--out through a file: exit 1; a name too long: exit 2; one line each, before any run"
+  ;;
+sigpipe)
+  # A pipe whose reader is gone before hetmc writes: every write gets EPIPE, deterministically.
+  cd "$tmp" || exit 1
+  "$hetmc" run --backend serial --samples 1 --reps 2000 --min-time 0 --warmup 0 --format csv \
+    >r.csv 2>/dev/null || fail "run into a file exited $?"
+  python3 - "$hetmc" <<'EOF' || fail "SIGPIPE"
+import os, subprocess, sys
+hetmc = sys.argv[1]
+def closed_pipe(args, both=False):
+    r, w = os.pipe()
+    os.close(r)
+    p = subprocess.run([hetmc] + args, stdout=w, stderr=w if both else subprocess.PIPE,
+                       timeout=300)
+    os.close(w)
+    return p.returncode, (p.stderr or b"").decode()
+for args in (["run", "--backend", "serial", "--samples", "1", "--reps", "2000", "--min-time",
+              "0", "--format", "csv"], ["compare", "r.csv", "r.csv"], ["verify"],
+             ["--help"], ["matrix", "--help"]):
+    rc, err = closed_pipe(args)
+    assert rc == 1, "%s: exit %d (%s)" % (args[0], rc, "SIGPIPE" if rc == -13 else err)
+    assert err == "hetmc: writing standard output: Broken pipe\n", "%s: %r" % (args[0], err)
+    print("ok: %s into a closed pipe: exit 1, one line" % " ".join(args[:2]))
+rc, _ = closed_pipe(["matrix", "--backends", "serial,threads", "--samples", "1000..1040",
+                     "--reps", "2", "--min-time", "0", "--out", "m"], both=True)
+assert rc == 1, "matrix 2>&1 into a closed pipe: exit %d" % rc
+for f in ("runs.csv", "comparison.csv", "provenance.txt"):
+    assert os.path.getsize(os.path.join("m", f)) > 0, f
+rows = open("m/runs.csv").read().count("\n")
+assert rows > 41 * 2 * 2, "runs.csv has %d lines" % rows
+print("ok: matrix 2>&1 into a closed pipe: exit 1, every row and the comparison written")
+EOF
   ;;
 *)
   echo "robust.sh: unknown case '$case'" >&2
