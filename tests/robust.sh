@@ -116,6 +116,30 @@ outdir_reuse_kill)
     fail "--out of 4,100 characters: exit $rc"
   ok "--out through a file: exit 1; a name too long: exit 2; one line each, before any run"
   ;;
+openmp_threads)
+  "$hetmc" --list-backends | grep -q '^openmp,' || { echo "skipped: no openmp backend"; exit 77; }
+  if ldd "$hetmc" | grep -q libasan; then
+    echo "skipped: AddressSanitizer cannot run under ulimit -v"
+    exit 77
+  fi
+  # 7 threads of 512 MiB stack each do not fit in 2 GB of address space; 1 thread does, and so
+  # do the threads backend's 8 of the default size.
+  (ulimit -v 2000000 && OMP_STACKSIZE=512M timeout 120 "$hetmc" matrix "${quick[@]}" \
+    --backends serial,openmp,threads --workers 1,8 --out "$tmp/m" >"$out" 2>"$err")
+  rc=$?
+  [ $rc = 1 ] || fail "exit $rc, expected 1"
+  ! grep -q libgomp "$err" || fail "libgomp's own message: the process was ended by it"
+  [ "$(grep -c "openmp w=8 N=.*cannot start: Resource temporarily unavailable" "$err")" = 2 ] ||
+    fail "not one line per openmp cell of 8 workers"
+  python3 - "$tmp/m/runs.csv" <<'EOF' || fail "the rows"
+import collections, csv, sys
+st = collections.Counter((r["backend"], r["workers"], r["status"]) for r in csv.DictReader(open(sys.argv[1])))
+assert st[("openmp", "8", "failed")] == 6 and not st[("openmp", "8", "ok")], st
+assert st[("openmp", "1", "ok")] == 6 and st[("threads", "8", "ok")] == 6, st
+EOF
+  [ -s "$tmp/m/comparison.csv" ] || fail "no comparison.csv"
+  ok "openmp threads that cannot start: failed rows, one line per cell, the matrix went on"
+  ;;
 sigpipe)
   # A pipe whose reader is gone before hetmc writes: every write gets EPIPE, deterministically.
   cd "$tmp" || exit 1
