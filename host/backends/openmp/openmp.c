@@ -136,6 +136,13 @@ out:
                    team, strerror(e));
 }
 
+/* Whether a team of w threads can start from the calling thread: those libgomp would add to
+ * the ones it keeps are started first. Returns HM_EOK or HM_ESYS. */
+static int team_can_start(unsigned w, hm_error *err)
+{
+    return w - 1 > pool_threads ? threads_can_start(w - 1 - pool_threads, w, err) : HM_EOK;
+}
+
 static int openmp_run(hm_ctx *ctx, uint64_t seed, uint64_t first, uint64_t count,
                       hm_result *res, hm_error *err)
 {
@@ -147,7 +154,7 @@ static int openmp_run(hm_ctx *ctx, uint64_t seed, uint64_t first, uint64_t count
     if (ctx->bind == HM_BIND_CORES && sched_getaffinity(0, sizeof caller, &caller) != 0)
         return hm_fail(err, HM_ESYS, "openmp: --bind cores: reading the affinity: %s",
                        strerror(errno));
-    int rc = w - 1 > pool_threads ? threads_can_start(w - 1 - pool_threads, w, err) : HM_EOK;
+    int rc = team_can_start(w, err);
     if (rc != HM_EOK)
         return rc;
     double t0 = hm_now();
@@ -170,7 +177,7 @@ static int openmp_run(hm_ctx *ctx, uint64_t seed, uint64_t first, uint64_t count
         }
     }
     double t1 = hm_now();
-    pool_threads = team > 0 ? (unsigned)team - 1 : 0;
+    pool_threads = (unsigned)team - (team > 0); /* the team less the calling thread */
     if (ctx->bind == HM_BIND_CORES)
         sched_setaffinity(0, sizeof caller, &caller);
     if (bind_errno)
