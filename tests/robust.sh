@@ -9,6 +9,7 @@
 #                     run's derived files (comparison.csv, figures, temporary files) beside its
 #                     new runs.csv; --out through a file, and a name too long, stop before any run
 #   compare_scale     compare of 10^5 repetitions a side within 60 s and 1 GB of address space
+#                     (ulimit -v; not under the sanitizers): was 285 s, quadratic
 #   openmp_threads    openmp whose threads cannot start (ulimit -v with a large OMP_STACKSIZE) in
 #                     a matrix: a failed row and one line, the cells after it run, the comparison
 #                     is written, exit 1 (skipped, 77, under the sanitizers or without openmp)
@@ -139,6 +140,19 @@ assert st[("openmp", "1", "ok")] == 6 and st[("threads", "8", "ok")] == 6, st
 EOF
   [ -s "$tmp/m/comparison.csv" ] || fail "no comparison.csv"
   ok "openmp threads that cannot start: failed rows, one line per cell, the matrix went on"
+  ;;
+compare_scale)
+  "$hetmc" run --backend serial --samples 1 --reps 100000 --min-time 0 --warmup 0 --format csv \
+    >"$tmp/r.csv" 2>/dev/null || fail "run --reps 100000 exited $?"
+  limit="ulimit -v 1000000"
+  ldd "$hetmc" | grep -q libasan && limit=true # AddressSanitizer cannot run under ulimit -v
+  start=$(date +%s)
+  (eval "$limit" && timeout 60 "$hetmc" compare "$tmp/r.csv" "$tmp/r.csv" >"$out" 2>"$err")
+  rc=$?
+  [ $rc = 0 ] || fail "compare of 10^5 repetitions a side: exit $rc (124: over 60 s)"
+  grep -Eq "^serial .* 1\.000" "$out" || fail "no ratio of 1 for a run against itself"
+  ! grep -q -- " - " "$out" || fail "an interval printed as '-'"
+  ok "compare of 10^5 repetitions a side in $(($(date +%s) - start)) s within ulimit -v 1000000"
   ;;
 sigpipe)
   # A pipe whose reader is gone before hetmc writes: every write gets EPIPE, deterministically.
