@@ -603,7 +603,7 @@ static int write_comparison(matrix *m)
     snprintf(path, sizeof path, "%s/runs.csv", m->dir);
     if (hm_csv_read(path, &table, msg, sizeof msg) < 0 ||
         hm_summarize(&table, &sum, msg, sizeof msg) < 0) {
-        say(m, "%s", msg);
+        say(m, "%s: %s", path, msg);
         m->status = HM_EXIT_FAIL;
         goto cleanup;
     }
