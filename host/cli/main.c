@@ -102,6 +102,8 @@ static int dispatch(int argc, char **argv)
         list_backends();
         return HM_EXIT_OK;
     }
+    if (strcmp(argv[1], "--version") == 0 && argc > 2)
+        return hm_usage_error(NULL, "--version takes no argument; '%s' follows it", argv[2]);
     if (strcmp(argv[1], "--version") == 0) {
         printf("hetmc %s\n", HM_VERSION);
         hm_provenance_write(stdout);
