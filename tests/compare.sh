@@ -15,6 +15,8 @@ trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 
 header=$("$hetmc" run --backend serial --samples 10 --reps 1 --format csv | head -n 1)
+# The columns after samples_per_s, empty: every row has the header's fields.
+rest=$(tr -cd , <<<"$header" | tail -c +18)
 # row VERSION BACKEND DEVICE WORKERS SAMPLES STATUS WALL...: one row per wall time, rep 1, 2, ...
 row() {
   local v=$1 b=$2 d=$3 w=$4 n=$5 st=$6 rep=0
@@ -22,7 +24,7 @@ row() {
   for wall in "$@"; do
     rep=$((rep + 1))
     hits=785; [ "$st" = ok ] || hits=
-    echo "$v,2026-01-01T00:00:00Z,host,$b,$d,$w,$n,42,$rep,$st,$hits,3.14,0.001,$wall,0,$wall,0,1e6"
+    echo "$v,2026-01-01T00:00:00Z,host,$b,$d,$w,$n,42,$rep,$st,$hits,3.14,0.001,$wall,0,$wall,0,1e6$rest"
   done
 }
 { echo "$header"
@@ -93,7 +95,11 @@ bad() {
   echo "ok: $(cat "$tmp/err")"
 }
 # A file of another version (as version 1 files end at sigmas, the columns beyond are absent).
-cut -d, -f1-26 "$tmp/b.csv" | sed '2,$s/^2,/1,/' >"$tmp/v1.csv"
+# Version 1: the first 26 columns (cut as CSV: a device name holds a quoted comma).
+"$py" -c 'import csv, sys
+w = csv.writer(sys.stdout, lineterminator="\n")
+for i, r in enumerate(csv.reader(open(sys.argv[1], newline=""))):
+    w.writerow((r[:1] if i == 0 else ["1"]) + r[1:26])' "$tmp/b.csv" >"$tmp/v1.csv"
 bad "format_version 1 and B" "$tmp/v1.csv" "$tmp/a.csv"
 bad "format_version 2 and B" "$tmp/a.csv" "$tmp/v1.csv"
 "$hetmc" compare "$tmp/v1.csv" "$tmp/v1.csv" >/dev/null || fail "two version 1 files do not compare"
@@ -120,7 +126,32 @@ spoil 7 0x3e8; bad "row 3 after the header: samples '0x3e8' is not a whole decim
 spoil 7 9223372036854775809; bad "samples '9223372036854775809'" "$tmp/spoiled.csv" "$tmp/b.csv"
 spoil 11 +785; bad "row 3 after the header: hits '+785'" "$tmp/spoiled.csv" "$tmp/b.csv"
 spoil 10 done; bad "status 'done' is not ok, skipped or failed" "$tmp/spoiled.csv" "$tmp/b.csv"
-cut -d, -f1-13 "$tmp/a.csv" >"$tmp/narrow.csv"
+"$py" -c 'import csv, sys
+w = csv.writer(sys.stdout, lineterminator="\n")
+for r in csv.reader(open(sys.argv[1], newline="")):
+    w.writerow(r[:13])' "$tmp/a.csv" >"$tmp/narrow.csv"
 bad "no column 'wall_s'" "$tmp/narrow.csv" "$tmp/b.csv"
+# Malformed files (issue 23): each refused with one line naming the file and the line.
+head -c -1 "$tmp/a.csv" >"$tmp/torn.csv"
+bad "torn.csv: line 18: the last row is not whole: no line break at its end" "$tmp/torn.csv" "$tmp/b.csv"
+sed '$s/,cpu,/,"cpu,/' "$tmp/a.csv" >"$tmp/quote.csv"
+bad "quote.csv: line 18: the last row is not whole: a quoted field is not closed" "$tmp/quote.csv" "$tmp/b.csv"
+sed '3s/serial/seri\x00al/' "$tmp/a.csv" >"$tmp/nul.csv"
+bad "nul.csv: line 3: a NUL byte: not a text file" "$tmp/nul.csv" "$tmp/b.csv"
+for n in 10 20 34; do
+  "$py" -c 'import csv, sys
+w = csv.writer(sys.stdout, lineterminator="\n")
+for i, r in enumerate(csv.reader(open(sys.argv[1], newline=""))):
+    w.writerow(r if i != 2 else (r + ["x"] * 99)[:int(sys.argv[2])])' "$tmp/a.csv" $n >"$tmp/w$n.csv"
+  bad "w$n.csv: line 3: $n fields, the header has" "$tmp/w$n.csv" "$tmp/b.csv"
+done
+: >"$tmp/empty.csv"
+bad "empty.csv: an empty file (no header row)" "$tmp/empty.csv" "$tmp/b.csv"
+bad "/dev/null: an empty file (no header row)" /dev/null "$tmp/b.csv"
+mkdir -p "$tmp/folder/runs.csv"
+bad "folder/runs.csv: cannot read: Is a directory" "$tmp/folder" "$tmp/b.csv"
+{ printf '\xef\xbb\xbf'; cat "$tmp/a.csv"; } >"$tmp/bom.csv"
+"$hetmc" compare "$tmp/bom.csv" "$tmp/b.csv" >/dev/null || fail "a file with a byte order mark: exit $?"
+echo "ok: a file with a UTF-8 byte order mark compares"
 bad "expected two runs" "$tmp/a.csv"
 echo "ok: compare pairs, lists, and rejects bad input"

@@ -57,13 +57,13 @@ int main(void)
     CHECK(near(pa, pb) && near(ua + ub, 42) && pa > 0 && pa < 0.05);
     CHECK(isnan(hm_mann_whitney(c1, 0, c2, 6, &u)));
 
-    /* The reader: quotes, doubled quotes, a line break in a field, CRLF, a short row, and an
-     * unfinished last line that must be dropped. */
+    /* The reader: quotes, doubled quotes, a line break in a field, CRLF, an empty last field,
+     * and an unfinished last line that must be dropped and noted. */
     const char *path = "test_stats_tmp.csv";
     FILE *f = fopen(path, "wb");
     CHECK(f != NULL);
     if (f) {
-        fputs("a,b,c\n1,\"x,\"\"y\"\"\n z\",3\r\n4,5\n6,7,8", f);
+        fputs("a,b,c\n1,\"x,\"\"y\"\"\n z\",3\r\n4,5,\n6,7,8", f);
         fclose(f);
     }
     hm_csv csv;
@@ -75,8 +75,39 @@ int main(void)
         CHECK(strcmp(csv.rows[0][2], "3") == 0);
         CHECK(strcmp(csv.rows[1][2], "") == 0);
     }
+    CHECK(csv.torn_line == 5 && csv.torn_why);
     CHECK(hm_csv_col(&csv, "c") == 2 && hm_csv_col(&csv, "d") == -1);
     hm_csv_free(&csv);
+    /* Refused, naming the line: a short row, a long row, a NUL byte. A byte order mark is not
+     * part of the first name; a quote never closed is a torn last row. */
+    static const struct {
+        const char *text;
+        size_t len;
+        const char *want; /* the message, or NULL when the file is read */
+    } bad[] = {
+        {"a,b,c\n1,2,3\n4,5\n", 16, "line 3: 2 fields, the header has 3"},
+        {"a,b,c\n1,2,3,4\n", 14, "line 2: 4 fields, the header has 3"},
+        {"a,b,c\n1,se\0ri,3\n", 17, "line 2: a NUL byte: not a text file"},
+        {"", 0, "an empty file (no header row)"},
+        {"\xEF\xBB\xBF" "a,b\n1,2\n", 11, NULL},
+        {"a,b\n1,\"2\n3,4\n", 13, NULL},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        f = fopen(path, "wb");
+        CHECK(f != NULL);
+        if (!f)
+            continue;
+        fwrite(bad[i].text, 1, bad[i].len, f);
+        fclose(f);
+        int rc = hm_csv_read(path, &csv, msg, sizeof msg);
+        CHECK(bad[i].want ? rc == -1 && strcmp(msg, bad[i].want) == 0 : rc == 0);
+        if (rc == 0 && i == 4)
+            CHECK(strcmp(csv.header[0], "a") == 0 && csv.nrows == 1 && !csv.torn_line);
+        if (rc == 0 && i == 5)
+            CHECK(csv.nrows == 0 && csv.torn_line == 2);
+        if (rc == 0)
+            hm_csv_free(&csv);
+    }
     remove(path);
     CHECK(hm_csv_read("/nonexistent/x.csv", &csv, msg, sizeof msg) == -1 && strlen(msg) > 0);
     return check_report("test_stats");

@@ -70,8 +70,10 @@ int hm_opt_seconds(const char *cmd, const char *opt, const char *text, double mi
     errno = 0;
     double v = isdigit((unsigned char)text[0]) || text[0] == '.' ? strtod(text, &end) : NAN;
     if (!end || *end || end == text || isnan(v)) {
-        hm_usage_error(cmd, "%s '%s' is not a number of seconds; expected a decimal such as "
-                       "0.01, 2 or 1e-3, from %g to %g", opt, text, min, max);
+        /* Examples within the range only: HETMC_DEFAULT_TIMEOUT starts at 1. */
+        hm_usage_error(cmd, "%s '%s' is not a number of seconds; expected a decimal%s from %g "
+                       "to %g", opt, text, min <= 0.001 ? " such as 0.01, 2 or 1e-3," : "",
+                       min, max);
         return -1;
     }
     if (v < min || v > max || errno == ERANGE) {
@@ -165,7 +167,8 @@ int hm_default_limit(const char *cmd, uint64_t samples, double *out)
     double base = HM_DEFAULT_TIMEOUT_BASE_S;
     if (env && *env && hm_opt_seconds(cmd, "HETMC_DEFAULT_TIMEOUT", env, 1, 86400, &base) < 0)
         return -1;
-    *out = hm_default_timeout(base, samples);
+    /* At most the largest --timeout (a week): 2^63 samples would give 29,000 years. */
+    *out = fmin(hm_default_timeout(base, samples), 86400.0 * 7);
     return 0;
 }
 

@@ -245,7 +245,11 @@ static int load(side *sd)
     else
         snprintf(sd->path, sizeof sd->path, "%s", sd->name);
     if (hm_csv_read(sd->path, &sd->csv, msg, sizeof msg) < 0)
-        return hm_usage_error("compare", "%s: %s", sd->name, msg);
+        return hm_usage_error("compare", "%s: %s", sd->path, msg);
+    if (sd->csv.torn_line)
+        return hm_usage_error("compare", "%s: line %zu: the last row is not whole: %s; hetmc "
+                              "writes whole rows", sd->path, sd->csv.torn_line,
+                              sd->csv.torn_why);
     if (check_rows(sd))
         return HM_EXIT_USAGE;
     if (hm_summarize(&sd->csv, &sd->sum, msg, sizeof msg) < 0)

@@ -27,6 +27,7 @@
 #include "export.h"
 #include "kernel.h"
 #include "options.h"
+#include "outdir.h"
 #include "provenance.h"
 #include "runner.h"
 #include "stop.h"
@@ -37,7 +38,6 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -152,27 +152,12 @@ static int matrix_parse(int argc, char **argv, matrix_options *o)
     return check_parts(o, given);
 }
 
-static int make_dir(const char *path)
-{
-    char buf[4096];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *p = buf + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(buf, 0777) < 0 && errno != EEXIST)
-                return -1;
-            *p = '/';
-        }
-    return mkdir(buf, 0777) < 0 && errno != EEXIST ? -1 : 0;
-}
-
+/* DIR/name opened for writing, or NULL after one line. */
 static FILE *open_in_dir(const matrix *m, const char *name)
 {
-    char path[4200];
-    snprintf(path, sizeof path, "%s/%s", m->dir, name);
-    FILE *f = fopen(path, "w");
+    FILE *f = hm_outdir_fopen(&m->out, name);
     if (!f)
-        fprintf(stderr, "hetmc matrix: cannot write %s: %s\n", path, strerror(errno));
+        fprintf(stderr, "hetmc matrix: cannot write %s/%s: %s\n", m->dir, name, strerror(errno));
     return f;
 }
 
@@ -222,38 +207,28 @@ static int close_checked(matrix *m, FILE **f, const char *name)
     *f = NULL;
     if (!bad)
         return 0;
-    say(m, "writing %s/%s: %s", m->dir, name, strerror(e ? e : EIO));
-    m->status = HM_EXIT_FAIL;
+    hm_matrix_write_error(m, name, e, "");
     return -1;
 }
 
-/* The output folder, provenance.txt and the header of runs.csv. Returns 0 or -1. */
+/* The output folder (made exclusively or reused, locked, cleared of an earlier run's derived
+ * files: outdir.h), provenance.txt and the header of runs.csv. Returns 0, or the exit code. */
 static int open_outputs(matrix *m, int argc, char **argv)
 {
-    if (m->o.out) {
-        snprintf(m->dir, sizeof m->dir, "%s", m->o.out);
-    } else {
-        char when[32];
-        time_t now = time(NULL);
-        struct tm tm;
-        gmtime_r(&now, &tm);
-        strftime(when, sizeof when, "%Y%m%dT%H%M%SZ", &tm);
-        snprintf(m->dir, sizeof m->dir, "results/matrix-%s", when);
-    }
-    if (make_dir(m->dir) < 0) {
-        fprintf(stderr, "hetmc matrix: cannot create %s: %s\n", m->dir, strerror(errno));
-        return -1;
-    }
+    int rc = hm_outdir_open(&m->out, "matrix", m->o.out);
+    m->dir = m->out.path;
+    if (rc != 0)
+        return rc;
     if (!(m->prov = open_in_dir(m, "provenance.txt")))
-        return -1;
+        return HM_EXIT_FAIL;
     write_provenance(m, argc, argv);
     if (!(m->csv = open_in_dir(m, "runs.csv")))
-        return -1;
+        return HM_EXIT_FAIL;
     /* A buffer larger than any row: each row reaches the file in one write(). */
     setvbuf(m->csv, NULL, _IOFBF, 1 << 16);
     if (hm_csv_header(m->csv) != 0) {
-        say(m, "writing %s/runs.csv: %s", m->dir, strerror(errno));
-        return -1;
+        hm_matrix_write_error(m, "runs.csv", errno, "");
+        return HM_EXIT_FAIL;
     }
     return 0;
 }
@@ -290,31 +265,18 @@ static void report_comparison(matrix *m, const hm_summary *sum)
     say_noisy(m, sum);
 }
 
+static int write_summary(FILE *f, void *sum)
+{
+    return hm_summary_write_csv(f, sum);
+}
+
 /* Writes sum to DIR/comparison.csv through a temporary file renamed into place, so that the
  * file is whole or absent. Returns 0, or -1 after one line naming the file. */
 static int save_comparison(matrix *m, const hm_summary *sum)
 {
-    char tmp[4200], path[4200];
-    snprintf(tmp, sizeof tmp, "%s/.comparison.csv.tmp", m->dir);
-    snprintf(path, sizeof path, "%s/comparison.csv", m->dir);
-    FILE *f = fopen(tmp, "w");
-    int e = errno;
-    if (f) {
-        errno = 0;
-        int bad = hm_summary_write_csv(f, sum) != 0;
-        e = errno;
-        if (fclose(f) != 0 && !bad) {
-            bad = 1;
-            e = errno;
-        }
-        if (!bad && rename(tmp, path) == 0)
-            return 0;
-        if (!bad)
-            e = errno;
-        unlink(tmp);
-    }
-    say(m, "writing %s: %s", path, strerror(e ? e : EIO));
-    m->status = HM_EXIT_FAIL;
+    if (hm_outdir_replace(&m->out, "comparison.csv", write_summary, (void *)sum) == 0)
+        return 0;
+    hm_matrix_write_error(m, "comparison.csv", errno, "");
     return -1;
 }
 
@@ -328,7 +290,7 @@ static int write_comparison(matrix *m)
     snprintf(path, sizeof path, "%s/runs.csv", m->dir);
     if (hm_csv_read(path, &table, msg, sizeof msg) < 0 ||
         hm_summarize(&table, &sum, msg, sizeof msg) < 0) {
-        say(m, "%s", msg);
+        say(m, "%s: %s", path, msg);
         m->status = HM_EXIT_FAIL;
         goto cleanup;
     }
@@ -436,15 +398,18 @@ int hm_cmd_matrix(int argc, char **argv)
         fprintf(stderr, "hetmc matrix: out of memory\n");
         return HM_EXIT_FAIL;
     }
+    m->out.lock_fd = -1;
     int rc = matrix_parse(argc, argv, &m->o);
     if (rc >= 0 || (rc = refuse_ranks()) >= 0 || (rc = matrix_limit(m)) >= 0)
         goto done;
     m->pr.quiet = m->o.quiet;
     m->status = HM_EXIT_OK;
-    if ((rc = hm_matrix_plan(m)) != 0 || open_outputs(m, argc, argv) < 0) {
+    if ((rc = hm_matrix_plan(m)) != 0) {
         rc = rc == HM_EXIT_USAGE ? rc : HM_EXIT_FAIL;
         goto done;
     }
+    if ((rc = open_outputs(m, argc, argv)) != 0)
+        goto done;
     if (hm_stop_install() != 0 || hm_runner_watchdog(matrix_abort, m) != 0) {
         say(m, "cannot set up signal handling: %s", strerror(errno));
         rc = HM_EXIT_FAIL;
@@ -459,6 +424,7 @@ done:
         fclose(m->csv);
     if (m->prov)
         fclose(m->prov);
+    hm_outdir_close(&m->out);
     free(m->plan.items);
     free(m);
     return rc;

@@ -43,7 +43,7 @@ int hm_cmd_summarize(int argc, char **argv)
     hm_summary sum = {0};
     int rc = HM_EXIT_OK;
     if (hm_csv_read(path, &csv, msg, sizeof msg) < 0) {
-        rc = hm_usage_error("summarize", "%s", msg); /* msg names the file */
+        rc = hm_usage_error("summarize", "%s: %s", path, msg);
     } else if (hm_summarize(&csv, &sum, msg, sizeof msg) < 0) {
         rc = hm_usage_error("summarize", "%s: %s", argv[1], msg);
     } else {

@@ -369,6 +369,16 @@ static void results_document(FILE *f, const char *prov, const hm_csv *runs, cons
     fputs("\n}\n", f);
 }
 
+/* Puts the file's name before the reader's message (csvread.h leaves it to the caller).
+ * Returns -1. */
+static int name_file(char *msg, size_t msglen, const char *path)
+{
+    char why[512];
+    snprintf(why, sizeof why, "%s", msg);
+    snprintf(msg, msglen, "%s: %s", path, why);
+    return -1;
+}
+
 /* Writes the document to path through path.tmp renamed into place. Returns 0, or -1. */
 static int write_renamed(const char *path, const char *prov, const hm_csv *runs,
                          const hm_csv *cmp, char *msg, size_t msglen)
@@ -405,11 +415,13 @@ int hm_export_results(const char *dir, char *msg, size_t msglen)
 
     snprintf(path, sizeof path, "%s/runs.csv", dir);
     if (hm_csv_read(path, &runs, msg, msglen) < 0)
-        return -1;
+        return name_file(msg, msglen, path);
     snprintf(path, sizeof path, "%s/comparison.csv", dir);
     have_cmp = access(path, F_OK) == 0;
-    if (have_cmp && hm_csv_read(path, &cmp, msg, msglen) < 0)
+    if (have_cmp && hm_csv_read(path, &cmp, msg, msglen) < 0) {
+        name_file(msg, msglen, path);
         goto cleanup;
+    }
     snprintf(path, sizeof path, "%s/provenance.txt", dir);
     if (slurp_optional(path, &prov) < 0) {
         snprintf(msg, msglen, "reading %s: %s", path, strerror(errno ? errno : EIO));

@@ -7,6 +7,7 @@
 #include "sysinfo.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,7 +51,9 @@ static void print_help(FILE *f)
     }
     fprintf(f, "\nNumbers accept 1000000, 1e8, 2^30, 100M, 1G (powers of 1000) and 64Ki, 1Gi "
                "(powers of 1024).\nExit status: 0 ok, 1 a run or check failed (or output could not "
-               "be written),\n2 bad usage, 130 interrupted by SIGINT, SIGTERM or SIGHUP.\n");
+               "be written,\na closed pipe included: SIGPIPE is ignored, the files are still "
+               "written),\n2 bad usage (or the matrix's folder is in use), 130 interrupted by "
+               "SIGINT, SIGTERM or SIGHUP.\n");
 }
 
 /* The names of the HM_USES_* bits, for --list-backends. */
@@ -100,6 +103,8 @@ static int dispatch(int argc, char **argv)
         list_backends();
         return HM_EXIT_OK;
     }
+    if (strcmp(argv[1], "--version") == 0 && argc > 2)
+        return hm_usage_error(NULL, "--version takes no argument; '%s' follows it", argv[2]);
     if (strcmp(argv[1], "--version") == 0) {
         printf("hetmc %s\n", HM_VERSION);
         hm_provenance_write(stdout);
@@ -126,6 +131,10 @@ int main(int argc, char **argv)
         return hm_kernel_select(getenv("HETMC_KERNEL"), &err) < 0
                    ? hm_usage_error(NULL, "HETMC_KERNEL: %s", err.msg)
                    : hm_cmd_worker(argc - 1, argv + 1);
+    /* A reader that went away (`hetmc matrix 2>&1 | head`) is a write error like any other,
+     * EPIPE, checked where the output is: not a death by SIGPIPE halfway through a matrix.
+     * Workers put the default back before they start (hm_proc_child_init). */
+    signal(SIGPIPE, SIG_IGN);
     /* The affinity mask as hetmc starts, before any worker is pinned. */
     hm_allowed_cpus();
     if (hm_stdout_guard() != 0) {

@@ -7,6 +7,7 @@
 #define HETMC_MATRIX_H
 
 #include "options.h"
+#include "outdir.h"
 #include "runner.h"
 
 #include <stdio.h>
@@ -45,12 +46,14 @@ typedef struct matrix {
     hm_opts o;
     plan plan;
     progress pr;
-    char dir[4096];
+    hm_outdir out;    /* the output folder, locked while the matrix runs */
+    const char *dir;  /* out.path */
     FILE *csv, *prov;
     uint64_t ref[HM_OPT_MAX_LIST]; /* the reference count of each sample size */
     int have_ref[HM_OPT_MAX_LIST];
     int status;
     int write_failed; /* runs.csv could not be written: the matrix stops */
+    int write_said;   /* a write error was said: later ones (a full disk) are not */
     double limit;     /* the time limit of one run: --timeout or the default */
     size_t reps_interfered, reps_retried; /* over the whole matrix */
 } matrix;
@@ -62,6 +65,10 @@ void hm_matrix_say(matrix *m, const char *fmt, ...)
 #endif
     ;
 #define say(...) hm_matrix_say(__VA_ARGS__)
+
+/* The line of a write error of DIR/name, unless one was said already (a full disk fails
+ * every file, and one line is enough); the exit status becomes 1. */
+void hm_matrix_write_error(matrix *m, const char *name, int e, const char *more);
 
 /* Writes one row to runs.csv (the runner's row callback). Non-zero after a write error. */
 int hm_matrix_write_row(const hm_row *row, void *arg);

@@ -57,11 +57,19 @@ int hm_matrix_write_row(const hm_row *row, void *arg)
         return 1;
     if (hm_csv_row(m->csv, row) == 0)
         return 0;
-    say(m, "writing %s/runs.csv: %s; the matrix stops here (the rows written are whole)",
-        m->dir, strerror(errno));
+    hm_matrix_write_error(m, "runs.csv", errno,
+                          "; the matrix stops here (the rows written are whole)");
     m->write_failed = 1;
-    m->status = HM_EXIT_FAIL;
     return 1;
+}
+
+void hm_matrix_write_error(matrix *m, const char *name, int e, const char *more)
+{
+    m->status = HM_EXIT_FAIL;
+    if (m->write_said)
+        return;
+    m->write_said = 1;
+    say(m, "writing %s/%s: %s%s", m->dir, name, strerror(e ? e : EIO), more);
 }
 
 /* --- The plan ------------------------------------------------------------------------------ */

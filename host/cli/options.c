@@ -19,7 +19,7 @@ typedef enum opt_kind {
     KIND_STRINGS,  /* text into an hm_str_list: repeated in the commands of `repeat` */
     KIND_ENUM,     /* one of `choices` into an unsigned, its index */
     KIND_BACKEND,  /* a backend of the registry */
-    KIND_BACKENDS, /* a list of backends of the registry, duplicates dropped */
+    KIND_BACKENDS, /* a list of backends of the registry, each once */
     KIND_FLAG,     /* no value; sets an int to 1 */
     KIND_HELP      /* prints the command's help */
 } opt_kind;
@@ -34,7 +34,8 @@ typedef struct option_spec {
     opt_kind kind;
     const char *meta;    /* its value in the help lines: "N", "LIST"; NULL without a value */
     const char *choices; /* KIND_ENUM: "none|cores", also its value in usage and errors */
-    const char *what;    /* KIND_ENUM: what a value is; NONEMPTY: what it expects */
+    const char *what;    /* KIND_ENUM: what a value is; NONEMPTY, KIND_STRINGS: what it
+                          * expects ('' is an error) */
     uint64_t min, max;   /* KIND_U64, KIND_LIST */
     double lo, hi;       /* KIND_SECONDS */
     double def;          /* the default of a number */
@@ -86,6 +87,8 @@ static const option_spec table[HM_O_COUNT] = {
                    .off = AT(seed), .wrap = MATRIX,
                    .help = {"0..2^64-1 (default 42)", "default 42"}},
     [HM_O_DEVICE] = {"device", 'd', BOTH, KIND_STRING, "D", .off = AT(device),
+                     .what = "an OpenCL device (index, gpu, cpu, all, or part of a name)",
+                     .flags = NONEMPTY,
                      .uses = HM_USES_DEVICE, .applies = "it selects OpenCL devices",
                      .help = {"OpenCL device: index, gpu, cpu, all, or part of its name",
                               "OpenCL devices to measure: index, gpu, cpu, all, or part of a\n"
@@ -102,15 +105,18 @@ static const option_spec table[HM_O_COUNT] = {
                                    "{min}..{max}\n(default: from the device)"}},
     [HM_O_OUT] = {"out", 'o', MATRIX, KIND_STRING, "DIR", .what = "a folder", .off = AT(out),
                   .flags = NONEMPTY,
-                  .help = {NULL, "default results/matrix-<UTC date-time>"}},
+                  .help = {NULL, "default results/matrix-<UTC date-time>, a new folder (-2, -3,\n... "
+                                 "when taken); an existing DIR is reused: the files an\nearlier "
+                                 "run derived in it are removed first, and a second\nmatrix in "
+                                 "it stops with exit 2 (a lock: DIR/.hetmc.lock)"}},
     [HM_O_TIMEOUT] = {"timeout", 't', BOTH, KIND_U64, "SECONDS", .min = 1, .max = 86400 * 7,
                       .off = AT(timeout_s),
                       .help = {"limit of one run, {min}..{max} (default 60 s + 1 s per 10^7\n"
-                               "samples); process backends kill their workers and the\n"
+                               "samples, at most {max}); process backends kill their workers and the\n"
                                "repetition fails; any other backend cannot be stopped, so\n"
                                "hetmc prints the failed row and exits 1",
                                "limit of one run, {min}..{max} (default 60 s + 1 s per 10^7 "
-                               "samples\nof the largest size); process backends kill their "
+                               "samples\nof the largest size, at most {max}); process backends kill their "
                                "workers and\nthe repetition fails; any other backend cannot be "
                                "stopped, so\nthe matrix ends there (failed row, comparison "
                                "written, exit 1)"}},
@@ -165,6 +171,7 @@ static const option_spec table[HM_O_COUNT] = {
                             "none (default) or cores: worker k of {list-and} runs on the k-th "
                             "allowed CPU"}},
     [HM_O_PARTS] = {"parts", 0, BOTH, KIND_STRINGS, "PARTS", .off = AT(parts),
+                    .what = "parts such as openmp:3,opencl@gpu, or auto",
                     .uses = HM_USES_PARTS,
                     .applies = "it gives the parts of coexec (or of mpi ranks)",
                     .repeat = MATRIX, .wrap = BOTH,
@@ -175,6 +182,7 @@ static const option_spec table[HM_O_COUNT] = {
                              "--help); repeat for more cells (default auto: every GPU and\n"
                              "openmp on the remaining cores); coexec ignores --workers"}},
     [HM_O_SPLIT] = {"split", 0, BOTH, KIND_STRINGS, "SPLIT", .off = AT(splits),
+                    .what = "dynamic, static or static:W1,W2,...",
                     .uses = HM_USES_PARTS,
                     .applies = "it gives the parts of coexec (or of mpi ranks)",
                     .repeat = MATRIX,
@@ -452,6 +460,13 @@ static int expand_item(const char *cmd, const char *opt, const char *text, const
     }
 }
 
+/* Whether a comma-separated list has an empty item: "1,,2", ",1", "1,". */
+static int empty_item(const char *text)
+{
+    size_t n = strlen(text);
+    return n && (text[0] == ',' || text[n - 1] == ',' || strstr(text, ",,"));
+}
+
 /* LIST into out: items separated by commas, each a number or a range. Returns 0 or 2. */
 static int parse_list(const char *cmd, const char *opt, const char *text, const option_spec *e,
                       hm_u64_list *out)
@@ -459,6 +474,9 @@ static int parse_list(const char *cmd, const char *opt, const char *text, const 
     char buf[1024];
     int rc = 0;
     out->n = 0;
+    if (empty_item(text))
+        return hm_usage_error(cmd, "%s '%s': an empty item between commas; expected a list "
+                              "such as 1,2,4 or 2^16..2^30x4", opt, text);
     if (strlen(text) >= sizeof buf || !*text)
         return hm_usage_error(cmd, "%s '%s': expected a list such as 1,2,4 or 2^16..2^30x4",
                               opt, text);
@@ -481,12 +499,13 @@ static int parse_list(const char *cmd, const char *opt, const char *text, const 
     return 0;
 }
 
-/* --backends LIST: names of the registry, duplicates dropped. Returns -1 or 2. */
+/* --backends LIST: names of the registry, each once. Returns -1 or 2. */
 static int parse_backends(const char *cmd, hm_opts *o, const char *text)
 {
     char buf[1024];
-    if (strlen(text) >= sizeof buf || !*text)
-        return hm_usage_error(cmd, "--backends '%s' is not a list of backends", text);
+    if (strlen(text) >= sizeof buf || !*text || empty_item(text))
+        return hm_usage_error(cmd, "--backends '%s' is not a list of backends: %s", text,
+                              *text ? "an empty item between commas" : "empty");
     strcpy(buf, text);
     o->nbackends = 0;
     char *save = NULL;
@@ -494,10 +513,11 @@ static int parse_backends(const char *cmd, hm_opts *o, const char *text)
         const hm_backend *b = hm_opt_backend(cmd, "--backends", t);
         if (!b)
             return HM_EXIT_USAGE;
-        int dup = 0;
         for (size_t i = 0; i < o->nbackends; i++)
-            dup |= o->backends[i] == b;
-        if (!dup && o->nbackends < HM_OPT_MAX_LIST)
+            if (o->backends[i] == b)
+                return hm_usage_error(cmd, "--backends '%s' names %s twice; each backend's "
+                                      "cells are run once", text, b->name);
+        if (o->nbackends < HM_OPT_MAX_LIST)
             o->backends[o->nbackends++] = b;
     }
     if (!o->nbackends)
@@ -546,6 +566,8 @@ static int parse_choice(const char *cmd, const option_spec *e, const char *text,
 static int add_string(const hm_opt_command *cmd, const option_spec *e, const char *text,
                       hm_str_list *l)
 {
+    if (!*text)
+        return hm_usage_error(cmd->name, "--%s '' is empty; expected %s", e->name, e->what);
     if (!(e->repeat & cmd->id)) {
         l->v[0] = text;
         l->n = 1;
@@ -628,6 +650,21 @@ static void set_defaults(const hm_opt_command *cmd, hm_opts *o)
     }
 }
 
+/* "-backend serial": getopt reads -b with the value "ackend". When the short option's
+ * letter and its attached value spell one of cmd's long options, that was meant; returns 2
+ * after saying so, else -1. */
+static int long_with_one_dash(const hm_opt_command *cmd, int c, char **argv, const char *value)
+{
+    const char *arg = argv[optind - 1];
+    if (!value || c >= 256 || arg[0] != '-' || arg[1] != c || strcmp(arg + 2, value) != 0)
+        return -1;
+    for (int id = 0; id < HM_O_COUNT; id++)
+        if (has(cmd, id) && strcmp(table[id].name, arg + 1) == 0)
+            return hm_usage_error(cmd->name, "'%s' is -%c with the value '%s'; long options "
+                                  "take two dashes: --%s", arg, c, value, table[id].name);
+    return -1;
+}
+
 int hm_opts_parse(const hm_opt_command *cmd, int argc, char **argv, hm_opts *o)
 {
     struct option longopts[HM_O_COUNT + 1];
@@ -638,7 +675,8 @@ int hm_opts_parse(const hm_opt_command *cmd, int argc, char **argv, hm_opts *o)
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, shorts, longopts, NULL)) != -1) {
-        if ((rc = hm_opt_value_missing(cmd->name, longopts, c, optarg)) >= 0)
+        if ((rc = hm_opt_value_missing(cmd->name, longopts, c, optarg)) >= 0 ||
+            (rc = long_with_one_dash(cmd, c, argv, optarg)) >= 0)
             return rc;
         hm_opt_id id = find_code(cmd, c);
         if (id == HM_O_COUNT)

@@ -13,8 +13,9 @@ typedef struct builder {
     char **fields;
     size_t nfields, cap;
     char ***records;
-    size_t *widths;
+    size_t *widths, *lines; /* each record's fields, and the line it starts on */
     size_t nrec, reccap;
+    size_t line;            /* the line of the record being read */
 } builder;
 
 static int push_field(builder *b, char *f)
@@ -37,11 +38,14 @@ static int push_record(builder *b)
         size_t cap = b->reccap ? 2 * b->reccap : 64;
         char ***p = realloc(b->records, cap * sizeof *p);
         size_t *w = realloc(b->widths, cap * sizeof *w);
+        size_t *l = realloc(b->lines, cap * sizeof *l);
         if (p)
             b->records = p;
         if (w)
             b->widths = w;
-        if (!p || !w)
+        if (l)
+            b->lines = l;
+        if (!p || !w || !l)
             return -1;
         b->reccap = cap;
     }
@@ -50,6 +54,7 @@ static int push_record(builder *b)
         return -1;
     memcpy(rec, b->fields, b->nfields * sizeof *rec);
     b->records[b->nrec] = rec;
+    b->lines[b->nrec] = b->line;
     b->widths[b->nrec++] = b->nfields;
     b->nfields = 0;
     return 0;
@@ -62,7 +67,7 @@ static int slurp(const char *path, char **out, size_t *outlen, char *msg, size_t
     char *buf = NULL;
     size_t len = 0, cap = 0;
     if (!f) {
-        snprintf(msg, msglen, "cannot open %s: %s", path, strerror(errno));
+        snprintf(msg, msglen, "cannot open: %s", strerror(errno));
         return -1;
     }
     for (;;) {
@@ -70,7 +75,7 @@ static int slurp(const char *path, char **out, size_t *outlen, char *msg, size_t
             cap = cap ? 2 * cap : 131072;
             char *p = realloc(buf, cap);
             if (!p) {
-                snprintf(msg, msglen, "%s: out of memory", path);
+                snprintf(msg, msglen, "out of memory");
                 free(buf);
                 fclose(f);
                 return -1;
@@ -82,6 +87,12 @@ static int slurp(const char *path, char **out, size_t *outlen, char *msg, size_t
         if (got == 0)
             break;
     }
+    if (ferror(f)) {
+        snprintf(msg, msglen, "cannot read: %s", strerror(errno ? errno : EIO));
+        free(buf);
+        fclose(f);
+        return -1;
+    }
     fclose(f);
     buf[len] = '\0';
     *out = buf;
@@ -90,15 +101,16 @@ static int slurp(const char *path, char **out, size_t *outlen, char *msg, size_t
 }
 
 /* Copies one field starting at *rp into *wp, unquoting. Returns the separator that ended it
- * (',', '\n' or '\r'), or 0 at the end of the buffer (an incomplete last record). */
-static char scan_field(char **rp, char **wp, char *end)
+ * (',', '\n' or '\r'), 0 at the end of the buffer (an incomplete last record), or 'Q' when a
+ * quote is not closed before it. Counts the line breaks it reads in *line. */
+static char scan_field(char **rp, char **wp, char *end, size_t *line)
 {
     char *r = *rp, *w = *wp;
     if (*r == '"') {
         r++;
         for (;;) {
             if (r >= end)
-                return 0; /* an unterminated quote */
+                return 'Q'; /* an unterminated quote */
             if (*r == '"') {
                 if (r + 1 < end && r[1] == '"') {
                     *w++ = '"';
@@ -108,6 +120,7 @@ static char scan_field(char **rp, char **wp, char *end)
                 r++;
                 break;
             }
+            *line += *r == '\n';
             *w++ = *r++;
         }
     }
@@ -116,34 +129,68 @@ static char scan_field(char **rp, char **wp, char *end)
     if (r >= end)
         return 0; /* no line break after the last field */
     char sep = *r++;
+    *line += sep != ',';
     *w++ = '\0';
     *rp = r;
     *wp = w;
     return sep;
 }
 
-/* One pass over buf: fields are unquoted back into the same buffer and NUL-terminated;
- * each complete record becomes a builder record. Returns 0, or -1 when out of memory. */
-static int parse(char *buf, size_t len, builder *b)
+/* The line breaks in [from, to). */
+static size_t count_lines(const char *from, const char *to)
+{
+    size_t n = 0;
+    for (const char *p = from; p < to && (p = memchr(p, '\n', (size_t)(to - p))); p++)
+        n++;
+    return n;
+}
+
+/* One pass over buf: fields are unquoted back into the same buffer and NUL-terminated (so
+ * lines are counted as they are read); each complete record becomes a builder record, with
+ * the line it starts on. A last record
+ * without its line break is dropped and noted in csv. Returns 0, or -1 when out of memory. */
+static int parse(char *buf, size_t len, builder *b, hm_csv *csv)
 {
     char *r = buf, *w = buf, *end = buf + len;
+    size_t line = 1;
     while (r < end) {
-        char *start = w;
-        char sep = scan_field(&r, &w, end);
-        if (!sep)
-            break; /* an incomplete last record is dropped */
-        if (push_field(b, start) < 0)
-            return -1;
+        b->line = line;
+        char sep = ',';
+        while (sep == ',') {
+            char *start = w;
+            if (!(sep = scan_field(&r, &w, end, &line)) || sep == 'Q') {
+                csv->torn_line = b->line;
+                csv->torn_why = sep ? "a quoted field is not closed"
+                                    : "no line break at its end (cut off?)";
+                return 0;
+            }
+            if (push_field(b, start) < 0)
+                return -1;
+        }
         if (sep == '\r' && r < end && *r == '\n')
             r++;
-        if (sep != ',' && push_record(b) < 0)
+        if (push_record(b) < 0)
             return -1;
     }
     return 0;
 }
 
+/* The first record whose number of fields is not the header's, as a message. Returns 0, or
+ * -1 with msg. A blank line (one empty field) is not one. */
+static int check_widths(const builder *b, char *msg, size_t msglen)
+{
+    for (size_t i = 1; i < b->nrec; i++)
+        if (b->widths[i] != b->widths[0] && !(b->widths[i] == 1 && !b->records[i][0][0])) {
+            snprintf(msg, msglen, "line %zu: %zu field%s, the header has %zu", b->lines[i],
+                     b->widths[i], b->widths[i] == 1 ? "" : "s", b->widths[0]);
+            return -1;
+        }
+    return 0;
+}
+
 /* Moves the builder's records into csv: the first is the header, every row gets ncols
- * fields (missing ones point at the empty string). Returns 0, or -1 when out of memory. */
+ * fields (a blank line's missing ones point at the empty string). Returns 0, or -1 when out
+ * of memory. */
 static int take_records(builder *b, hm_csv *csv)
 {
     csv->header = b->records[0];
@@ -165,20 +212,43 @@ static int take_records(builder *b, hm_csv *csv)
     return 0;
 }
 
-/* Parses buf (len bytes, NUL-terminated, malloc'ed), which csv takes over even on failure;
- * name is for the messages. Returns 0, or -1 with msg. */
-static int parse_owned(char *buf, size_t len, const char *name, hm_csv *csv, char *msg,
-                       size_t msglen)
+/* Text, not binary: no NUL byte. A UTF-8 byte order mark (a spreadsheet's) is taken out,
+ * so that it does not become part of the first column's name. Returns 0, or -1 with msg. */
+static int check_text(char *buf, size_t *len, char *msg, size_t msglen)
+{
+    const char *nul = memchr(buf, '\0', *len);
+    if (nul) {
+        snprintf(msg, msglen, "line %zu: a NUL byte: not a text file", 1 + count_lines(buf, nul));
+        return -1;
+    }
+    if (*len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0) {
+        memmove(buf, buf + 3, *len - 2); /* with the NUL after the text */
+        *len -= 3;
+    }
+    return 0;
+}
+
+/* Parses buf (len bytes, NUL-terminated, malloc'ed), which csv takes over even on failure.
+ * Returns 0, or -1 with msg (which leaves the file's name to the caller). */
+static int parse_owned(char *buf, size_t len, hm_csv *csv, char *msg, size_t msglen)
 {
     builder b = {0};
     int rc = -1;
 
-    if (parse(buf, len, &b) < 0)
+    if (check_text(buf, &len, msg, msglen) < 0)
+        goto cleanup;
+    if (parse(buf, len, &b, csv) < 0)
         goto oom;
     if (b.nrec == 0) {
-        snprintf(msg, msglen, "%s: no header row", name);
+        if (csv->torn_line)
+            snprintf(msg, msglen, "line %zu: no whole header row: %s", csv->torn_line,
+                     csv->torn_why);
+        else
+            snprintf(msg, msglen, "%s", len ? "no header row" : "an empty file (no header row)");
         goto cleanup;
     }
+    if (check_widths(&b, msg, msglen) < 0)
+        goto cleanup;
     csv->buf = buf;
     buf = NULL;
     if (take_records(&b, csv) < 0)
@@ -186,7 +256,7 @@ static int parse_owned(char *buf, size_t len, const char *name, hm_csv *csv, cha
     rc = 0;
     goto cleanup;
 oom:
-    snprintf(msg, msglen, "%s: out of memory", name);
+    snprintf(msg, msglen, "out of memory");
 cleanup:
     if (rc < 0)
         hm_csv_free(csv);
@@ -194,6 +264,7 @@ cleanup:
         free(b.records[i]);
     free(b.records);
     free(b.widths);
+    free(b.lines);
     free(b.fields);
     free(buf);
     return rc;
@@ -207,7 +278,7 @@ int hm_csv_read(const char *path, hm_csv *csv, char *msg, size_t msglen)
     memset(csv, 0, sizeof *csv);
     if (slurp(path, &buf, &len, msg, msglen) < 0)
         return -1;
-    return parse_owned(buf, len, path, csv, msg, msglen);
+    return parse_owned(buf, len, csv, msg, msglen);
 }
 
 int hm_csv_parse(const char *text, size_t len, hm_csv *csv, char *msg, size_t msglen)
@@ -216,12 +287,12 @@ int hm_csv_parse(const char *text, size_t len, hm_csv *csv, char *msg, size_t ms
 
     memset(csv, 0, sizeof *csv);
     if (!buf) {
-        snprintf(msg, msglen, "CSV text: out of memory");
+        snprintf(msg, msglen, "out of memory");
         return -1;
     }
     memcpy(buf, text, len);
     buf[len] = '\0';
-    return parse_owned(buf, len, "CSV text", csv, msg, msglen);
+    return parse_owned(buf, len, csv, msg, msglen);
 }
 
 int hm_csv_col(const hm_csv *csv, const char *name)

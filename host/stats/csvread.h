@@ -1,7 +1,11 @@
 /*
  * csvread.h - an RFC 4180 reader for the files hetmc writes: quoted fields, doubled quotes,
- * commas and line breaks inside quotes, CRLF or LF. A last line without its line break (a run
- * killed while writing) is dropped, so a reader only ever sees complete rows.
+ * commas and line breaks inside quotes, CRLF or LF, a UTF-8 byte order mark. A last line
+ * without its line break (a run killed while writing, a quote never closed) is dropped, so a
+ * reader only ever sees complete rows, and noted in torn_line: `hetmc compare` refuses such a
+ * file, the matrix reads its own runs.csv past it. Refused with a reason naming the line: a NUL
+ * byte, a row whose number of fields differs from the header's (a blank line is not a row).
+ * Messages do not name the file: the caller does.
  */
 #ifndef HETMC_CSVREAD_H
 #define HETMC_CSVREAD_H
@@ -11,8 +15,10 @@
 typedef struct hm_csv {
     size_t nrows, ncols;  /* rows after the header; columns of the header */
     char **header;        /* ncols names */
-    char ***rows;         /* nrows rows of ncols fields (missing fields are "") */
+    char ***rows;         /* nrows rows of ncols fields (a blank line's are "") */
     char *buf;            /* storage of every field */
+    size_t torn_line;     /* the line of a last row dropped for want of its line break; 0 */
+    const char *torn_why; /* why it was dropped */
 } hm_csv;
 
 /* Reads path. Returns 0, or -1 with a one-line reason in msg. */

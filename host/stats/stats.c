@@ -28,14 +28,11 @@ double hm_quantile(const double *sorted, size_t n, double q)
     return sorted[i] + (h - (double)i) * (sorted[i + 1] - sorted[i]);
 }
 
-/* P(B <= k) for B ~ binomial(n, 1/2), by summing the terms in log space. */
-static double binom_cdf_half(size_t n, size_t k)
+/* P(B = i) for B ~ binomial(n, 1/2), in log space. */
+static double binom_pmf_half(size_t n, size_t i)
 {
-    double sum = 0.0;
-    for (size_t i = 0; i <= k && i <= n; i++)
-        sum += exp(lgamma((double)n + 1) - lgamma((double)i + 1) - lgamma((double)(n - i) + 1) -
-                   (double)n * log(2.0));
-    return sum;
+    return exp(lgamma((double)n + 1) - lgamma((double)i + 1) - lgamma((double)(n - i) + 1) -
+               (double)n * log(2.0));
 }
 
 double hm_median_ci(const double *sorted, size_t n, double *lo, double *hi)
@@ -43,13 +40,20 @@ double hm_median_ci(const double *sorted, size_t n, double *lo, double *hi)
     *lo = *hi = NAN;
     if (n == 0)
         return NAN;
-    /* Coverage of [x(k), x(n+1-k)] (1-based) is 1 - 2 P(B <= k - 1). */
+    /* Coverage of [x(k), x(n+1-k)] (1-based) is 1 - 2 P(B <= k - 1). P(B <= k) grows one term
+     * per step, summed in the same order as a sum from 0 each time (the same bits), so the
+     * search is O(n), not O(n^2): 10^6 repetitions take milliseconds. */
     size_t k = 1;
-    while (k + 1 <= (n + 1) / 2 && 1.0 - 2.0 * binom_cdf_half(n, k) >= 0.95)
+    double below = binom_pmf_half(n, 0);     /* P(B <= k - 1) */
+    double upto = below + binom_pmf_half(n, 1); /* P(B <= k) */
+    while (k + 1 <= (n + 1) / 2 && 1.0 - 2.0 * upto >= 0.95) {
         k++;
+        below = upto;
+        upto += binom_pmf_half(n, k);
+    }
     *lo = sorted[k - 1];
     *hi = sorted[n - k];
-    return 1.0 - 2.0 * (k >= 1 ? binom_cdf_half(n, k - 1) : 0.0);
+    return 1.0 - 2.0 * below;
 }
 
 /* Number of arrangements of m a's and n b's with U = u, by the recursion
