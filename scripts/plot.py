@@ -366,16 +366,20 @@ def speedup(folders, out, made):
     a1.set_title("How well do workers scale? (each backend's largest N)")
     a2.set_title("Efficiency" + ("; left off (compute units unknown): " + ", ".join(
         sorted({c.device[:24] for c in left})) if left else ""), fontsize=9 if left else 10)
+    legend_beside(a1, a2)
+    legend(a2, folders)
+    save(fig, out, "speedup", made)
+
+
+def legend_beside(a1, a2):
+    """a1's legend entries drawn into a2, whose legend goes right of the second panel."""
     h, lab = a1.get_legend_handles_labels()
-    for hh, ll in zip(h, lab):  # the legend goes right of the second panel
+    for hh, ll in zip(h, lab):
         if not isinstance(hh, (tuple, Line2D)):  # the rings of suspect cells
             a2.scatter([], [], s=90, facecolors="none", edgecolors="#d62728", lw=1.4, label=ll)
             continue
-        a2.plot([], [], color=hh[0].get_color() if isinstance(hh, tuple) else hh.get_color(),
-                ls=hh[0].get_linestyle() if isinstance(hh, tuple) else hh.get_linestyle(),
-                marker=None, label=ll)
-    legend(a2, folders)
-    save(fig, out, "speedup", made)
+        line = hh[0] if isinstance(hh, tuple) else hh
+        a2.plot([], [], color=line.get_color(), ls=line.get_linestyle(), marker=None, label=ll)
 
 
 def group_by_device(f, big):
@@ -433,29 +437,33 @@ def phases(folders, out, made):
     rows = max(len([c for c in f.cells.values() if keep(c)]) for _, keep in panels)
     fig, axes = plt.subplots(1, 2, figsize=(14, 1.2 + 0.24 * rows), squeeze=False)
     for ax, (title, keep) in zip(axes[0], panels):
-        cells = sorted((c for c in f.cells.values() if keep(c)),
-                       key=lambda c: order(((c.backend, c.device, c.workers), None)),
-                       reverse=True)
-        left = [0.0] * len(cells)
-        for ph, col in PHASE_COLOURS:
-            share = [max(c.stat(ph), 0) / c.stat("wall") if c.stat(ph) == c.stat(ph) else 0
-                     for c in cells]
-            ax.barh(range(len(cells)), share, left=left, color=col, label=ph)
-            left = [a + b for a, b in zip(left, share)]
-        for k, c in enumerate(cells):
-            ax.text(1.01, k, "%.3g s" % c.stat("wall"), va="center", fontsize=7)
-        ax.set_yticks(range(len(cells)))
-        ax.set_yticklabels(["%s w=%d%s" % (c.backend, c.workers, "" if c.samples == sizes[0]
-                                           else " N=%s" % pow2(c.samples)) for c in cells],
-                           fontsize=7)
-        ax.set_xlim(0, 1.15)
-        ax.set_xlabel("share of the median wall time (the rest: between the phases)")
-        ax.set_title("Where does the time go? %s (right: median wall)" % title, fontsize=10)
+        phases_panel(ax, f, keep, sizes[0], title)
     handles, labels = axes[0][0].get_legend_handles_labels()
     fig.legend(handles, labels, fontsize=8, loc="lower center", ncol=3,
                bbox_to_anchor=(0.5, 1.0))
     fig.subplots_adjust(wspace=0.6)
     save(fig, out, "phases", made)
+
+
+def phases_panel(ax, f, keep, smallest, title):
+    """One panel of the phases figure: the cells `keep` accepts, each a bar of phase shares."""
+    cells = sorted((c for c in f.cells.values() if keep(c)),
+                   key=lambda c: order(((c.backend, c.device, c.workers), None)), reverse=True)
+    left = [0.0] * len(cells)
+    for ph, col in PHASE_COLOURS:
+        share = [max(c.stat(ph), 0) / c.stat("wall") if c.stat(ph) == c.stat(ph) else 0
+                 for c in cells]
+        ax.barh(range(len(cells)), share, left=left, color=col, label=ph)
+        left = [a + b for a, b in zip(left, share)]
+    for k, c in enumerate(cells):
+        ax.text(1.01, k, "%.3g s" % c.stat("wall"), va="center", fontsize=7)
+    ax.set_yticks(range(len(cells)))
+    ax.set_yticklabels(["%s w=%d%s" % (c.backend, c.workers, "" if c.samples == smallest
+                                       else " N=%s" % pow2(c.samples)) for c in cells],
+                       fontsize=7)
+    ax.set_xlim(0, 1.15)
+    ax.set_xlabel("share of the median wall time (the rest: between the phases)")
+    ax.set_title("Where does the time go? %s (right: median wall)" % title, fontsize=10)
 
 
 def error(folders, out, made):

@@ -331,18 +331,37 @@ static void judge_load(const hm_runner *r, const hm_load_mark *a, hm_row *row)
     row->interfered = isnan(l.foreign_cpu) ? -1 : hm_load_interfered(&l, r->cfg.workers);
 }
 
-/* One timed repetition: calls back to back until they last min_time_s together (and
- * load_min_s when the load is measured), every count checked. Returns 0, or -1 when a stop
- * interrupted it (the row is then to be discarded). */
+/* How long a repetition lasts at least: min_time_s, and load_min_s when the load is
+ * measured. */
+static double least_time(const cell_run *c, int load)
+{
+    double min_s = c->cell->min_time_s;
+    return load && c->cell->load_min_s > min_s ? c->cell->load_min_s : min_s;
+}
+
+/* The notes of a finished repetition: the backend's, the host kernel that counted (rows of
+ * backends without devices or parts), and STREAM's habit: a time under 1000 clock ticks is
+ * too short to trust. */
+static void finish_notes(const hm_runner *r, hm_row *row, double wall)
+{
+    if (row->res.note[0])
+        hm_row_note(row, "%s", row->res.note);
+    if (!(r->b->uses & (HM_USES_DEVICE | HM_USES_PARTS)))
+        hm_row_note(row, "host kernel %s (%s)", hm_kernel_name(), hm_kernel_how());
+    if (row->status == HM_STATUS_OK && wall < 1000.0 * hm_clock_resolution())
+        hm_row_note(row, "wall time under 1000 clock ticks (%.3g s over %u call%s): too short "
+                    "to trust", wall, row->calls, row->calls == 1 ? "" : "s");
+}
+
+/* One timed repetition: calls back to back until they last least_time together, every count
+ * checked. Returns 0, or -1 when a stop interrupted it (the row is then to be discarded). */
 static int repetition(cell_run *c, unsigned rep, hm_row *row)
 {
     const hm_runner *r = c->r;
     phase_sums sums = {0};
     hm_load_mark mark;
     int load = measures_load(r);
-    double min_s = c->cell->min_time_s;
-    if (load && c->cell->load_min_s > min_s)
-        min_s = c->cell->load_min_s;
+    double min_s = least_time(c, load);
     hm_row_init(row, r->b->name, r->cfg.workers, c->cell->samples, c->cell->seed, rep);
     if (load)
         hm_load_mark_now(&mark);
@@ -367,17 +386,7 @@ static int repetition(cell_run *c, unsigned rep, hm_row *row)
     if (load)
         judge_load(r, &mark, row);
     phases_mean(row, &sums);
-    if (row->res.note[0])
-        hm_row_note(row, "%s", row->res.note);
-    /* Rows counted by the host kernel say which variant ran and how it was chosen. */
-    if (!(r->b->uses & (HM_USES_DEVICE | HM_USES_PARTS)))
-        hm_row_note(row, "host kernel %s (%s)", hm_kernel_name(), hm_kernel_how());
-    if (row->status != HM_STATUS_OK)
-        return 0;
-    /* STREAM's habit: a time under 1000 clock ticks is too short to trust. */
-    if (sums.wall < 1000.0 * hm_clock_resolution())
-        hm_row_note(row, "wall time under 1000 clock ticks (%.3g s over %u call%s): too short "
-                    "to trust", sums.wall, row->calls, row->calls == 1 ? "" : "s");
+    finish_notes(r, row, sums.wall);
     return 0;
 }
 

@@ -344,22 +344,9 @@ static void note_shared_device(hm_ctx *ctx)
                  "; device shared: up to %d ranks of a node count on one device", most);
 }
 
-static int mpi_prepare(const hm_config *cfg, hm_ctx **out, hm_error *err)
+/* The rank's label: "3 x coexec", "8 x opencl:gpu", "3 x openmp:1". */
+static void set_label(const hm_config *cfg, hm_ctx *ctx)
 {
-    hm_ctx *ctx = NULL;
-    int rc = mpi_start(err);
-    if (rc < 0)
-        return rc;
-    ctx = calloc(1, sizeof *ctx);
-    if (!ctx)
-        rc = hm_fail(err, HM_ENOMEM, "mpi: out of memory");
-    else
-        rc = prepare_rank(cfg, ctx, err);
-    /* Every rank takes the same way out, so none waits in a collective for a rank that left. */
-    rc = agree(rc, err);
-    if (rc < 0)
-        goto fail;
-    ctx->workers = cfg->workers;
     if (cfg->parts)
         snprintf(ctx->label, sizeof ctx->label, "%d x coexec", world.size);
     else if (cfg->device)
@@ -368,6 +355,12 @@ static int mpi_prepare(const hm_config *cfg, hm_ctx **out, hm_error *err)
     else
         snprintf(ctx->label, sizeof ctx->label, "%d x %s:%u", world.size, ctx->inner->name,
                  cfg->workers);
+}
+
+/* Where the ranks ran, for the row's note: MPI's start-up, the ranks' nodes and the launcher,
+ * a device or cores several ranks of a node shared. */
+static void set_note(const hm_config *cfg, hm_ctx *ctx)
+{
     unsigned cores = hm_online_cores();
     char launcher[96];
     hm_mpi_launcher(launcher, sizeof launcher);
@@ -382,21 +375,38 @@ static int mpi_prepare(const hm_config *cfg, hm_ctx **out, hm_error *err)
              world.init_s, world.size, world.size == 1 ? "" : "s", world.nodes,
              world.nodes == 1 ? "" : "s", world.hosts, launcher);
     note_shared_device(ctx);
-    if (cfg->parts && world.local_size > 1) {
-        size_t used = strlen(ctx->note);
+    size_t used = strlen(ctx->note);
+    if (cfg->parts && world.local_size > 1)
         snprintf(ctx->note + used, sizeof ctx->note - used,
                  "; %d ranks on a node share the parts' cores and devices", world.local_size);
-    } else if (!cfg->device && (uint64_t)world.local_size * cfg->workers > cores) {
-        size_t used = strlen(ctx->note);
+    else if (!cfg->device && (uint64_t)world.local_size * cfg->workers > cores)
         snprintf(ctx->note + used, sizeof ctx->note - used,
                  "; oversubscribed: %d ranks x %u thread%s on %u cores of a node",
                  world.local_size, cfg->workers, cfg->workers == 1 ? "" : "s", cores);
+}
+
+static int mpi_prepare(const hm_config *cfg, hm_ctx **out, hm_error *err)
+{
+    hm_ctx *ctx = NULL;
+    int rc = mpi_start(err);
+    if (rc < 0)
+        return rc;
+    ctx = calloc(1, sizeof *ctx);
+    if (!ctx)
+        rc = hm_fail(err, HM_ENOMEM, "mpi: out of memory");
+    else
+        rc = prepare_rank(cfg, ctx, err);
+    /* Every rank takes the same way out, so none waits in a collective for a rank that left. */
+    rc = agree(rc, err);
+    if (rc < 0) {
+        mpi_release(ctx);
+        return rc;
     }
+    ctx->workers = cfg->workers;
+    set_label(cfg, ctx);
+    set_note(cfg, ctx);
     *out = ctx;
     return HM_EOK;
-fail:
-    mpi_release(ctx);
-    return rc;
 }
 
 /* Times reduced with MPI_MAX: NAN (not applicable) travels as -1. */
