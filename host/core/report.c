@@ -193,7 +193,8 @@ typedef struct row_ctx {
     X(launches, "int", "", "opencl", "kernel launches of the run (each sized for about 15 ms; " \
       "the note gives their size)", put_count(f, r->res.launches))                             \
     X(sigmas, "float", "standard errors", "all", "distance of pi_estimate from pi; a row more " \
-      "than 6 away is failed (N >= 1000)", put_num(f, r->sigmas, "%.4g"))                      \
+      "than 6 away is failed (N >= 1000); empty when the standard error is 0 (every sample a "  \
+      "hit, or none)", put_num(f, isinf(r->sigmas) ? NAN : r->sigmas, "%.4g"))                 \
     X(calls, "int", "", "all", "back-to-back runs timed as this repetition (to last "          \
       "--min-time; always 1 for mpi); the times are per call", put_count(f, r->calls))         \
     X(tasks, "int", "", "process backends, coexec", "--tasks: tasks a run was split into and " \

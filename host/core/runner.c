@@ -105,9 +105,15 @@ static void timeout_row(hm_row *row, const cell_run *c, unsigned rep, double lim
              c->out->device[0] ? c->out->device : r->cfg.device ? r->cfg.device : "cpu");
     row->status = HM_STATUS_FAILED;
     row->calls = 1;
-    hm_row_note(row, "did not finish within its limit of %g s (--timeout, or the default); a "
-                "%s run cannot be stopped from outside, so hetmc stopped here", limit,
-                r->b->name);
+    if (r->b->uses & HM_USES_TIMEOUT) /* it stops its own workers: this is the backstop */
+        hm_row_note(row, "did not finish within %g s, twice its limit of %g s (--timeout, or "
+                    "the default) and 5 s more: its workers did not answer its own stop (a "
+                    "stopped or hung worker or server), so hetmc stopped here", limit,
+                    r->cfg.timeout_s);
+    else
+        hm_row_note(row, "did not finish within its limit of %g s (--timeout, or the default); "
+                    "a %s run cannot be stopped from outside, so hetmc stopped here", limit,
+                    r->b->name);
 }
 
 /* Looks at the armed run; fires the hook (never returns) when it is past its limit or past
