@@ -1,4 +1,5 @@
 /* main.c - the hetmc CLI: picks the subcommand; each subcommand parses its own options. */
+#define _POSIX_C_SOURCE 200809L
 #include "cli.h"
 #include "proc_util.h"
 #include "kernel.h"
@@ -123,9 +124,19 @@ static int dispatch(int argc, char **argv)
                           "--list-backends", argv[1], names);
 }
 
+/* An OMP_NUM_THREADS that libgomp rejects (0, text): libgomp said so once, before main, and
+ * uses its default; removing it keeps every worker process (spawn) from saying it again. */
+static void drop_invalid_omp_threads(void)
+{
+    const char *v = getenv("OMP_NUM_THREADS");
+    if (v && (!*v || strspn(v, "0123456789,") != strlen(v) || atoi(v) < 1))
+        unsetenv("OMP_NUM_THREADS");
+}
+
 int main(int argc, char **argv)
 {
     hm_error err = {0};
+    drop_invalid_omp_threads();
     /* The spawn backend's worker: a hidden command, left out of --help on purpose. */
     if (argc > 1 && strcmp(argv[1], HM_WORKER_COMMAND) == 0)
         return hm_kernel_select(getenv("HETMC_KERNEL"), &err) < 0

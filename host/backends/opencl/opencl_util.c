@@ -126,8 +126,13 @@ int hm_cl_devices(hm_cl_device **out, hm_error *err)
         if ((rc = add_devices(plats[p], &devs, &n, err)) < 0)
             goto cleanup;
     if (n == 0) {
-        rc = hm_fail(err, HM_EUNAVAIL, "%u OpenCL platform%s but no device (CL_DEVICE_NOT_FOUND)",
-                     nplat, nplat == 1 ? "" : "s");
+        /* PoCL lists no device when POCL_DEVICES names none it has: say so, it is the likely
+         * cause. */
+        const char *pd = getenv("POCL_DEVICES");
+        rc = hm_fail(err, HM_EUNAVAIL, "%u OpenCL platform%s but no device (CL_DEVICE_NOT_FOUND)"
+                     "%s%.64s%s", nplat, nplat == 1 ? "" : "s",
+                     pd ? "; POCL_DEVICES='" : "", pd ? pd : "",
+                     pd ? "' names no device PoCL has (e.g. pthread, basic)" : "");
         goto cleanup;
     }
     *out = devs;
