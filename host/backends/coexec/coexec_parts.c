@@ -180,8 +180,11 @@ static unsigned part_cores(const hm_part_spec *p)
 static void share_cpu_device(hm_part_spec *p, unsigned share)
 {
     p->units = share < (unsigned)p->cpu_device ? share : (unsigned)p->cpu_device;
-    if (p->units < (unsigned)p->cpu_device)
-        snprintf(p->label, sizeof p->label, "%s@%s/%ucu", p->b->name, p->device, p->units);
+    if (p->units < (unsigned)p->cpu_device) {
+        char label[sizeof p->label]; /* built apart: the device is a field of the same part */
+        snprintf(label, sizeof label, "%s@%s/%ucu", p->b->name, p->device, p->units);
+        memcpy(p->label, label, sizeof label);
+    }
 }
 
 /* Parts that gave no WORKERS, and CPU OpenCL devices, share the cores the others leave, at
