@@ -185,9 +185,11 @@ static unsigned allowed(int *cpus)
 const char *hm_load_unavailable(void)
 {
 #ifdef __linux__
-    if (access("/proc/stat", R_OK) != 0)
-        return "/proc/stat cannot be read, so the CPU time of other programs is not known";
-    return "";
+    static int readable = -1; /* asked once: the runner asks at every repetition */
+    if (readable < 0)
+        readable = access("/proc/stat", R_OK) == 0;
+    return readable ? ""
+                    : "/proc/stat cannot be read, so the CPU time of other programs is not known";
 #else
     return "foreign load is measured from Linux's /proc/stat, which this system has not";
 #endif

@@ -264,7 +264,8 @@ static int look_idle(double *foreign, char *busiest, size_t len)
     return n < 0 || isnan(*foreign) || *foreign <= hm_load_limit(1, bound);
 }
 
-int hm_wait_idle(const char *cmd, double seconds, double *foreign, char *busiest, size_t len)
+int hm_wait_idle(const char *cmd, const char *then, double seconds, double *foreign,
+                 char *busiest, size_t len)
 {
     double t0 = hm_now();
     *foreign = NAN;
@@ -287,6 +288,6 @@ int hm_wait_idle(const char *cmd, double seconds, double *foreign, char *busiest
                 "allowed CPUs (%s); repetitions they disturb are marked interfered%s, and "
                 "--wait-idle SECONDS waits for a quiet machine\n", cmd, *foreign,
                 hm_allowed_cpus(), busiest[0] ? busiest : "short-lived processes, e.g. a build",
-                strcmp(cmd, "matrix") == 0 ? " and measured again" : "");
+                then);
     return idle;
 }

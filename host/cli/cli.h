@@ -71,9 +71,10 @@ void hm_quiet_other_ranks(void);
 /* Before measuring: looks at the machine's foreign load for a second (load.h) and, when other
  * programs are busy, waits up to `seconds` (--wait-idle) for them to finish, saying so on
  * stderr ("hetmc CMD: ...") with the busiest of them; when still busy, says that their
- * repetitions will be marked. *foreign and busiest get the last look's load and processes.
+ * repetitions will be marked, and `then` what follows for them (" and measured again"). *foreign and busiest get the last look's load and processes.
  * Returns 1 when the machine is quiet (or the load is not measured here), else 0. */
-int hm_wait_idle(const char *cmd, double seconds, double *foreign, char *busiest, size_t len);
+int hm_wait_idle(const char *cmd, const char *then, double seconds, double *foreign,
+                 char *busiest, size_t len);
 
 /* Subcommands. Each gets argv with argv[0] being the subcommand name. */
 int hm_cmd_run(int argc, char **argv);

@@ -93,12 +93,6 @@ static void matrix_defaults(matrix_options *o)
         o->splits.v[o->splits.n++] = NULL; /* dynamic */
 }
 
-/* Whether b's cells come from the part lists (coexec): one per --parts and --split. */
-static int cells_from_parts(const hm_backend *b)
-{
-    return (b->flags & HM_WORKERS_FROM_PARTS) && b->plan_parts;
-}
-
 /* Every backend's early start, before anything runs threads: checking the part lists below
  * and listing devices in the plan start OpenCL's, and OpenMP starts its own. The fork server
  * starts here when forkserver is a backend of the matrix or a part of a coexec cell; when it

@@ -425,7 +425,7 @@ int hm_cmd_run(int argc, char **argv)
     if (o.v.wait_idle > 0) {
         char busiest[512];
         double foreign;
-        hm_wait_idle("run", o.v.wait_idle, &foreign, busiest, sizeof busiest);
+        hm_wait_idle("run", "", o.v.wait_idle, &foreign, busiest, sizeof busiest);
     }
     if (hm_stop_install() != 0 || hm_runner_watchdog(run_abort, &o) != 0) {
         fprintf(stderr, "hetmc run: cannot set up signal handling: %s\n", strerror(errno));

@@ -58,6 +58,12 @@ typedef struct matrix {
     size_t reps_interfered, reps_retried; /* over the whole matrix */
 } matrix;
 
+/* Whether b's cells come from the part lists (coexec): one per --parts and --split. */
+static inline int cells_from_parts(const hm_backend *b)
+{
+    return (b->flags & HM_WORKERS_FROM_PARTS) && b->plan_parts;
+}
+
 /* One line on stderr, on a line of its own even after a progress line. */
 void hm_matrix_say(matrix *m, const char *fmt, ...)
 #if defined(__GNUC__)

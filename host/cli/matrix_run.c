@@ -74,11 +74,6 @@ void hm_matrix_write_error(matrix *m, const char *name, int e, const char *more)
 
 /* --- The plan ------------------------------------------------------------------------------ */
 
-static int cells_from_parts(const hm_backend *b)
-{
-    return (b->flags & HM_WORKERS_FROM_PARTS) != 0;
-}
-
 static plan_item *plan_add(plan *p)
 {
     if (p->n == p->cap) {
@@ -197,7 +192,7 @@ void hm_matrix_check_idle(matrix *m)
         fprintf(m->prov, "foreign_load_at_start: not measured: %s\n", hm_load_unavailable());
         return;
     }
-    hm_wait_idle("matrix", m->o.wait_idle, &foreign, busiest, sizeof busiest);
+    hm_wait_idle("matrix", " and measured again", m->o.wait_idle, &foreign, busiest, sizeof busiest);
     fprintf(m->prov, "foreign_load_at_start: %.2f cores of %u CPUs%s%s (after %.0f s)\n",
             foreign, hm_allowed_cpus(), busiest[0] ? "; busiest: " : "", busiest,
             hm_now() - t0);
@@ -232,7 +227,8 @@ typedef struct rounds {
     item_run *items;
     size_t *order;  /* scratch: the slots of a round */
     uint64_t rng;
-    double c_s;     /* seconds per (sample / worker) so far: the model of a cell's time */
+    double c_s;     /* seconds per (sample / worker): the model of a cell's time, taken from */
+    double c_work;  /* the repetition of the biggest work (samples / worker) seen so far */
 } rounds;
 
 /* The row callback of a repetition: writes the row and remembers what it was. */
@@ -427,9 +423,11 @@ static void learn(rounds *R, slot *s, double timed_s)
     s->est_s = timed_s;
     /* The rate of the biggest work seen: small cells' times are mostly the least repetition
      * time and say little about the work. */
-    double work = cell_work(R->m, s), per = timed_s / work;
-    if (R->c_s == 0 || work >= 1e6 || per < R->c_s)
-        R->c_s = R->c_s == 0 || work < 1e6 ? per : 0.5 * (R->c_s + per);
+    double work = cell_work(R->m, s);
+    if (work >= R->c_work) {
+        R->c_work = work;
+        R->c_s = timed_s / work;
+    }
 }
 
 /* One repetition of cell s (with the cell's warm-ups before its first). Returns 0 to go on,

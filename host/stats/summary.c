@@ -411,7 +411,8 @@ static void coexec_efficiency(const hm_csv *csv, hm_summary *s, const int *c)
 static void judge_plausible(const hm_summary *s, hm_group *g)
 {
     const hm_backend *b = hm_backend_find(g->backend);
-    const hm_group *ref = hm_summary_find(s, "serial", "cpu", 1, g->samples);
+    const hm_backend *refb = hm_backend_reference();
+    const hm_group *ref = refb ? hm_summary_find(s, refb->name, "cpu", 1, g->samples) : NULL;
     g->implausible[0] = '\0';
     if (!b || !g->n_ok)
         return;
